@@ -1,0 +1,27 @@
+# dhis2w Desktop. The README's two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help setup demo test ui app screenshots
+
+help:
+	@echo "make demo   - set everything up, then open the app against a local DHIS2 stand-in"
+	@echo "make test   - set everything up, then run every test suite"
+
+setup:
+	@tests/harness/setup.sh
+
+ui: setup
+	npm run build --prefix ui
+
+app: ui
+	cargo build -p dhis2w-desktop
+
+demo: app
+	@tests/harness/demo.sh
+
+test: setup
+	@tests/harness/test-all.sh
+
+screenshots: app
+	@tests/screenshots/run.sh

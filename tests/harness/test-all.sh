@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every test suite of dhis2w Desktop, each in the environment it needs, and prints
+# the counts of each. Exits non-zero when any suite fails. Logs: target/test-logs/.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+LOGS=$ROOT/target/test-logs
+mkdir -p "$LOGS"
+export CARGO_TERM_COLOR=never
+
+# Isolated XDG dirs for everything below, removed on exit: tests never touch the user's files.
+SCRATCH=$(mktemp -d -t dhis2w-test.XXXXXX)
+trap 'rm -rf "$SCRATCH"' EXIT
+export XDG_CONFIG_HOME=$SCRATCH/config XDG_DATA_HOME=$SCRATCH/data XDG_CACHE_HOME=$SCRATCH/cache
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+
+names=(); results=(); passed=(); failed=()
+total_pass=0; total_fail=0
+
+count() { # $1 = kind, $2 = log  -> "pass fail"
+  local p=0 f=0
+  case $1 in
+    node)
+      p=$(grep -E '^# pass [0-9]+' "$2" | awk '{s+=$3} END {print s+0}')
+      f=$(grep -E '^# fail [0-9]+' "$2" | awk '{s+=$3} END {print s+0}') ;;
+    vitest)
+      p=$(grep -E 'Tests +[0-9]+' "$2" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+      f=$(grep -E 'Tests +[0-9]+' "$2" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}') ;;
+    cargo)
+      p=$(grep -E '^test result:' "$2" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+      f=$(grep -E '^test result:' "$2" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}') ;;
+  esac
+  echo "$p $f"
+}
+
+suite() { # $1 = name, $2 = counter kind, rest = command
+  local name=$1 kind=$2; shift 2
+  local log=$LOGS/$name.log
+  echo "=== $name: $*"
+  local start=$SECONDS
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  read -r p f < <(count "$kind" "$log")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # a crash before any count is a failure
+  if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ]; then rc=1; f=1; echo "$name ran no test" >&2; fi
+  names+=("$name"); results+=("$rc"); passed+=("$p"); failed+=("$f")
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  echo "=== $name: exit $rc, $p passed, $f failed, $((SECONDS - start)) s"
+}
+
+suite standin node npm test --prefix tests/dhis2-standin
+suite ui vitest npm test --prefix ui
+
+# The core: auth, HTTP client, profiles, and the keyring against a real gnome-keyring on a
+# private D-Bus session (the harness unlocks it; DHIS2W_REQUIRE_KEYRING makes a missing one fail).
+suite core cargo dbus-run-session -- tests/harness/keyring-session.sh \
+  env DHIS2W_REQUIRE_KEYRING=1 cargo test -p dhis2w-client
+
+echo
+echo "Summary"
+for i in "${!names[@]}"; do
+  status=ok; [ "${results[$i]}" -ne 0 ] && status=FAILED
+  printf '  %-12s %-7s %4d passed, %d failed\n' "${names[$i]}" "$status" "${passed[$i]}" "${failed[$i]}"
+done
+echo "total: ${total_pass} passed, ${total_fail} failed"
+for r in "${results[@]}"; do [ "$r" -eq 0 ] || exit 1; done
+exit 0
