@@ -1,0 +1,370 @@
+// DHIS2's OAuth2 / OIDC authorization server (dhis2-server.md §2), built on panva's oidc-provider
+// (oauth-test-server.md §3). Paths, client rules and token semantics follow Spring Authorization Server
+// as DHIS2 2.42.5+/2.43 uses it.
+import { generateKeyPairSync, randomUUID, randomBytes } from 'node:crypto';
+import querystring from 'node:querystring';
+import Provider from 'oidc-provider';
+import bcrypt from 'bcryptjs';
+import { readBody, parseCookies, htmlEscape, sendJson, sendText, redirect } from './util.mjs';
+
+// ---------------------------------------------------------------------------------------------
+// Storage shared by every Provider instance, so a key rotation (a new Provider with a new key, as a
+// DHIS2 restart does, §2.1) keeps sessions, grants and refresh tokens (§2.9 "Restarts").
+export class Store {
+  constructor() { this.models = new Map(); this.tokens = new Map(); }
+  model(name) { if (!this.models.has(name)) this.models.set(name, new Map()); return this.models.get(name); }
+  adapterClass() {
+    const store = this;
+    return class Adapter {
+      constructor(name) { this.name = name; this.m = store.model(name); }
+      async upsert(id, payload, expiresIn) {
+        this.m.set(id, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : null });
+        if (this.name === 'AccessToken' || this.name === 'RefreshToken') {
+          const prev = store.tokens.get(id);
+          store.tokens.set(id, {
+            kind: this.name, grantId: payload.grantId, clientId: payload.clientId, accountId: payload.accountId,
+            issuedAtMs: prev?.issuedAtMs ?? Date.now(), revoked: prev?.revoked ?? false,
+          });
+        }
+      }
+      async find(id) {
+        const e = this.m.get(id);
+        if (!e) return undefined;
+        if (e.expiresAt && e.expiresAt < Date.now() && this.name !== 'AccessToken') { this.m.delete(id); return undefined; }
+        return e.payload;
+      }
+      async findByUid(uid) { for (const e of this.m.values()) if (e.payload.uid === uid) return e.payload; return undefined; }
+      async findByUserCode(code) { for (const e of this.m.values()) if (e.payload.userCode === code) return e.payload; return undefined; }
+      async consume(id) { const e = this.m.get(id); if (e) e.payload.consumed = Math.floor(Date.now() / 1000); }
+      async destroy(id) { this.m.delete(id); const t = store.tokens.get(id); if (t) t.revoked = true; }
+      async revokeByGrantId(grantId) {
+        for (const m of store.models.values()) for (const [k, e] of m) if (e.payload.grantId === grantId) m.delete(k);
+        for (const t of store.tokens.values()) if (t.grantId === grantId) t.revoked = true;
+      }
+    };
+  }
+}
+
+const INTERNAL = Symbol('internal');
+
+export class OAuthServer {
+  constructor(S) {
+    this.S = S;
+    this.store = new Store();
+    this.clients = new Map(); // clientId -> { clientId, secretHash, internalSecret, public, broken, metadata }
+    this.verified = new Map(); // `${clientId}\n${secret}` -> bool (bcrypt is slow)
+    this.consents = new Map(); // `${user}\n${client}` -> Set(scope)
+    this.rotations = []; // ms timestamps of key rotations
+    this.cookieKeys = [randomBytes(16).toString('hex')];
+  }
+
+  get issuer() {
+    // §2.1: from 2.42.5 / 2.43.0 the issuer always ends in '/'.
+    return `${this.S.origin}${this.S.ctxPath}/`;
+  }
+
+  scopesFor() {
+    // §1: ALL up to 2.43.1; openid/profile/username/email afterwards. The 2.43 and 2.42 profiles
+    // (2.43.0-2.43.1, 2.42.5+) accept any registered string, so both sets are allowed.
+    return ['openid', 'profile', 'username', 'email', 'ALL'];
+  }
+
+  async init() {
+    const seedScope = this.scopesFor().join(' ');
+    const redirectUris = ['http://127.0.0.1/oauth2/callback', 'org.dhis2w.desktop:/oauth2/callback'];
+    this.seedSecret = 'dhis2w-desktop-secret';
+    // Precomputed BCrypt hash of the seed secret (cost 10), as DHIS2 stores it (§2.4).
+    const hash = '$2a$10$u22N.3G40lxthRLVnkRv2uIoEI8dZJ/T6mE7rGvfI06zvZ7/lncx2';
+    this.verified.set(`dhis2w-desktop\n${this.seedSecret}`, true);
+    this.registerClient({ clientId: 'dhis2w-desktop', name: 'dhis2w Desktop', secretHash: hash, redirectUris, scope: seedScope });
+    this.registerClient({ clientId: 'dhis2w-desktop-public', name: 'dhis2w Desktop (public)', redirectUris, scope: seedScope });
+    this.provider = this.makeProvider();
+  }
+
+  isNativeUri(u) {
+    return /^http:\/\/(127\.\d+\.\d+\.\d+|\[::1\]|\[0:0:0:0:0:0:0:1\])(:\d+)?\//.test(u) || /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:\//i.test(u);
+  }
+
+  // Registers (or replaces) a client in the provider's adapter. Secrets are kept as BCrypt hashes;
+  // the provider itself only ever sees a random internal secret (see translateClientAuth).
+  registerClient({ clientId, name, secretHash, redirectUris, scope, broken = false, uid }) {
+    const isPublic = !secretHash;
+    const internalSecret = isPublic ? undefined : randomBytes(24).toString('hex');
+    const native = redirectUris.length > 0 && redirectUris.every((u) => this.isNativeUri(u));
+    const metadata = {
+      client_id: clientId, client_name: name,
+      application_type: native ? 'native' : 'web',
+      token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+      redirect_uris: redirectUris, scope,
+      ...(isPublic ? {} : { client_secret: internalSecret }),
+    };
+    this.clients.set(clientId, { clientId, secretHash, internalSecret, public: isPublic, broken, metadata, uid });
+    this.store.model('Client').set(clientId, { payload: metadata, expiresAt: null });
+  }
+
+  makeProvider() {
+    const S = this.S;
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
+    this.currentKid = jwk.kid;
+    const self = this;
+    const configuration = {
+      adapter: this.store.adapterClass(),
+      jwks: { keys: [jwk] },
+      clients: [],
+      routes: {
+        authorization: '/oauth2/authorize', token: '/oauth2/token', jwks: '/oauth2/jwks',
+        revocation: '/oauth2/revoke', introspection: '/oauth2/introspect', userinfo: '/userinfo',
+        end_session: '/connect/logout', registration: '/connect/register',
+      },
+      scopes: this.scopesFor(),
+      claims: {
+        openid: ['sub'], profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+        email: ['email', 'email_verified'], username: ['username'],
+      },
+      pkce: { required: () => true }, // §2.7: S256 only; the stand-in requires it for every client
+      features: {
+        devInteractions: { enabled: false }, revocation: { enabled: true }, introspection: { enabled: true },
+        userinfo: { enabled: true }, rpInitiatedLogout: { enabled: true },
+      },
+      // §2.5: public clients get no refresh token; confidential ones get a reused (non-rotating) one.
+      issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token') && client.clientAuthMethod !== 'none',
+      rotateRefreshToken: () => false,
+      findAccount: async (ctx, sub) => {
+        const u = S.users.byUsername.get(sub);
+        if (!u) return undefined;
+        return {
+          accountId: sub,
+          claims: async () => ({
+            sub, username: u.username, email: u.email, email_verified: false, name: u.displayName,
+            given_name: u.firstName, family_name: u.surname, preferred_username: u.username,
+          }),
+        };
+      },
+      ttl: {
+        AccessToken: S.opts.accessTtl, IdToken: S.opts.accessTtl, RefreshToken: S.opts.refreshTtl,
+        AuthorizationCode: 300, Interaction: 600, Session: 3600, Grant: Math.max(S.opts.refreshTtl * 2, 86400),
+      },
+      cookies: { keys: this.cookieKeys, short: { path: S.ctxPath || '/' } },
+      interactions: {
+        // §2.8: an unauthenticated browser is sent to the version's login page; the request is saved
+        // in the DHIS2 session and resumed after login.
+        url: (ctx, interaction) => {
+          const back = `${S.ctxPath}/oauth2/interaction/${interaction.uid}`;
+          if (interaction.prompt.name === 'login') {
+            const sess = S.sessionFromCookieHeader(ctx.get('cookie'));
+            if (!sess?.user) {
+              const s = sess || S.newSession(null);
+              s.savedUrl = back;
+              ctx.cookies.set('JSESSIONID', s.id, { path: '/', httpOnly: true, sameSite: 'lax', signed: false, overwrite: true });
+              return `${S.ctxPath}${S.profileInfo.loginPath}`;
+            }
+          }
+          return back;
+        },
+      },
+      renderError: async (ctx, out) => {
+        ctx.type = 'html';
+        ctx.body = `<!DOCTYPE html><html><head><title>Error</title></head><body><h1>${htmlEscape(out.error)}</h1><p id="error">${htmlEscape(out.error_description || '')}</p></body></html>`;
+      },
+      discovery: { claims_parameter_supported: undefined },
+    };
+    const provider = new Provider(this.issuer, configuration);
+    provider.on('server_error', (ctx, err) => S.log('oidc server_error', err));
+    provider[INTERNAL] = self;
+    return provider;
+  }
+
+  rotateKey() {
+    this.rotations.push(Date.now());
+    this.provider = this.makeProvider();
+  }
+
+  // --- token endpoint client authentication ----------------------------------------------------
+  // Reads the form, applies faults, verifies the BCrypt secret (§2.4) for client_secret_basic or
+  // client_secret_post, and hands the provider a client_secret_basic request with the internal secret.
+  async preprocessTokenRequest(req, res, kind) {
+    const raw = await readBody(req, 64 * 1024);
+    const form = querystring.parse(raw);
+    if (kind === 'token' && req._standinLog) req._standinLog.grantType = form.grant_type || null;
+    const faults = this.S.faults;
+    if (kind === 'token' && faults.tokenEndpointFailure) {
+      sendJson(res, 500, { error: 'server_error' }, { 'Cache-Control': 'no-store' });
+      return false;
+    }
+    if (kind === 'token' && faults.refreshInvalidGrant && form.grant_type === 'refresh_token') {
+      sendJson(res, 400, { error: 'invalid_grant' }, { 'Cache-Control': 'no-store' });
+      return false;
+    }
+    let clientId = form.client_id;
+    let secret = form.client_secret;
+    const auth = req.headers.authorization || '';
+    if (/^basic /i.test(auth)) {
+      const dec = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+      const i = dec.indexOf(':');
+      clientId = decodeURIComponent(dec.slice(0, i));
+      secret = decodeURIComponent(dec.slice(i + 1));
+    }
+    const invalidClient = () => { sendJson(res, 401, { error: 'invalid_client' }, { 'Cache-Control': 'no-store' }); return false; };
+    const c = this.clients.get(clientId);
+    if (!c) return invalidClient(); // §2.12: SAS writes the code only
+    if (c.broken) { sendText(res, 500, 'authorizationGrantTypes cannot be empty', 'text/html;charset=UTF-8'); return false; }
+    if (c.public) {
+      // §2.5: public clients cannot revoke or introspect.
+      if (kind !== 'token' || secret) return invalidClient();
+      delete form.client_secret;
+      form.client_id = clientId;
+    } else {
+      if (!secret) return invalidClient();
+      const key = `${clientId}\n${secret}`;
+      let ok = this.verified.get(key);
+      if (ok === undefined) {
+        ok = c.secretHash.startsWith('$2') ? await bcrypt.compare(secret, c.secretHash) : false;
+        this.verified.set(key, ok);
+      }
+      if (!ok) return invalidClient();
+      delete form.client_secret;
+      delete form.client_id;
+      req.headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(c.internalSecret)}`).toString('base64')}`;
+    }
+    req.body = querystring.stringify(form);
+    req.headers['content-type'] = 'application/x-www-form-urlencoded';
+    delete req.headers['content-length'];
+    return true;
+  }
+
+  // --- bearer validation on /api/* (§2.11) -------------------------------------------------------
+  async validateBearer(token) {
+    const bad = (d) => ({ ok: false, description: d });
+    const t = this.store.tokens.get(token);
+    const decodeErr = 'An error occurred while attempting to decode the Jwt: ';
+    if (!t || t.kind !== 'AccessToken') return bad(`${decodeErr}Malformed token`);
+    if (this.rotations.some((r) => t.issuedAtMs < r)) {
+      return bad(`${decodeErr}Signed JWT rejected: Another algorithm expected, or no matching key(s) found`);
+    }
+    if (t.revoked) return bad(`${decodeErr}Token has been revoked`);
+    const entry = this.store.model('AccessToken').get(token);
+    if (!entry) return bad(`${decodeErr}Token has been revoked`);
+    const p = entry.payload;
+    if (p.exp * 1000 <= Date.now() || (entry.expiresAt && entry.expiresAt <= Date.now())) {
+      return bad(`${decodeErr}Jwt expired at ${new Date(p.exp * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`);
+    }
+    if (!this.clients.has(p.clientId)) return bad('Invalid audience');
+    if (this.S.faults.mappingBroken) return bad('Invalid mapping claim');
+    // Mapping: the internal provider maps on the `username` claim, which exists only when the
+    // `username` scope was granted. With the legacy `ALL` scope we map via sub (= the username),
+    // which is what a 2.42/2.43 server set up with the matching provider config would do.
+    const scopes = new Set((p.scope || '').split(' ').filter(Boolean));
+    const value = scopes.has('username') || scopes.has('ALL') ? p.accountId : null;
+    const user = value ? this.S.users.byUsername.get(value) : null;
+    if (!user) return bad(`Found no matching DHIS2 user for the mapping claim: 'username' with the value: '${value}'`);
+    return { ok: true, user, scopes: [...scopes], clientId: p.clientId };
+  }
+
+  expireAll() {
+    const now = Date.now();
+    for (const e of this.store.model('AccessToken').values()) {
+      e.expiresAt = now - 1;
+      e.payload.exp = Math.floor(now / 1000) - 1;
+    }
+  }
+
+  tokenStatus(token) {
+    const t = this.store.tokens.get(token);
+    if (!t) {
+      const u = this.S.uaaTokens?.get(token);
+      if (u) return { known: true, active: !u.revoked && u.exp > Date.now(), revoked: !!u.revoked, kind: u.kind };
+      return { known: false, active: false, revoked: false };
+    }
+    const e = this.store.model(t.kind).get(token);
+    let active = !!e && !t.revoked;
+    if (active && t.kind === 'AccessToken') {
+      active = e.payload.exp * 1000 > Date.now() && !this.rotations.some((r) => t.issuedAtMs < r);
+    } else if (active && e.expiresAt) active = e.expiresAt > Date.now();
+    return { known: true, active, revoked: t.revoked, kind: t.kind === 'AccessToken' ? 'access_token' : 'refresh_token' };
+  }
+
+  // --- interaction pages: login hand-off and the SAS-like consent page (§2.8) --------------------
+  async handleInteraction(req, res, sub) {
+    const S = this.S;
+    const provider = this.provider;
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch (e) {
+      sendText(res, 400, `<!DOCTYPE html><html><body><h1>invalid_request</h1><p id="error">${htmlEscape(e.message)}</p></body></html>`, 'text/html;charset=UTF-8');
+      return;
+    }
+    const { uid, prompt, params } = details;
+    if (prompt.name === 'login') {
+      const sess = S.sessionFromCookieHeader(req.headers.cookie);
+      if (!sess?.user) {
+        const s = sess || S.newSession(null);
+        s.savedUrl = `${S.ctxPath}/oauth2/interaction/${uid}`;
+        redirect(res, 302, `${S.baseUrl}${S.profileInfo.loginPath}`, { 'Set-Cookie': S.sessionCookie(s) });
+        return;
+      }
+      await provider.interactionFinished(req, res, { login: { accountId: sess.user } }, { mergeWithLastSubmission: false });
+      return;
+    }
+    if (prompt.name !== 'consent') {
+      sendText(res, 400, 'unsupported prompt', 'text/plain');
+      return;
+    }
+    const accountId = details.session?.accountId;
+    const requested = String(params.scope || '').split(' ').filter(Boolean);
+    const nonOpenid = requested.filter((s) => s !== 'openid');
+    const key = `${accountId}\n${params.client_id}`;
+    const earlier = this.consents.get(key) || new Set();
+    const finish = async (granted) => {
+      const grant = details.grantId ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId, clientId: params.client_id });
+      const g = requested.filter((s) => granted.has(s) || s === 'openid');
+      const rejected = requested.filter((s) => !g.includes(s));
+      if (g.length) grant.addOIDCScope(g.join(' '));
+      if (rejected.length) grant.rejectOIDCScope(rejected.join(' '));
+      if (details.prompt.details.missingOIDCClaims) grant.addOIDCClaims(details.prompt.details.missingOIDCClaims);
+      const grantId = await grant.save();
+      await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    };
+    // Consent is skipped when only openid is asked for, or an earlier consent covers the scopes.
+    if (sub === '' && req.method === 'GET' && (nonOpenid.length === 0 || nonOpenid.every((s) => earlier.has(s)))) {
+      await finish(new Set(requested));
+      return;
+    }
+    if (sub === 'consent' && req.method === 'POST') {
+      const form = querystring.parse(await readBody(req));
+      if (form.action !== 'approve') {
+        await provider.interactionFinished(req, res, {
+          error: 'access_denied', error_description: 'The resource owner or authorization server denied the request.',
+        }, { mergeWithLastSubmission: false });
+        return;
+      }
+      const ticked = new Set([].concat(form.scope || []));
+      const stored = new Set([...earlier, ...[...ticked].filter((s) => nonOpenid.includes(s))]);
+      this.consents.set(key, stored);
+      await finish(ticked);
+      return;
+    }
+    const client = this.clients.get(params.client_id);
+    const boxes = nonOpenid.map((s) => `
+      <div class="form-check"><input class="form-check-input" type="checkbox" name="scope" value="${htmlEscape(s)}" id="${htmlEscape(s)}" checked>
+      <label class="form-check-label" for="${htmlEscape(s)}">${htmlEscape(s)}</label></div>`).join('');
+    const html = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Consent required</title></head>
+<body>
+<h1>Consent required</h1>
+<p><b>${htmlEscape(client?.metadata.client_name || params.client_id)}</b> wants to access your account <b>${htmlEscape(accountId)}</b>.</p>
+<p>The following permissions are requested by the above app. Please review these and consent if you approve.</p>
+<form id="consent-form" method="post" action="${htmlEscape(`${S.ctxPath}/oauth2/interaction/${uid}/consent`)}">
+  <input type="hidden" name="client_id" value="${htmlEscape(params.client_id)}">
+  <input type="hidden" name="state" value="${htmlEscape(params.state || '')}">
+  ${boxes}
+  <button class="btn btn-primary" type="submit" id="submit-consent" name="action" value="approve">Submit Consent</button>
+  <button class="btn btn-link" type="submit" id="cancel-consent" name="action" value="cancel">Cancel</button>
+</form>
+</body></html>`;
+    sendText(res, 200, html, 'text/html;charset=UTF-8', { 'Cache-Control': 'no-store' });
+  }
+}

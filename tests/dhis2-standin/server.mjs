@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// DHIS2 stand-in server for dhis2w Desktop tests and the offline demo.
+// Behaviour follows /work/shared/reference/dhis2-server.md (section numbers cited as §N).
+import './lib/quiet.mjs';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { createState } from './lib/state.mjs';
+import { handle } from './lib/router.mjs';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    profile: { type: 'string', default: '2.43' },
+    'context-path': { type: 'string', default: '' },
+    data: { type: 'string', default: 'small' },
+    'access-ttl': { type: 'string', default: '300' },
+    'refresh-ttl': { type: 'string', default: '3600' },
+    verbose: { type: 'boolean', default: false },
+  },
+  allowPositionals: false,
+});
+
+const profile = values.profile.replace(/^v/, '');
+if (!['2.43', '2.42', '2.40'].includes(profile)) {
+  process.stderr.write(`unknown profile ${values.profile} (use 2.43, 2.42 or 2.40)\n`);
+  process.exit(2);
+}
+let ctxPath = values['context-path'].trim();
+if (ctxPath === '/') ctxPath = '';
+if (ctxPath && !ctxPath.startsWith('/')) ctxPath = `/${ctxPath}`;
+ctxPath = ctxPath.replace(/\/+$/, '');
+
+const opts = {
+  host: values.host, port: Number(values.port), profile, ctxPath, data: values.data === 'large' ? 'large' : 'small',
+  accessTtl: Number(values['access-ttl']), refreshTtl: Number(values['refresh-ttl']), verbose: values.verbose,
+};
+
+const server = http.createServer();
+server.keepAliveTimeout = 5000;
+server.listen(opts.port, opts.host, async () => {
+  const { port } = server.address();
+  const S = await createState({ ...opts, port });
+  server.on('request', (req, res) => {
+    handle(S, req, res).catch((err) => {
+      S.log('request failed', err);
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ httpStatus: 'Internal Server Error', httpStatusCode: 500, status: 'ERROR', message: String(err.message) }));
+      } else res.destroy();
+    });
+  });
+  process.stdout.write(`DHIS2_STANDIN_URL=${S.baseUrl}\n`);
+});
+
+const stop = () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections?.();
+  setTimeout(() => process.exit(0), 500).unref();
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
