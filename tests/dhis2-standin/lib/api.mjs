@@ -143,15 +143,14 @@ function authPat(S, req, res, header) {
 const isSuper = (u) => !!u.__auth.superuser;
 
 function pagerLinks(S, url, page, pageSize, pageCount) {
+  // Links repeat the other query parameters as sent; pageSize only when it is not 50 (§6.6).
   const base = `${S.origin}${url.pathname}`;
-  const params = new URLSearchParams(url.search);
-  params.delete('page'); params.delete('pageSize');
+  const others = url.search.replace(/^\?/, '').split('&').filter((kv) => kv && !/^(page|pageSize)=/.test(kv));
   const link = (p) => {
-    const q = new URLSearchParams(params);
-    if (p > 1) q.set('page', String(p));
-    if (pageSize !== 50) q.set('pageSize', String(pageSize));
-    const s = q.toString();
-    return s ? `${base}?${s}` : base;
+    const q = [...others];
+    if (p > 1) q.push(`page=${p}`);
+    if (pageSize !== 50) q.push(`pageSize=${pageSize}`);
+    return q.length ? `${base}?${q.join('&')}` : base;
   };
   const out = {};
   if (page > 1) out.prevPage = link(page - 1);

@@ -230,7 +230,7 @@ export class OAuthServer {
     }
     req.body = querystring.stringify(form);
     req.headers['content-type'] = 'application/x-www-form-urlencoded';
-    delete req.headers['content-length'];
+    req.headers['content-length'] = String(Buffer.byteLength(req.body));
     return true;
   }
 
