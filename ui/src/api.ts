@@ -1,0 +1,178 @@
+// Every call from the UI to Rust goes through this module (docs/commands.md).
+// The UI never fetches data itself.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { openUrl } from "@tauri-apps/plugin-opener";
+import type {
+  AboutInfo,
+  AppError,
+  BrowseMeta,
+  BrowseRequest,
+  ErrorKind,
+  HistoryEntry,
+  ImportReport,
+  Instance,
+  InstanceInput,
+  InstancesState,
+  ProbeResult,
+  SessionStatus,
+  VerifyResult,
+} from "./bindings";
+
+// ---------------------------------------------------------------- errors
+
+export const ERROR_KINDS: readonly ErrorKind[] = Object.keys({
+  invalid_credentials: 1,
+  account_locked: 1,
+  account_disabled: 1,
+  token_expired: 1,
+  pat_malformed: 1,
+  pat_rejected: 1,
+  sign_in_required: 1,
+  server_unreachable: 1,
+  tls: 1,
+  not_dhis2: 1,
+  oauth_not_enabled: 1,
+  redirect_not_registered: 1,
+  invalid_mapping_claim: 1,
+  oauth_error: 1,
+  forbidden: 1,
+  not_found: 1,
+  server_error: 1,
+  cancelled: 1,
+  timeout: 1,
+  invalid_input: 1,
+  storage_unavailable: 1,
+  profile_file: 1,
+  internal: 1,
+} satisfies Record<ErrorKind, 1>) as ErrorKind[];
+
+export function isAppError(e: unknown): e is AppError {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    typeof (e as AppError).kind === "string" &&
+    (ERROR_KINDS as readonly string[]).includes((e as AppError).kind) &&
+    typeof (e as AppError).message === "string"
+  );
+}
+
+/** Turns whatever a rejected invoke gives into an AppError. */
+export function toAppError(e: unknown): AppError {
+  if (isAppError(e)) return e;
+  const message = e instanceof Error ? e.message : typeof e === "string" ? e : JSON.stringify(e);
+  return { kind: "internal", message: message ?? "" };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+// ---------------------------------------------------------------- instances
+
+export const instancesList = () => call<InstancesState>("instances_list");
+export const instancesAdd = (input: InstanceInput) => call<Instance>("instances_add", { input });
+export const instancesEdit = (id: string, input: InstanceInput) =>
+  call<Instance>("instances_edit", { id, input });
+export const instancesRemove = (id: string) => call<InstancesState>("instances_remove", { id });
+export const instancesSetDefault = (id: string) => call<InstancesState>("instances_set_default", { id });
+export const instancesSetActive = (id: string) => call<InstancesState>("instances_set_active", { id });
+export const instancesProbe = (address: string) => call<ProbeResult>("instances_probe", { address });
+export const instancesVerify = (input: InstanceInput) => call<VerifyResult>("instances_verify", { input });
+export const instancesVerifySaved = (id: string) => call<VerifyResult>("instances_verify_saved", { id });
+export const instancesImportCli = (path: string | null) =>
+  call<ImportReport>("instances_import_cli", { path });
+
+// ---------------------------------------------------------------- session
+
+export const sessionSignIn = (instanceId: string, differentUser: boolean) =>
+  call<SessionStatus>("session_sign_in", { instanceId, differentUser });
+export const sessionCancelSignIn = (instanceId: string) =>
+  call<null>("session_cancel_sign_in", { instanceId });
+export const sessionSignOut = (instanceId: string) => call<SessionStatus>("session_sign_out", { instanceId });
+export const sessionStatus = (instanceId: string) => call<SessionStatus>("session_status", { instanceId });
+
+// ---------------------------------------------------------------- browse
+
+export type BrowseResponse = { meta: BrowseMeta; body: ArrayBuffer };
+
+/** Splits browse_get's payload: 4-byte big-endian length n, n bytes of JSON BrowseMeta, then the body. */
+export function decodeBrowseResponse(payload: ArrayBuffer | Uint8Array | number[]): BrowseResponse {
+  let bytes: Uint8Array;
+  if (payload instanceof ArrayBuffer) bytes = new Uint8Array(payload);
+  else if (payload instanceof Uint8Array) bytes = payload;
+  else if (Array.isArray(payload)) bytes = Uint8Array.from(payload);
+  else throw toAppError({ kind: "internal", message: "Unexpected response from the app." });
+  if (bytes.byteLength < 4) throw toAppError({ kind: "internal", message: "Response too short." });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getUint32(0, false);
+  if (4 + n > bytes.byteLength) throw toAppError({ kind: "internal", message: "Response header is cut short." });
+  const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n))) as BrowseMeta;
+  const start = bytes.byteOffset + 4 + n;
+  const body = bytes.buffer.slice(start, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return { meta, body };
+}
+
+/** Builds a browse_get payload (used by tests and the dev mock backend). */
+export function encodeBrowseResponse(meta: BrowseMeta, body: Uint8Array | string): ArrayBuffer {
+  const enc = new TextEncoder();
+  const metaBytes = enc.encode(JSON.stringify(meta));
+  const bodyBytes = typeof body === "string" ? enc.encode(body) : body;
+  const out = new Uint8Array(4 + metaBytes.byteLength + bodyBytes.byteLength);
+  new DataView(out.buffer).setUint32(0, metaBytes.byteLength, false);
+  out.set(metaBytes, 4);
+  out.set(bodyBytes, 4 + metaBytes.byteLength);
+  return out.buffer;
+}
+
+export async function browseGet(request: BrowseRequest): Promise<BrowseResponse> {
+  const raw = await call<ArrayBuffer | Uint8Array | number[]>("browse_get", { request });
+  return decodeBrowseResponse(raw);
+}
+export const browseCancel = (requestId: string) => call<null>("browse_cancel", { requestId });
+export const browseHistory = (instanceId: string) => call<HistoryEntry[]>("browse_history", { instanceId });
+export const browsePin = (instanceId: string, entryId: string, pinned: boolean) =>
+  call<HistoryEntry[]>("browse_pin", { instanceId, entryId, pinned });
+export const browseCurl = (request: BrowseRequest) => call<string>("browse_curl", { request });
+export const browseSave = (suggestedName: string, contents: string) =>
+  call<string | null>("browse_save", { suggestedName, contents });
+
+// ---------------------------------------------------------------- app
+
+export const appAbout = () => call<AboutInfo>("app_about");
+
+/** Opens a link in the system browser (tauri-plugin-opener). */
+export async function openInBrowser(url: string): Promise<void> {
+  try {
+    await openUrl(url);
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+// ---------------------------------------------------------------- events
+
+export type SignInStage = "waiting_for_browser" | "exchanging" | "done" | "failed" | "cancelled";
+export type SignInProgress = {
+  instanceId: string;
+  stage: SignInStage;
+  authorizeUrl: string | null;
+  redirectUri: string | null;
+};
+export type BrowseProgress = { requestId: string; bytes: number; total: number | null };
+
+export const onSignInProgress = (cb: (p: SignInProgress) => void): Promise<UnlistenFn> =>
+  listen<SignInProgress>("sign-in-progress", (e) => cb(e.payload));
+export const onBrowseProgress = (cb: (p: BrowseProgress) => void): Promise<UnlistenFn> =>
+  listen<BrowseProgress>("browse-progress", (e) => cb(e.payload));
+export const onSessionChanged = (cb: (s: SessionStatus) => void): Promise<UnlistenFn> =>
+  listen<SessionStatus>("session-changed", (e) => cb(e.payload));
+
+export function newRequestId(): string {
+  if (typeof crypto !== "undefined" && "randomUUID" in crypto) return crypto.randomUUID();
+  return `req-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}

@@ -1,0 +1,21 @@
+// Re-exports every contract type (docs/commands.md).
+export type { AboutInfo } from "./AboutInfo";
+export type { AppError } from "./AppError";
+export type { AuthKind } from "./AuthKind";
+export type { BrowseMeta } from "./BrowseMeta";
+export type { BrowseRequest } from "./BrowseRequest";
+export type { ErrorKind } from "./ErrorKind";
+export type { HistoryEntry } from "./HistoryEntry";
+export type { ImportReport } from "./ImportReport";
+export type { Instance } from "./Instance";
+export type { InstanceInput } from "./InstanceInput";
+export type { InstancesState } from "./InstancesState";
+export type { MethodSupport } from "./MethodSupport";
+export type { OAuth2Settings } from "./OAuth2Settings";
+export type { ProbeResult } from "./ProbeResult";
+export type { RedirectMode } from "./RedirectMode";
+export type { SessionState } from "./SessionState";
+export type { SessionStatus } from "./SessionStatus";
+export type { StorageStatus } from "./StorageStatus";
+export type { StoredSecrets } from "./StoredSecrets";
+export type { VerifyResult } from "./VerifyResult";

@@ -1,0 +1,71 @@
+import { SimpleSingleSelect } from "@dhis2/ui";
+import { useI18n } from "../i18n";
+import { useApp, type Page } from "../state";
+import { ColorDot } from "./common";
+
+const PAGES: { page: Page; key: "nav.instances" | "nav.browse" | "nav.settings" }[] = [
+  { page: "instances", key: "nav.instances" },
+  { page: "browse", key: "nav.browse" },
+  { page: "settings", key: "nav.settings" },
+];
+
+export function InstanceSwitcher() {
+  const { t } = useI18n();
+  const { state, active, setActive } = useApp();
+  const instances = state?.instances ?? [];
+  const options = instances.map((i) => ({ value: i.id, label: i.name }));
+  return (
+    <div className="switcher">
+      <ColorDot color={active?.color ?? null} size={14} />
+      <span id="switcher-label" className="switcher-caption">
+        {t("switcher.label")}
+      </span>
+      <SimpleSingleSelect
+        name="instance-switcher"
+        labelledBy="switcher-label"
+        dense
+        options={options}
+        selected={active ? { value: active.id, label: active.name } : undefined}
+        placeholder={instances.length ? t("switcher.placeholder") : t("switcher.none")}
+        disabled={instances.length === 0}
+        onChange={(value: string) => {
+          if (value) void setActive(value);
+        }}
+        optionComponent={({ label, value }: { label: string; value: string }) => {
+          const inst = instances.find((i) => i.id === value);
+          return (
+            <span className="switcher-option">
+              <ColorDot color={inst?.color ?? null} /> {label}
+            </span>
+          );
+        }}
+        dataTest="instance-switcher"
+      />
+    </div>
+  );
+}
+
+export function Header() {
+  const { t } = useI18n();
+  const { page, navigate, active } = useApp();
+  return (
+    <header className="app-header" style={{ borderTopColor: active?.color ?? "transparent" }}>
+      <span className="app-name">{t("app.name")}</span>
+      <nav aria-label={t("nav.label")} className="app-nav">
+        {PAGES.map((p) => (
+          <button
+            key={p.page}
+            type="button"
+            className={page === p.page ? "nav-btn nav-btn-active" : "nav-btn"}
+            aria-current={page === p.page ? "page" : undefined}
+            onClick={() => navigate(p.page)}
+          >
+            {t(p.key)}
+          </button>
+        ))}
+      </nav>
+      <div className="header-spacer" />
+      <InstanceSwitcher />
+    </header>
+  );
+}

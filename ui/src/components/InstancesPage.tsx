@@ -1,0 +1,146 @@
+import { useState } from "react";
+import { Button, ButtonStrip, Modal, ModalActions, ModalContent, ModalTitle, NoticeBox, Tag } from "@dhis2/ui";
+import * as api from "../api";
+import type { AppError, Instance } from "../bindings";
+import { useI18n, type MessageKey } from "../i18n";
+import { useApp } from "../state";
+import { ErrorNotice, SessionLabel } from "./common";
+
+export const METHOD_KEY: Record<Instance["authKind"], MessageKey> = {
+  basic: "method.basic",
+  pat: "method.pat",
+  oauth2: "method.oauth2",
+};
+
+function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: AppError | null) => void }) {
+  const { t } = useI18n();
+  const { state, sessions, apply, setActive, setWizard, startSignIn, setSession } = useApp();
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const status = sessions[instance.id];
+  const isActive = state?.activeId === instance.id;
+  const isDefault = state?.defaultId === instance.id;
+  const signedIn = status?.state === "signed_in";
+
+  async function run(f: () => Promise<void>) {
+    setBusy(true);
+    onError(null);
+    try {
+      await f();
+    } catch (e) {
+      onError(api.toAppError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const titleId = `inst-${instance.id}-name`;
+  return (
+    <li className={isActive ? "card instance-card instance-active" : "card instance-card"} aria-labelledby={titleId}>
+      <div className="instance-color" style={{ background: instance.color ?? "var(--colors-grey300)" }} aria-hidden="true" />
+      <div className="instance-body">
+        <div className="instance-head">
+          <h3 id={titleId} className="instance-name">
+            {instance.name}
+          </h3>
+          {isActive && <Tag positive>{t("instances.active")}</Tag>}
+          {isDefault && <Tag neutral>{t("instances.default")}</Tag>}
+        </div>
+        <div className="instance-url mono">{instance.baseUrl}</div>
+        <div className="instance-meta">
+          <SessionLabel instance={instance} status={status} />
+          <span className="muted"> · {t("instances.method", { method: t(METHOD_KEY[instance.authKind]) })}</span>
+        </div>
+        {instance.notes && <div className="muted small">{t("instances.notes", { notes: instance.notes })}</div>}
+        <div className="instance-actions" role="group" aria-label={t("instances.actionsFor", { name: instance.name })}>
+          {!isActive && (
+            <Button small primary disabled={busy} onClick={() => void setActive(instance.id)}>
+              {t("instances.switch")}
+            </Button>
+          )}
+          {signedIn ? (
+            <Button small disabled={busy} onClick={() => void run(async () => setSession(await api.sessionSignOut(instance.id)))}>
+              {t("instances.signOut")}
+            </Button>
+          ) : (
+            <Button small disabled={busy} onClick={() => startSignIn(instance.id, false)}>
+              {t("instances.signIn")}
+            </Button>
+          )}
+          {instance.authKind === "oauth2" && (
+            <Button small secondary disabled={busy} onClick={() => startSignIn(instance.id, true)}>
+              {t("signin.differentUser")}
+            </Button>
+          )}
+          <Button small secondary disabled={busy} onClick={() => setWizard({ mode: "edit", instance })}>
+            {t("instances.edit")}
+          </Button>
+          {!isDefault && (
+            <Button small secondary disabled={busy} onClick={() => void run(async () => apply(await api.instancesSetDefault(instance.id)))}>
+              {t("instances.setDefault")}
+            </Button>
+          )}
+          <Button small destructive secondary disabled={busy} onClick={() => setConfirmRemove(true)}>
+            {t("instances.remove")}
+          </Button>
+        </div>
+      </div>
+      {confirmRemove && (
+        <Modal small onClose={() => setConfirmRemove(false)} dataTest="remove-modal">
+          <ModalTitle>{t("instances.removeTitle", { name: instance.name })}</ModalTitle>
+          <ModalContent>{t("instances.removeBody")}</ModalContent>
+          <ModalActions>
+            <ButtonStrip end>
+              <Button secondary onClick={() => setConfirmRemove(false)} initialFocus>
+                {t("common.cancel")}
+              </Button>
+              <Button
+                destructive
+                onClick={() =>
+                  void run(async () => {
+                    setConfirmRemove(false);
+                    apply(await api.instancesRemove(instance.id));
+                  })
+                }
+              >
+                {t("instances.remove")}
+              </Button>
+            </ButtonStrip>
+          </ModalActions>
+        </Modal>
+      )}
+    </li>
+  );
+}
+
+export function InstancesPage() {
+  const { t } = useI18n();
+  const { state, loadError, setWizard } = useApp();
+  const [error, setError] = useState<AppError | null>(null);
+  return (
+    <section aria-labelledby="instances-title" className="page">
+      <div className="page-head">
+        <h1 id="instances-title">{t("instances.title")}</h1>
+        <Button primary onClick={() => setWizard({ mode: "add" })} dataTest="add-instance">
+          {t("instances.add")}
+        </Button>
+      </div>
+      {state?.storage.mode === "session_only" && (
+        <NoticeBox warning title={t("instances.storageTitle")} dataTest="storage-banner">
+          {t("instances.storageBanner")}
+        </NoticeBox>
+      )}
+      {loadError && <ErrorNotice error={loadError} />}
+      {error && <ErrorNotice error={error} />}
+      {state && state.instances.length === 0 && (
+        <div className="empty card">
+          <p>{t("instances.empty")}</p>
+          <p className="muted">{t("instances.emptyHint")}</p>
+        </div>
+      )}
+      <ul className="instance-list">
+        {state?.instances.map((i) => <InstanceCard key={i.id} instance={i} onError={setError} />)}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,53 @@
+import { NoticeBox } from "@dhis2/ui";
+import type { AppError, Instance, SessionStatus } from "../bindings";
+import { useI18n, type T } from "../i18n";
+
+/** A plain-words error with its next step; the backend's own message is offered as details. */
+export function ErrorNotice({ error, title }: { error: AppError; title?: string }) {
+  const { t, errorText } = useI18n();
+  const { message, next } = errorText(error);
+  return (
+    <NoticeBox error title={title ?? message} dataTest="error-notice">
+      {title ? <p className="m0">{message}</p> : null}
+      <p className="m0">
+        <strong>{t("common.nextStep")}:</strong> {next}
+      </p>
+      {error.message && error.message !== message ? (
+        <details className="details">
+          <summary>{t("common.details")}</summary>
+          <span className="mono">{error.message}</span>
+        </details>
+      ) : null}
+    </NoticeBox>
+  );
+}
+
+export function ColorDot({ color, size = 12 }: { color: string | null; size?: number }) {
+  return (
+    <span
+      aria-hidden="true"
+      className="color-dot"
+      style={{ width: size, height: size, background: color ?? "transparent", borderStyle: color ? "none" : "dashed" }}
+    />
+  );
+}
+
+export function sessionText(t: T, instance: Instance, s: SessionStatus | undefined, nowSec = Date.now() / 1000): string {
+  if (!s) return t("state.checking");
+  if (s.state === "signed_in") {
+    const name = s.user?.displayName || s.user?.username || instance.username || "";
+    let text = t("state.signedIn", { name });
+    if (s.expiresAt != null) {
+      const minutes = Math.floor((s.expiresAt - nowSec) / 60);
+      text += " · " + (minutes >= 0 ? t("state.expiresIn", { minutes: Math.max(minutes, 0) }) : t("state.expired"));
+    }
+    return text;
+  }
+  return s.state === "needs_sign_in" ? t("state.needsSignIn") : t("state.signedOut");
+}
+
+export function SessionLabel({ instance, status }: { instance: Instance; status: SessionStatus | undefined }) {
+  const { t } = useI18n();
+  const cls = !status ? "state" : status.state === "signed_in" ? "state state-ok" : status.state === "needs_sign_in" ? "state state-warn" : "state";
+  return <span className={cls} data-test="session-state">{sessionText(t, instance, status)}</span>;
+}

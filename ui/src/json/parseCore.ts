@@ -1,0 +1,47 @@
+// Turns a response body into what the viewer shows. Runs in a Web Worker (parse.worker.ts) so a
+// 50 MB response does not freeze the window; falls back to the main thread where workers are missing.
+
+/** Bodies larger than this open as (pretty-printed) text rather than a tree. */
+export const LARGE_BODY = 5 * 1024 * 1024;
+
+export type Pager = { page: number; pageCount: number; total: number; pageSize: number | null };
+
+export type Parsed = {
+  isJson: boolean;
+  /** The parsed value, only for bodies up to LARGE_BODY. */
+  json?: unknown;
+  /** Raw text (small bodies) or pretty-printed text (large JSON bodies, so the text view has lines). */
+  text: string;
+  pager: Pager | null;
+  large: boolean;
+};
+
+function readPager(value: unknown): Pager | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const p = (value as { pager?: unknown }).pager;
+  if (typeof p !== "object" || p === null) return null;
+  const { page, pageCount, total, pageSize } = p as Record<string, unknown>;
+  if (typeof page !== "number" || typeof pageCount !== "number") return null;
+  return {
+    page,
+    pageCount,
+    total: typeof total === "number" ? total : 0,
+    pageSize: typeof pageSize === "number" ? pageSize : null,
+  };
+}
+
+export function parseBodySync(buffer: ArrayBuffer, contentType: string | null): Parsed {
+  const text = new TextDecoder().decode(buffer);
+  const large = buffer.byteLength > LARGE_BODY;
+  const looksJson = (contentType ?? "").includes("json") || /^\s*[[{]/.test(text.slice(0, 64));
+  if (!looksJson) return { isJson: false, text, pager: null, large };
+  try {
+    const json: unknown = JSON.parse(text);
+    const pager = readPager(json);
+    if (large) return { isJson: true, text: JSON.stringify(json, null, 2), pager, large };
+    return { isJson: true, json, text, pager, large };
+  } catch {
+    return { isJson: false, text, pager: null, large };
+  }
+}
+

@@ -1,0 +1,383 @@
+// Dev-only fake backend: renders every screen in a plain browser (`VITE_MOCK_IPC=1` or `?mock=1` in dev).
+// Never part of a production build (see main.tsx / vite.config.ts `__MOCK_IPC__`).
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import { encodeBrowseResponse } from "../api";
+import type {
+  AboutInfo,
+  BrowseMeta,
+  BrowseRequest,
+  HistoryEntry,
+  Instance,
+  InstanceInput,
+  InstancesState,
+  ProbeResult,
+  SessionStatus,
+} from "../bindings";
+
+const params = new URLSearchParams(typeof location !== "undefined" ? location.search : "");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => Math.floor(Date.now() / 1000);
+
+const noSecrets = { password: false, pat: false, clientSecret: false, token: false };
+
+const instances: Instance[] = [
+  {
+    id: "sl-hmis",
+    name: "Sierra Leone HMIS",
+    baseUrl: "https://hmis.example.org",
+    authKind: "oauth2",
+    username: null,
+    oauth2: { clientId: "dhis2w-desktop", scope: null, redirectMode: "loopback" },
+    caCertPath: null,
+    color: "#2e7d32",
+    notes: "Production: read only, please",
+    secrets: { ...noSecrets, token: true },
+  },
+  {
+    id: "play",
+    name: "DHIS2 Play 2.41",
+    baseUrl: "https://play.im.dhis2.org/stable-2-41-3",
+    authKind: "basic",
+    username: "admin",
+    oauth2: null,
+    caCertPath: null,
+    color: "#1565c0",
+    notes: null,
+    secrets: { ...noSecrets, password: true },
+  },
+  {
+    id: "training",
+    name: "Training server",
+    baseUrl: "https://training.example.org/dhis",
+    authKind: "pat",
+    username: null,
+    oauth2: null,
+    caCertPath: null,
+    color: "#ef6c00",
+    notes: null,
+    secrets: { ...noSecrets, pat: true },
+  },
+];
+let defaultId: string | null = "sl-hmis";
+let activeId: string | null = "sl-hmis";
+const storageMode = params.get("storage") === "session_only" ? "session_only" : "keyring";
+if (params.get("empty") === "1") instances.splice(0);
+
+const sessions: Record<string, SessionStatus> = {
+  "sl-hmis": {
+    instanceId: "sl-hmis",
+    state: "signed_in",
+    user: { username: "jane", displayName: "Jane" },
+    expiresAt: now() + 42 * 60 + 30,
+    scopes: ["ALL"],
+  },
+  play: { instanceId: "play", state: "signed_out", user: null, expiresAt: null, scopes: [] },
+  training: { instanceId: "training", state: "needs_sign_in", user: null, expiresAt: null, scopes: [] },
+};
+
+const history: Record<string, HistoryEntry[]> = {
+  "sl-hmis": [
+    { id: "h1", path: "/api/dataElements", query: [["fields", "id,name,valueType"], ["filter", "name:ilike:malaria"]], status: 200, at: now() - 60, pinned: true },
+    { id: "h2", path: "/api/me", query: [], status: 200, at: now() - 120, pinned: false },
+    { id: "h3", path: "/api/organisationUnits", query: [["pageSize", "5"]], status: 200, at: now() - 600, pinned: false },
+    { id: "h4", path: "/api/unknownThing", query: [], status: 404, at: now() - 900, pinned: false },
+  ],
+};
+
+function state(): InstancesState {
+  return { instances: [...instances], defaultId, activeId, storage: { mode: storageMode, detail: storageMode === "session_only" ? "No Secret Service provider found" : null } };
+}
+
+function err(kind: string, message: string): never {
+  throw { kind, message };
+}
+
+function fromInput(id: string, input: InstanceInput, old?: Instance): Instance {
+  return {
+    id,
+    name: input.name,
+    baseUrl: input.baseUrl,
+    authKind: input.authKind,
+    username: input.username,
+    oauth2: input.oauth2,
+    caCertPath: input.caCertPath,
+    color: input.color,
+    notes: input.notes,
+    secrets: {
+      password: Boolean(input.password) || Boolean(old?.secrets.password && input.authKind === "basic"),
+      pat: Boolean(input.pat) || Boolean(old?.secrets.pat && input.authKind === "pat"),
+      clientSecret: Boolean(input.clientSecret) || Boolean(old?.secrets.clientSecret),
+      token: false,
+    },
+  };
+}
+
+function probe(address: string): ProbeResult {
+  const a = address.trim().replace(/\/+$/, "");
+  if (a.includes("offline") || !/^https?:\/\/|\./.test(a)) err("server_unreachable", `Could not connect to ${a}.`);
+  if (a.includes("example.com")) err("not_dhis2", `${a} answered, but it is not a DHIS2 server.`);
+  const url = /^https?:\/\//.test(a) ? a : `https://${a}`;
+  const oauth = !url.includes("play");
+  return {
+    canonicalUrl: url,
+    version: "2.41.3",
+    systemName: url.includes("play") ? "DHIS2 Demo - Sierra Leone" : "Country HMIS",
+    methods: {
+      basic: { available: true, reason: null },
+      pat: { available: true, reason: null },
+      oauth2: oauth ? { available: true, reason: null } : { available: false, reason: "No OAuth2 client is configured on the server." },
+    },
+    recommended: oauth ? "oauth2" : "pat",
+    redirectUris: { loopback: "http://127.0.0.1:53682/callback", deepLink: "dhis2w://oauth/callback" },
+  };
+}
+
+// ------------------------------------------------------------------ fake API bodies
+
+const NAMES = ["ANC 1st visit", "ANC 2nd visit", "Malaria cases confirmed", "Measles doses given", "BCG doses given", "Penta 1 doses", "OPD attendance", "Deliveries by skilled staff", "Low birth weight", "Malaria RDT positive", "TB cases notified", "HIV tests done"];
+const RESOURCES = ["dataElements", "indicators", "organisationUnits", "dataSets", "programs", "categoryCombos", "categoryOptions", "users", "userGroups", "optionSets", "trackedEntityTypes", "programStages", "visualizations", "dashboards", "maps"];
+
+function listBody(kind: string, q: Map<string, string>): unknown {
+  const total = kind === "organisationUnits" ? 1332 : kind === "dataElements" ? 1041 : 187;
+  const pageSize = Number(q.get("pageSize") ?? 50) || 50;
+  const page = Number(q.get("page") ?? 1) || 1;
+  const pageCount = Math.ceil(total / pageSize);
+  const items = Array.from({ length: Math.max(0, Math.min(pageSize, total - (page - 1) * pageSize)) }, (_, i) => {
+    const n = (page - 1) * pageSize + i;
+    return {
+      id: `${kind.slice(0, 3)}${String(n).padStart(8, "0")}`.slice(0, 11),
+      name: `${NAMES[n % NAMES.length]}${n >= NAMES.length ? ` (${Math.floor(n / NAMES.length)})` : ""}`,
+      created: new Date(Date.UTC(2019, 0, 1) + n * 86_400_000).toISOString(),
+      valueType: n % 3 ? "NUMBER" : "INTEGER_ZERO_OR_POSITIVE",
+    };
+  });
+  if (q.get("paging") === "false") return { [kind]: items };
+  return { pager: { page, pageCount, total, pageSize, nextPage: page < pageCount ? "…" : undefined }, [kind]: items };
+}
+
+let bigBody: Uint8Array | null = null;
+function big(): Uint8Array {
+  if (!bigBody) {
+    const target = Number(params.get("bigMb") ?? 50) * 1024 * 1024;
+    const parts: string[] = [];
+    let size = 0;
+    let i = 0;
+    while (size < target) {
+      const s = JSON.stringify({
+        id: `de${String(i).padStart(9, "0")}`,
+        name: `${NAMES[i % NAMES.length]} ${i}`,
+        shortName: `DE ${i}`,
+        created: "2020-01-01T00:00:00.000",
+        valueType: "NUMBER",
+        aggregationType: "SUM",
+        domainType: "AGGREGATE",
+        categoryCombo: { id: "bjDvmb4bfuf" },
+        dataSetElements: [{ dataSet: { id: "BfMAe6Itzgt" } }],
+      });
+      parts.push(s);
+      size += s.length + 1;
+      i++;
+    }
+    bigBody = new TextEncoder().encode(`{"pager":{"page":1,"pageCount":1,"total":${i},"pageSize":${i}},"dataElements":[${parts.join(",")}]}`);
+  }
+  return bigBody;
+}
+
+const inflight = new Map<string, { cancelled: boolean }>();
+
+async function browseGet(request: BrowseRequest): Promise<ArrayBuffer> {
+  const inst = instances.find((i) => i.id === request.instanceId);
+  if (!inst) err("not_found", "This instance no longer exists.");
+  if (sessions[inst.id]?.state !== "signed_in") err("sign_in_required", "Sign in to this instance first.");
+  const token = { cancelled: false };
+  inflight.set(request.requestId, token);
+  const started = performance.now();
+  const q = new Map(request.query);
+  const path = request.path.replace(/\/+$/, "");
+  let status = 200;
+  let body: Uint8Array;
+  const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+  if (path === "/api/resources") {
+    body = json({ resources: RESOURCES.map((r) => ({ displayName: r, singular: r.replace(/s$/, ""), plural: r, href: `${inst.baseUrl}/api/${r}` })) });
+  } else if (path === "/api/me") {
+    body = json({ id: "xE7jOejl9FI", username: sessions[inst.id]?.user?.username ?? "admin", displayName: sessions[inst.id]?.user?.displayName ?? "John Traore", email: "jane@example.org", authorities: ["ALL", "F_METADATA_EXPORT"], organisationUnits: [{ id: "ImspTQPwCqd", name: "Sierra Leone" }], settings: { keyUiLocale: "en" } });
+  } else if (path === "/api/system/info") {
+    body = json({ version: "2.41.3", revision: "a1b2c3d", buildTime: "2024-11-12T10:00:00.000", serverTimeZoneId: "Etc/UTC", systemName: "Country HMIS", instanceBaseUrl: inst.baseUrl, databaseInfo: { spatialSupport: true } });
+  } else if (path === "/api/big") {
+    body = big();
+  } else {
+    const m = /^\/api\/(\w+)$/.exec(path);
+    if (m && RESOURCES.includes(m[1]!)) body = json(listBody(m[1]!, q));
+    else {
+      status = 404;
+      body = json({ httpStatus: "Not Found", httpStatusCode: 404, status: "ERROR", message: `No endpoint ${path}` });
+    }
+  }
+  // Stream progress in a few steps.
+  const steps = body.byteLength > 1_000_000 ? 10 : 3;
+  for (let s = 1; s <= steps; s++) {
+    await sleep(body.byteLength > 1_000_000 ? 150 : 60);
+    if (token.cancelled) {
+      inflight.delete(request.requestId);
+      err("cancelled", "The request was cancelled.");
+    }
+    await emit("browse-progress", { requestId: request.requestId, bytes: Math.round((body.byteLength * s) / steps), total: body.byteLength });
+  }
+  inflight.delete(request.requestId);
+  const meta: BrowseMeta = {
+    status,
+    headers: [
+      ["content-type", "application/json;charset=UTF-8"],
+      ["content-length", String(body.byteLength)],
+      ["cache-control", "no-cache, private"],
+      ["x-content-type-options", "nosniff"],
+    ],
+    elapsedMs: Math.round(performance.now() - started),
+    sizeBytes: body.byteLength,
+    contentType: "application/json;charset=UTF-8",
+    url: `${inst.baseUrl}${path}${request.query.length ? "?" + new URLSearchParams(request.query).toString() : ""}`,
+  };
+  if (path !== "/api/resources") {
+    const list = (history[inst.id] ??= []);
+    list.unshift({ id: `h${Date.now()}`, path, query: request.query, status, at: now(), pinned: false });
+  }
+  return encodeBrowseResponse(meta, body);
+}
+
+const signIns = new Map<string, { cancel: () => void }>();
+
+async function signIn(instanceId: string, differentUser: boolean): Promise<SessionStatus> {
+  const inst = instances.find((i) => i.id === instanceId);
+  if (!inst) err("not_found", "This instance no longer exists.");
+  if (inst.authKind !== "oauth2") {
+    await sleep(300);
+    if (inst.id === "training") err("pat_rejected", "The server answered 401 to this token.");
+    const s: SessionStatus = { instanceId, state: "signed_in", user: { username: inst.username ?? "admin", displayName: "John Traore" }, expiresAt: null, scopes: [] };
+    sessions[instanceId] = s;
+    await emit("session-changed", s);
+    return s;
+  }
+  const authorizeUrl = `${inst.baseUrl}/oauth2/authorize?response_type=code&client_id=${inst.oauth2?.clientId}&redirect_uri=http%3A%2F%2F127.0.0.1%3A53682%2Fcallback&state=x1y2z3${differentUser ? "&prompt=login" : ""}`;
+  return new Promise<SessionStatus>((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(async () => {
+      if (done) return;
+      await emit("sign-in-progress", { instanceId, stage: "exchanging", authorizeUrl, redirectUri: "http://127.0.0.1:53682/callback" });
+      await sleep(800);
+      done = true;
+      const s: SessionStatus = { instanceId, state: "signed_in", user: { username: "jane", displayName: "Jane" }, expiresAt: now() + 3600, scopes: ["ALL"] };
+      sessions[instanceId] = s;
+      await emit("session-changed", s);
+      resolve(s);
+    }, Number(params.get("signInMs") ?? 15000));
+    signIns.set(instanceId, {
+      cancel: () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        void emit("sign-in-progress", { instanceId, stage: "cancelled", authorizeUrl: null, redirectUri: null });
+        reject({ kind: "cancelled", message: "Sign-in was cancelled." });
+      },
+    });
+    setTimeout(() => void emit("sign-in-progress", { instanceId, stage: "waiting_for_browser", authorizeUrl, redirectUri: "http://127.0.0.1:53682/callback" }), 200);
+  });
+}
+
+const about: AboutInfo = { appVersion: "0.1.0 (mock)", tauriVersion: "2.x", webkitVersion: "WebKitGTK 2.44", os: "Linux x86_64" };
+
+export async function mockHandler(cmd: string, a: Record<string, any> = {}): Promise<unknown> {
+  switch (cmd) {
+    case "instances_list":
+      return state();
+    case "instances_add": {
+      const id = `i${Date.now()}`;
+      instances.push(fromInput(id, a.input));
+      sessions[id] = { instanceId: id, state: "signed_out", user: null, expiresAt: null, scopes: [] };
+      activeId ??= id;
+      return instances.at(-1);
+    }
+    case "instances_edit": {
+      const idx = instances.findIndex((i) => i.id === a.id);
+      if (idx < 0) err("not_found", "This instance no longer exists.");
+      instances[idx] = fromInput(a.id, a.input, instances[idx]);
+      return instances[idx];
+    }
+    case "instances_remove": {
+      const idx = instances.findIndex((i) => i.id === a.id);
+      if (idx >= 0) instances.splice(idx, 1);
+      if (activeId === a.id) activeId = instances[0]?.id ?? null;
+      if (defaultId === a.id) defaultId = null;
+      return state();
+    }
+    case "instances_set_default":
+      defaultId = a.id;
+      return state();
+    case "instances_set_active":
+      activeId = a.id;
+      return state();
+    case "instances_probe":
+      await sleep(500);
+      return probe(a.address);
+    case "instances_verify":
+      await sleep(500);
+      if (a.input.authKind === "pat" && !String(a.input.pat ?? "").startsWith("d2p_")) err("pat_malformed", "Personal access tokens start with d2p_.");
+      if (a.input.authKind === "basic" && a.input.password === "wrong") err("invalid_credentials", "HTTP 401 from /api/me.");
+      return { username: a.input.username ?? "admin", displayName: "John Traore", version: "2.41.3" };
+    case "instances_verify_saved":
+      await sleep(300);
+      return { username: "admin", displayName: "John Traore", version: "2.41.3" };
+    case "instances_import_cli":
+      await sleep(400);
+      return {
+        imported: [{ name: "Local dev (from CLI)", instanceId: "cli-local" }],
+        skipped: [{ name: "play", reason: "An instance with this address already exists." }],
+      };
+    case "session_status":
+      return sessions[a.instanceId] ?? { instanceId: a.instanceId, state: "signed_out", user: null, expiresAt: null, scopes: [] };
+    case "session_sign_in":
+      return signIn(a.instanceId, a.differentUser);
+    case "session_cancel_sign_in":
+      signIns.get(a.instanceId)?.cancel();
+      return null;
+    case "session_sign_out": {
+      const s: SessionStatus = { instanceId: a.instanceId, state: "signed_out", user: null, expiresAt: null, scopes: [] };
+      sessions[a.instanceId] = s;
+      return s;
+    }
+    case "browse_get":
+      return browseGet(a.request);
+    case "browse_cancel": {
+      const f = inflight.get(a.requestId);
+      if (f) f.cancelled = true;
+      return null;
+    }
+    case "browse_history":
+      return [...(history[a.instanceId] ?? [])].sort((x, y) => Number(y.pinned) - Number(x.pinned) || y.at - x.at);
+    case "browse_pin": {
+      const e = history[a.instanceId]?.find((h) => h.id === a.entryId);
+      if (e) e.pinned = a.pinned;
+      return [...(history[a.instanceId] ?? [])].sort((x, y) => Number(y.pinned) - Number(x.pinned) || y.at - x.at);
+    }
+    case "browse_curl": {
+      const r = a.request as BrowseRequest;
+      const inst = instances.find((i) => i.id === r.instanceId);
+      const qs = r.query.length ? "?" + new URLSearchParams(r.query).toString() : "";
+      return `curl -H 'Authorization: <your-credentials>' -H 'Accept: application/json' '${inst?.baseUrl ?? ""}${r.path}${qs}'`;
+    }
+    case "browse_save":
+      await sleep(200);
+      return `/home/jane/Downloads/${a.suggestedName}`;
+    case "app_about":
+      return about;
+    case "plugin:opener|open_url":
+      return null;
+    default:
+      err("internal", `Mock backend: unknown command ${cmd}`);
+  }
+}
+
+export function installMockBackend(): void {
+  mockIPC((cmd, args) => mockHandler(cmd, (args ?? {}) as Record<string, any>), { shouldMockEvents: true });
+  console.info("[dhis2w] mock backend installed (dev only)");
+}

@@ -1,0 +1,132 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import * as api from "./api";
+import type { AppError, Instance, InstancesState, SessionStatus } from "./bindings";
+
+export type Page = "instances" | "browse" | "settings" | "about";
+export type WizardState = { mode: "add" } | { mode: "edit"; instance: Instance } | null;
+export type SignInRequest = { instanceId: string; differentUser: boolean } | null;
+
+type AppCtx = {
+  state: InstancesState | null;
+  loadError: AppError | null;
+  sessions: Record<string, SessionStatus>;
+  active: Instance | null;
+  refresh: () => Promise<void>;
+  apply: (s: InstancesState) => void;
+  setSession: (s: SessionStatus) => void;
+  refreshSession: (id: string) => Promise<void>;
+  setActive: (id: string) => Promise<void>;
+  page: Page;
+  navigate: (p: Page) => void;
+  wizard: WizardState;
+  setWizard: (w: WizardState) => void;
+  signIn: SignInRequest;
+  startSignIn: (instanceId: string, differentUser: boolean) => void;
+  closeSignIn: () => void;
+};
+
+const Ctx = createContext<AppCtx | null>(null);
+
+export function AppStateProvider({ children }: { children: ReactNode }) {
+  const [state, setState] = useState<InstancesState | null>(null);
+  const [loadError, setLoadError] = useState<AppError | null>(null);
+  const [sessions, setSessions] = useState<Record<string, SessionStatus>>({});
+  const [page, setPage] = useState<Page>("instances");
+  const [wizard, setWizard] = useState<WizardState>(null);
+  const [signIn, setSignIn] = useState<SignInRequest>(null);
+
+  const setSession = useCallback((s: SessionStatus) => {
+    setSessions((prev) => ({ ...prev, [s.instanceId]: s }));
+  }, []);
+
+  const refreshSession = useCallback(
+    async (id: string) => {
+      try {
+        setSession(await api.sessionStatus(id));
+      } catch {
+        /* the instance card shows "Checking…" until it can be read */
+      }
+    },
+    [setSession],
+  );
+
+  const apply = useCallback(
+    (s: InstancesState) => {
+      setState(s);
+      setLoadError(null);
+      for (const i of s.instances) void refreshSession(i.id);
+    },
+    [refreshSession],
+  );
+
+  const refresh = useCallback(async () => {
+    try {
+      apply(await api.instancesList());
+    } catch (e) {
+      setLoadError(api.toAppError(e));
+    }
+  }, [apply]);
+
+  const setActive = useCallback(
+    async (id: string) => {
+      try {
+        apply(await api.instancesSetActive(id));
+      } catch (e) {
+        setLoadError(api.toAppError(e));
+      }
+    },
+    [apply],
+  );
+
+  useEffect(() => {
+    void refresh();
+    let unlisten: (() => void) | undefined;
+    let dead = false;
+    api
+      .onSessionChanged(setSession)
+      .then((u) => (dead ? u() : (unlisten = u)))
+      .catch(() => undefined);
+    return () => {
+      dead = true;
+      unlisten?.();
+    };
+  }, [refresh, setSession]);
+
+  // Keep "expires in N min" fresh.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setTick((n) => n + 1), 30_000);
+    return () => clearInterval(t);
+  }, []);
+
+  const active = useMemo(
+    () => state?.instances.find((i) => i.id === state.activeId) ?? null,
+    [state],
+  );
+
+  const value: AppCtx = {
+    state,
+    loadError,
+    sessions,
+    active,
+    refresh,
+    apply,
+    setSession,
+    refreshSession,
+    setActive,
+    page,
+    navigate: setPage,
+    wizard,
+    setWizard,
+    signIn,
+    startSignIn: (instanceId, differentUser) => setSignIn({ instanceId, differentUser }),
+    closeSignIn: () => setSignIn(null),
+  };
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
+
+export function useApp(): AppCtx {
+  const c = useContext(Ctx);
+  if (!c) throw new Error("useApp outside AppStateProvider");
+  return c;
+}

@@ -1,0 +1,37 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+// The CSP the Tauri window is expected to use (see README). `vite preview` sends it too,
+// so a plain-browser check shows any violation before it reaches the app.
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "font-src 'self'; connect-src 'self' ipc: http://ipc.localhost; worker-src 'self'; object-src 'none'; base-uri 'self'";
+
+export default defineConfig({
+  base: "./",
+  plugins: [react()],
+  define: {
+    // Folded at build time so the dev-only mock backend is dropped from real builds.
+    __MOCK_IPC__: JSON.stringify(process.env.VITE_MOCK_IPC === "1"),
+  },
+  build: {
+    outDir: "dist",
+    target: "es2021",
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    chunkSizeWarningLimit: 4000,
+  },
+  worker: { format: "es" },
+  server: { port: 5173, strictPort: true },
+  preview: { headers: { "Content-Security-Policy": CSP } },
+  test: {
+    environment: "jsdom",
+    globals: true,
+    setupFiles: ["./src/test/setup.ts"],
+    css: false,
+    pool: "threads",
+    maxWorkers: 1,
+    testTimeout: 20000,
+  },
+});
