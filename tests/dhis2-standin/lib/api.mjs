@@ -400,8 +400,9 @@ function resources(S) {
 
 function schema(S, k) {
   const d = COLLECTIONS[k];
-  const sample = d.items(S)[0];
-  const props = sample ? Object.keys(sample).filter((p) => !p.startsWith('__')) : ['id'];
+  const items = d.items(S).slice(0, 3);
+  const sample = Object.assign({}, ...items.slice().reverse());
+  const props = items.length ? Object.keys(sample).filter((p) => !p.startsWith('__')) : ['id'];
   return {
     klass: d.klass, shareable: true, metadata: true, relativeApiEndpoint: `/${k}`, plural: k, displayName: splitCamel(d.singular),
     singular: d.singular, secondaryMetadata: false, collectionName: k, name: d.label, namespace: 'http://dhis2.org/schema/dxf/2.0',
