@@ -40,8 +40,8 @@ export function buildData({ size = 'small' } = {}) {
   const admin = { id: 'xE7jOejl9FI' };
   used.add(admin.id);
 
-  // Org units: small = 1 + 13 + 156 + 1152 (about 1.3k in 4 levels); large = 5 levels, >= 200k units.
-  const shape = size === 'large' ? [1, 13, 12, 20, 68] : [1, 13, 12, 8];
+  // Org units: small = 1 + 13 + 156 + 1152 (about 1.3k in 4 levels); large = 5 levels, about 380k units (>= 50 MB as id,name,path,level,parent[id]).
+  const shape = size === 'large' ? [1, 13, 12, 20, 120] : [1, 13, 12, 8];
   const orgUnits = [];
   const root = new Obj('organisationUnit', {
     id: 'ImspTQPwCqd', code: 'OU_525', name: 'Sierra Leone', shortName: 'Sierra Leone', displayName: 'Sierra Leone',
