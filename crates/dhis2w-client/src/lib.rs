@@ -5,11 +5,25 @@
 //! client is identical whatever the user picked.
 
 pub mod auth;
+pub mod capture;
+pub mod client;
 pub mod error;
+pub mod models;
+pub mod probe;
 pub mod secret;
 pub mod token;
+pub mod webmessage;
 
-pub use auth::AuthProvider;
+pub use auth::{
+    check_pat, AuthProvider, BasicAuth, ClientAuth, OAuth2Auth, OAuth2Config, PatAuth,
+    SignInOptions, SignInProgress, SignInStage, SignOutReport, SignedIn,
+};
+pub use capture::{
+    BrowserOpener, DeepLinkCapturer, DeepLinkHandle, LoopbackCapturer, RedirectCapturer,
+};
+pub use client::{build_http_client, ClientOptions, Dhis2Client, RawResponse};
+pub use models::{Dhis2Version, LoginConfig, Me, Resources, SystemInfo};
+pub use probe::{probe, resolve_base_url, ProbeResult, SignInMethod};
 pub use error::{Error, ErrorKind, Result};
 pub use secret::Secret;
 pub use token::{MemoryTokenStore, OAuth2Token, TokenKey, TokenStore};

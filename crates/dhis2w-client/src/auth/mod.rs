@@ -1,4 +1,16 @@
-//! The [`AuthProvider`] contract and its implementations.
+//! The [`AuthProvider`] contract and its implementations: [`BasicAuth`], [`PatAuth`] and
+//! [`OAuth2Auth`].
+
+pub mod basic;
+pub mod oauth2;
+pub mod pat;
+
+pub use basic::BasicAuth;
+pub use oauth2::{
+    default_scope, discover, ClientAuth, OAuth2Auth, OAuth2Config, ServerMetadata, SignInOptions,
+    SignInProgress, SignInStage, SignOutReport, SignedIn, TokenStatus,
+};
+pub use pat::{check_pat, PatAuth, PatVersion};
 
 use crate::Result;
 use async_trait::async_trait;
@@ -16,10 +28,13 @@ pub trait AuthProvider: Send + Sync {
     /// Refreshes credentials close to expiry; a no-op for static auth.
     async fn refresh_if_needed(&self) -> Result<()>;
 
-    /// Called once by the client after the server answered 401 to a request made with these
-    /// headers. Returns true when new credentials were obtained and a retry makes sense.
+    /// Called once by the client after the server answered 401 to a request made with `sent`
+    /// (the headers from [`AuthProvider::headers`] that went out). Returns true when newer
+    /// credentials are available and one retry makes sense. Implementations compare `sent` with
+    /// their current credentials, so N requests failing together cause at most one refresh.
     /// Static credentials cannot improve, so the default is false.
-    async fn on_unauthorized(&self) -> Result<bool> {
+    async fn on_unauthorized(&self, sent: &HeaderMap) -> Result<bool> {
+        let _ = sent;
         Ok(false)
     }
 

@@ -1,0 +1,528 @@
+//! Capturing the OAuth2 authorization response: the loopback HTTP receiver, the deep-link
+//! receiver, and the [`BrowserOpener`] hook.
+//!
+//! A capturer is created first (so its redirect URI is known before the authorize URL is
+//! built), then [`RedirectCapturer::wait_for_code`] waits for the callback that carries this
+//! flow's `state`. Everything else is ignored.
+
+use crate::{Error, ErrorKind, Result, Secret};
+use async_trait::async_trait;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// The path the loopback receiver answers on.
+pub const CALLBACK_PATH: &str = "/oauth2/callback";
+/// The redirect URI to register in DHIS2 for the loopback mode (any port is accepted for IP
+/// literals, dhis2-server.md §2.6).
+pub const LOOPBACK_REGISTERED_URI: &str = "http://127.0.0.1/oauth2/callback";
+/// The private-use-scheme redirect URI of the deep-link mode.
+pub const DEEP_LINK_REDIRECT_URI: &str = "org.dhis2w.desktop:/oauth2/callback";
+/// The default time a user gets to finish signing in.
+pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What the authorization server sent back: the code and, if present, `iss` (RFC 9207).
+#[derive(Debug, Clone)]
+pub struct AuthorizationResponse {
+    /// The authorization code.
+    pub code: Secret,
+    /// The `iss` parameter, if the server sent one.
+    pub iss: Option<String>,
+}
+
+/// Receives the redirect of one sign-in attempt.
+#[async_trait]
+pub trait RedirectCapturer: Send + Sync {
+    /// The redirect URI to put in the authorize request (known before waiting).
+    fn redirect_uri(&self) -> String;
+
+    /// Waits until a callback carrying `state` arrives, the capturer's timeout passes
+    /// ([`ErrorKind::Timeout`]) or `cancel` fires ([`ErrorKind::Cancelled`]). Callbacks with
+    /// another state are ignored. A capturer serves one attempt; its resources are released
+    /// when this returns.
+    async fn wait_for_code(
+        &self,
+        state: &str,
+        cancel: &CancellationToken,
+    ) -> Result<AuthorizationResponse>;
+}
+
+/// Opens the authorize URL in the user's browser. The app plugs in the system browser; tests
+/// plug in an HTTP driver.
+#[async_trait]
+pub trait BrowserOpener: Send + Sync {
+    /// Opens `url`. An error is reported but the flow keeps waiting (the user can copy the URL).
+    async fn open(&self, url: &str) -> Result<()>;
+}
+
+fn ct_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a
+            .bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Judges callback query parameters. `None`: not for this flow (no or wrong `state`); ignore it.
+fn evaluate_callback<'a>(
+    pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+    expected_state: &str,
+) -> Option<Result<AuthorizationResponse>> {
+    let (mut state, mut code, mut error, mut desc, mut iss) = (None, None, None, None, None);
+    for (k, v) in pairs {
+        match k.as_ref() {
+            "state" => state = Some(v.into_owned()),
+            "code" => code = Some(v.into_owned()),
+            "error" => error = Some(v.into_owned()),
+            "error_description" => desc = Some(v.into_owned()),
+            "iss" => iss = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    // state first, before reading anything else (RFC 6749 §10.12).
+    if !ct_eq(state.as_deref()?, expected_state) {
+        return None;
+    }
+    if let Some(error) = error {
+        return Some(Err(authorization_error(&error, desc.as_deref())));
+    }
+    match code {
+        Some(code) if !code.is_empty() => Some(Ok(AuthorizationResponse {
+            code: Secret::new(code),
+            iss,
+        })),
+        _ => Some(Err(Error::new(
+            ErrorKind::OauthError,
+            "DHIS2 came back without an authorization code. Try signing in again.",
+        ))),
+    }
+}
+
+/// Maps an `error=` on the authorization response to an error with plain words.
+pub fn authorization_error(error: &str, description: Option<&str>) -> Error {
+    let detail = description
+        .filter(|d| !d.is_empty())
+        .map(|d| format!(" DHIS2 said: \"{d}\"."))
+        .unwrap_or_default();
+    match error {
+        "access_denied" => Error::new(
+            ErrorKind::Cancelled,
+            "The sign-in was cancelled in the browser (permission was not given). Click Sign in \
+             to try again.",
+        ),
+        "invalid_scope" => Error::new(
+            ErrorKind::OauthError,
+            format!(
+                "DHIS2 refused the requested permissions (scope).{detail} Ask your DHIS2 \
+                 administrator which scope the app's OAuth2 client allows, and set it in the \
+                 instance settings."
+            ),
+        ),
+        "unauthorized_client" | "invalid_client" => Error::new(
+            ErrorKind::OauthError,
+            format!(
+                "DHIS2 does not allow this app's OAuth2 client to sign in.{detail} Ask your \
+                 DHIS2 administrator to check the client registration."
+            ),
+        ),
+        other => Error::new(
+            ErrorKind::OauthError,
+            format!(
+                "DHIS2 refused the sign-in ({other}).{detail} Try again; if it keeps \
+                 happening, ask your DHIS2 administrator."
+            ),
+        ),
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;\
+         padding:0 1rem;color:#1f2937}}h1{{font-size:1.4rem}}</style></head><body>\
+         <h1>{t}</h1><p>{b}</p><p>You can close this tab and return to dhis2w Desktop.</p>\
+         </body></html>",
+        t = html_escape(title),
+        b = html_escape(body)
+    )
+}
+
+fn outcome_page(outcome: &Result<AuthorizationResponse>) -> (u16, String) {
+    match outcome {
+        Ok(_) => (
+            200,
+            page(
+                "Signed in",
+                "dhis2w Desktop received your sign-in and is finishing it now.",
+            ),
+        ),
+        Err(e) => (400, page("Sign-in did not finish", e.message())),
+    }
+}
+
+/// Options of [`LoopbackCapturer`].
+#[derive(Debug, Clone)]
+pub struct LoopbackOptions {
+    /// How long to wait for the browser (default 5 minutes).
+    pub timeout: Duration,
+    /// How long one connection may take to send its request head (default 5 s).
+    pub header_timeout: Duration,
+}
+
+impl Default for LoopbackOptions {
+    fn default() -> Self {
+        Self {
+            timeout: DEFAULT_SIGN_IN_TIMEOUT,
+            header_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The loopback receiver (RFC 8252 §7.3): listens on `127.0.0.1:<ephemeral>` only while
+/// waiting, answers `GET /oauth2/callback?…&state=<this flow's state>` with a small page, and
+/// answers everything else with 404 while it keeps waiting.
+pub struct LoopbackCapturer {
+    listener: Mutex<Option<TcpListener>>,
+    addr: SocketAddr,
+    options: LoopbackOptions,
+}
+
+impl LoopbackCapturer {
+    /// Binds `127.0.0.1:0` with default options.
+    pub async fn bind() -> Result<Self> {
+        Self::bind_with(LoopbackOptions::default()).await
+    }
+
+    /// Binds `127.0.0.1:0` with `options`.
+    pub async fn bind_with(options: LoopbackOptions) -> Result<Self> {
+        let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Internal,
+                    "Could not open a local port to receive the sign-in. Check that no security \
+                     software blocks local connections, then try again.",
+                )
+                .with_source(e)
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::new(ErrorKind::Internal, "Could not read the local port.").with_source(e))?;
+        Ok(Self {
+            listener: Mutex::new(Some(listener)),
+            addr,
+            options,
+        })
+    }
+
+    /// The bound address (`127.0.0.1:<port>`).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Closes the listener without waiting (e.g. when the flow is abandoned before waiting).
+    pub fn close(&self) {
+        self.listener.lock().expect("listener lock").take();
+    }
+}
+
+#[async_trait]
+impl RedirectCapturer for LoopbackCapturer {
+    fn redirect_uri(&self) -> String {
+        format!("http://127.0.0.1:{}{}", self.addr.port(), CALLBACK_PATH)
+    }
+
+    async fn wait_for_code(
+        &self,
+        state: &str,
+        cancel: &CancellationToken,
+    ) -> Result<AuthorizationResponse> {
+        let listener = self.listener.lock().expect("listener lock").take().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Internal,
+                "This sign-in receiver was already used. Start the sign-in again.",
+            )
+        })?;
+        let (tx, mut rx) = mpsc::channel::<Result<AuthorizationResponse>>(1);
+        let expected: std::sync::Arc<str> = state.into();
+        let mut conns = JoinSet::new();
+        let deadline = tokio::time::sleep(self.options.timeout);
+        tokio::pin!(deadline);
+        let result = loop {
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => break Err(Error::new(
+                    ErrorKind::Cancelled,
+                    "Sign-in cancelled.",
+                )),
+                Some(outcome) = rx.recv() => break outcome,
+                _ = &mut deadline => break Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "No sign-in arrived from the browser within {} minutes. Click Sign in to \
+                         try again.",
+                        (self.options.timeout.as_secs() / 60).max(1)
+                    ),
+                )),
+                accepted = listener.accept() => {
+                    if let Ok((stream, _)) = accepted {
+                        // Reap finished connections; bound the number of live ones.
+                        while conns.try_join_next().is_some() {}
+                        if conns.len() < 64 {
+                            conns.spawn(serve_connection(
+                                stream,
+                                expected.clone(),
+                                tx.clone(),
+                                self.options.header_timeout,
+                            ));
+                        }
+                    }
+                }
+            }
+        };
+        drop(listener);
+        conns.abort_all();
+        result
+    }
+}
+
+async fn read_request_head(stream: &mut TcpStream) -> std::io::Result<String> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.windows(2).any(|w| w == b"\n\n") {
+            return Ok(String::from_utf8_lossy(&buf).into_owned());
+        }
+        if buf.len() > 16 * 1024 {
+            return Err(std::io::ErrorKind::InvalidData.into());
+        }
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: u16, body: &str) {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        _ => "Not Found",
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\
+         Referrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(body.as_bytes()).await;
+    let _ = stream.flush().await;
+    let _ = stream.shutdown().await;
+}
+
+async fn serve_connection(
+    mut stream: TcpStream,
+    expected_state: std::sync::Arc<str>,
+    tx: mpsc::Sender<Result<AuthorizationResponse>>,
+    header_timeout: Duration,
+) {
+    let Ok(Ok(head)) = tokio::time::timeout(header_timeout, read_request_head(&mut stream)).await
+    else {
+        return;
+    };
+    let mut words = head.lines().next().unwrap_or_default().split_whitespace();
+    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    let not_found = page("Not found", "This address is not part of the sign-in.");
+    if method != "GET" || !target.starts_with('/') {
+        respond(&mut stream, 404, &not_found).await;
+        return;
+    }
+    let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
+        respond(&mut stream, 404, &not_found).await;
+        return;
+    };
+    if url.path() != CALLBACK_PATH {
+        respond(&mut stream, 404, &not_found).await;
+        return;
+    }
+    match evaluate_callback(url.query_pairs(), &expected_state) {
+        None => respond(&mut stream, 404, &not_found).await,
+        Some(outcome) => {
+            let (status, html) = outcome_page(&outcome);
+            respond(&mut stream, status, &html).await;
+            let _ = tx.try_send(outcome);
+        }
+    }
+}
+
+/// Options of [`DeepLinkCapturer`].
+#[derive(Debug, Clone)]
+pub struct DeepLinkOptions {
+    /// How long to wait (default 5 minutes).
+    pub timeout: Duration,
+}
+
+impl Default for DeepLinkOptions {
+    fn default() -> Self {
+        Self {
+            timeout: DEFAULT_SIGN_IN_TIMEOUT,
+        }
+    }
+}
+
+/// The deep-link receiver: the app feeds it the URLs it is opened with (through a
+/// [`DeepLinkHandle`]); only `org.dhis2w.desktop:/oauth2/callback?…` with this flow's state
+/// ends the wait.
+pub struct DeepLinkCapturer {
+    rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>,
+    options: DeepLinkOptions,
+}
+
+/// Feeds URLs to a [`DeepLinkCapturer`]. Cheap to clone; keep one in the app's deep-link handler.
+#[derive(Clone)]
+pub struct DeepLinkHandle {
+    tx: mpsc::UnboundedSender<String>,
+}
+
+impl DeepLinkHandle {
+    /// Hands a URL the app was opened with to the waiting flow. Returns false when the URL is
+    /// not an OAuth2 callback of this app or no flow listens any more (the app may then handle
+    /// or ignore it). Never log the URL itself: it carries the code.
+    pub fn deliver(&self, url: &str) -> bool {
+        parse_deep_link(url).is_some() && self.tx.send(url.to_owned()).is_ok()
+    }
+}
+
+fn parse_deep_link(url: &str) -> Option<Url> {
+    let u = Url::parse(url.trim()).ok()?;
+    (u.scheme() == "org.dhis2w.desktop"
+        && u.host().is_none()
+        && u.path() == CALLBACK_PATH
+        && u.fragment().is_none())
+    .then_some(u)
+}
+
+impl DeepLinkCapturer {
+    /// A capturer and the handle that feeds it.
+    pub fn new(options: DeepLinkOptions) -> (Self, DeepLinkHandle) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            Self {
+                rx: tokio::sync::Mutex::new(rx),
+                options,
+            },
+            DeepLinkHandle { tx },
+        )
+    }
+}
+
+#[async_trait]
+impl RedirectCapturer for DeepLinkCapturer {
+    fn redirect_uri(&self) -> String {
+        DEEP_LINK_REDIRECT_URI.to_owned()
+    }
+
+    async fn wait_for_code(
+        &self,
+        state: &str,
+        cancel: &CancellationToken,
+    ) -> Result<AuthorizationResponse> {
+        let mut rx = self.rx.lock().await;
+        let deadline = tokio::time::sleep(self.options.timeout);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Err(Error::new(ErrorKind::Cancelled, "Sign-in cancelled.")),
+                _ = &mut deadline => return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "No sign-in arrived from the browser in time. Click Sign in to try again.",
+                )),
+                got = rx.recv() => {
+                    let Some(raw) = got else {
+                        return Err(Error::new(ErrorKind::Cancelled, "Sign-in cancelled."));
+                    };
+                    let Some(url) = parse_deep_link(&raw) else { continue };
+                    if let Some(outcome) = evaluate_callback(url.query_pairs(), state) {
+                        rx.close();
+                        return outcome;
+                    }
+                    tracing::debug!("ignored a deep link without this flow's state");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_html() {
+        assert_eq!(
+            html_escape("<script>alert('x')&\"</script>"),
+            "&lt;script&gt;alert(&#x27;x&#x27;)&amp;&quot;&lt;/script&gt;"
+        );
+        let (status, html) = outcome_page(&Err(authorization_error(
+            "server_error",
+            Some("<img src=x onerror=alert(1)>"),
+        )));
+        assert_eq!(status, 400);
+        assert!(!html.contains("<img"));
+        assert!(html.contains("&lt;img"));
+        assert!(html.contains("return to dhis2w Desktop"));
+    }
+
+    #[test]
+    fn callback_rules() {
+        let u = Url::parse("http://x/?code=abc&state=s1&iss=http%3A%2F%2Fi").unwrap();
+        let r = evaluate_callback(u.query_pairs(), "s1").unwrap().unwrap();
+        assert_eq!(r.code.expose(), "abc");
+        assert_eq!(r.iss.as_deref(), Some("http://i"));
+        let u = Url::parse("http://x/?code=abc&state=s2").unwrap();
+        assert!(evaluate_callback(u.query_pairs(), "s1").is_none());
+        let u = Url::parse("http://x/?code=abc").unwrap();
+        assert!(evaluate_callback(u.query_pairs(), "s1").is_none());
+        let u = Url::parse("http://x/?error=access_denied&state=s1").unwrap();
+        let e = evaluate_callback(u.query_pairs(), "s1").unwrap().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Cancelled);
+        let u = Url::parse("http://x/?error=invalid_scope&error_description=bad&state=s1").unwrap();
+        let e = evaluate_callback(u.query_pairs(), "s1").unwrap().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::OauthError);
+        assert!(e.message().contains("bad"));
+    }
+
+    #[test]
+    fn deep_link_shape() {
+        assert!(parse_deep_link("org.dhis2w.desktop:/oauth2/callback?code=a&state=b").is_some());
+        assert!(parse_deep_link("org.dhis2w.desktop://evil/oauth2/callback?code=a").is_none());
+        assert!(parse_deep_link("org.dhis2w.desktop:/other?code=a").is_none());
+        assert!(parse_deep_link("https://x/oauth2/callback?code=a").is_none());
+    }
+}

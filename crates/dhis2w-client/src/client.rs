@@ -1,0 +1,621 @@
+//! [`Dhis2Client`]: the DHIS2 HTTP client used with any [`AuthProvider`].
+
+use crate::models::{LoginConfig, Me, Resources, SystemInfo};
+use crate::webmessage::{error_from_response, is_login_page, is_login_redirect};
+use crate::{AuthProvider, Error, ErrorKind, Result};
+use futures_util::StreamExt;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// `X-Requested-With: XMLHttpRequest`: makes DHIS2 answer a missing or rejected login with a
+/// 401 JSON WebMessage instead of a 302 to its login page (dhis2-server.md §5.1).
+pub const X_REQUESTED_WITH: (&str, &str) = ("x-requested-with", "XMLHttpRequest");
+
+/// Connection and retry settings shared by the client, discovery and the probe.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Time allowed to connect (default 10 s).
+    pub connect_timeout: Duration,
+    /// Longest silence while waiting for or reading a response (default 60 s).
+    pub read_timeout: Duration,
+    /// An extra CA certificate (PEM file) trusted for this instance, on top of the OS store.
+    pub extra_ca_pem: Option<PathBuf>,
+    /// Retries of idempotent requests on 429/502/503/504 (default 3).
+    pub max_retries: u32,
+    /// First backoff delay; doubles on each retry (default 500 ms).
+    pub retry_base_delay: Duration,
+    /// Upper bound for a server's `Retry-After` (default 30 s).
+    pub max_retry_after: Duration,
+    /// Same-origin redirects followed for API reads (default 5).
+    pub max_redirects: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
+            extra_ca_pem: None,
+            max_retries: 3,
+            retry_base_delay: Duration::from_millis(500),
+            max_retry_after: Duration::from_secs(30),
+            max_redirects: 5,
+        }
+    }
+}
+
+/// Builds the `reqwest` client every part of the core uses: rustls with the OS trust store
+/// plus the optional extra CA, no automatic redirects, no cookie store, connection reuse.
+pub fn build_http_client(options: &ClientOptions) -> Result<reqwest::Client> {
+    let mut b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(options.connect_timeout)
+        .read_timeout(options.read_timeout)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_keepalive(Duration::from_secs(60))
+        .user_agent(concat!("dhis2w-desktop/", env!("CARGO_PKG_VERSION")));
+    if let Some(path) = &options.extra_ca_pem {
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "Could not read the CA certificate file {}. Check the path in the instance \
+                     settings.",
+                    path.display()
+                ),
+            )
+            .with_source(e)
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{} is not a PEM certificate. Ask your administrator for the CA certificate \
+                     in PEM format (it starts with -----BEGIN CERTIFICATE-----).",
+                    path.display()
+                ),
+            )
+            .with_source(e)
+        })?;
+        if certs.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("{} holds no certificate.", path.display()),
+            ));
+        }
+        for c in certs {
+            b = b.add_root_certificate(c);
+        }
+    }
+    b.build().map_err(|e| {
+        Error::new(ErrorKind::Tls, "Could not set up secure connections on this computer.")
+            .with_source(e)
+    })
+}
+
+/// Maps a transport error to an error kind with plain words.
+pub fn map_transport_error(e: reqwest::Error, what: &str) -> Error {
+    let mut chain = String::new();
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(s) = src {
+        chain.push_str(&s.to_string().to_ascii_lowercase());
+        chain.push(' ');
+        src = s.source();
+    }
+    let tls = chain.contains("certificate")
+        || chain.contains("tls")
+        || chain.contains("handshake")
+        || chain.contains("unknownissuer");
+    let err = if e.is_timeout() {
+        Error::new(
+            ErrorKind::Timeout,
+            format!("{what} took too long to answer. Check your connection and try again."),
+        )
+    } else if tls {
+        Error::new(
+            ErrorKind::Tls,
+            format!(
+                "The secure connection to {what} failed (certificate problem). If your \
+                 organisation uses its own certificate authority, add its CA certificate (PEM) \
+                 in the instance settings."
+            ),
+        )
+    } else if e.is_connect() {
+        Error::new(
+            ErrorKind::ServerUnreachable,
+            format!("Could not reach {what}. Check the address and your internet connection."),
+        )
+    } else if e.is_body() || e.is_decode() || e.is_request() {
+        Error::new(
+            ErrorKind::ServerUnreachable,
+            format!("The connection to {what} was interrupted. Try again."),
+        )
+    } else {
+        Error::new(ErrorKind::Internal, format!("Talking to {what} failed unexpectedly."))
+    };
+    err.with_source(e)
+}
+
+/// Joins `path` (e.g. `/api/me`) to a base URL without a trailing slash, keeping the context
+/// path (`https://host/dhis` + `/api/me` → `https://host/dhis/api/me`).
+pub fn join_path(base: &Url, path: &str) -> Result<Url> {
+    let mut s = base.as_str().trim_end_matches('/').to_owned();
+    if !path.starts_with('/') {
+        s.push('/');
+    }
+    s.push_str(path);
+    Url::parse(&s).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("\"{path}\" is not a valid API path."),
+        )
+    })
+}
+
+/// Same scheme, host and port.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Normalises a base URL: http(s) only, no query or fragment, no trailing slash.
+pub fn normalise_base_url(input: &str) -> Result<Url> {
+    let bad = || {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "\"{input}\" is not a web address. Type the DHIS2 address, e.g. \
+                 https://dhis2.example.org"
+            ),
+        )
+    };
+    let trimmed = input.trim();
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_owned()
+    } else {
+        format!("https://{trimmed}")
+    };
+    let mut u = Url::parse(&with_scheme).map_err(|_| bad())?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return Err(bad());
+    }
+    u.set_query(None);
+    u.set_fragment(None);
+    let path = u.path().trim_end_matches('/').to_owned();
+    u.set_path(&path);
+    Ok(u)
+}
+
+/// A response as the API browser shows it.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// The URL that answered.
+    pub url: String,
+    /// Time from sending to the last body byte.
+    pub elapsed: Duration,
+    /// The body, unchanged.
+    pub body: bytes::Bytes,
+    /// The `Content-Type`, if any.
+    pub content_type: Option<String>,
+}
+
+impl RawResponse {
+    /// Parses the body as JSON.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::new(
+                ErrorKind::NotDhis2,
+                "The server's answer was not the JSON DHIS2 sends. Check the address.",
+            )
+            .with_source(e)
+        })
+    }
+
+    /// True for 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Reports download progress: bytes received so far, and the total if the server said it.
+pub type ProgressFn<'a> = &'a (dyn Fn(u64, Option<u64>) + Send + Sync);
+
+/// The DHIS2 API client. Cheap to clone (shares the connection pool).
+///
+/// Every request carries `X-Requested-With: XMLHttpRequest` and the provider's headers, goes
+/// only to the base URL's origin (redirects are not followed automatically; same-origin ones
+/// are followed by hand, cross-origin ones are refused), keeps no cookies, retries idempotent
+/// requests on 429/502/503/504 honouring `Retry-After`, and after a 401 asks the provider once
+/// for newer credentials and retries once.
+#[derive(Clone)]
+pub struct Dhis2Client {
+    http: reqwest::Client,
+    base: Url,
+    auth: Arc<dyn AuthProvider>,
+    options: ClientOptions,
+}
+
+impl std::fmt::Debug for Dhis2Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dhis2Client")
+            .field("base", &self.base.as_str())
+            .field("scheme", &self.auth.scheme())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Dhis2Client {
+    /// A client for the canonical `base_url` (see [`crate::resolve_base_url`]).
+    pub fn new(
+        base_url: &str,
+        auth: Arc<dyn AuthProvider>,
+        options: ClientOptions,
+    ) -> Result<Self> {
+        let http = build_http_client(&options)?;
+        Self::with_http(base_url, auth, http, options)
+    }
+
+    /// Like [`Dhis2Client::new`] but reusing an HTTP client built with [`build_http_client`].
+    pub fn with_http(
+        base_url: &str,
+        auth: Arc<dyn AuthProvider>,
+        http: reqwest::Client,
+        options: ClientOptions,
+    ) -> Result<Self> {
+        Ok(Self {
+            http,
+            base: normalise_base_url(base_url)?,
+            auth,
+            options,
+        })
+    }
+
+    /// The base URL (no trailing slash).
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The auth provider.
+    pub fn auth(&self) -> &Arc<dyn AuthProvider> {
+        &self.auth
+    }
+
+    /// The underlying HTTP client.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Builds the URL for `path` (`/api/...`); absolute URLs are accepted only on the base's
+    /// origin and under its path.
+    pub fn url(&self, path: &str, query: &[(String, String)]) -> Result<Url> {
+        let mut url = if path.starts_with("http://") || path.starts_with("https://") {
+            let u = Url::parse(path).map_err(|_| {
+                Error::new(ErrorKind::InvalidInput, format!("\"{path}\" is not a valid URL."))
+            })?;
+            if !self.is_ours(&u) {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "{path} is not on this instance ({}). Your credentials are only sent to \
+                         the instance's own address.",
+                        self.base
+                    ),
+                ));
+            }
+            u
+        } else {
+            join_path(&self.base, path)?
+        };
+        if !query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
+    fn is_ours(&self, u: &Url) -> bool {
+        same_origin(u, &self.base)
+            && u.path().starts_with(self.base.path().trim_end_matches('/'))
+    }
+
+    fn host_label(&self) -> String {
+        self.base.host_str().unwrap_or("the server").to_owned()
+    }
+
+    async fn cancellable<T>(
+        cancel: Option<&CancellationToken>,
+        fut: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        match cancel {
+            Some(c) => tokio::select! {
+                biased;
+                _ = c.cancelled() => Err(Error::new(ErrorKind::Cancelled, "Request cancelled.")),
+                r = fut => r,
+            },
+            None => fut.await,
+        }
+    }
+
+    fn retry_delay(&self, attempt: u32, headers: &HeaderMap) -> Duration {
+        let from_server = headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        match from_server {
+            Some(d) => d.min(self.options.max_retry_after),
+            None => self
+                .options
+                .retry_base_delay
+                .saturating_mul(2u32.saturating_pow(attempt))
+                .min(Duration::from_secs(8)),
+        }
+    }
+
+    /// Sends a request with auth, the 401 retry, the retry policy and same-origin redirects.
+    /// Returns the response head (body unread). Login redirects and 401s become errors.
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<reqwest::Response> {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+        );
+        let mut url = url;
+        let mut tried_refresh = false;
+        let mut attempts = 0u32;
+        let mut redirects = 0u32;
+        loop {
+            Self::cancellable(cancel, self.auth.refresh_if_needed()).await?;
+            let auth_headers = self.auth.headers().await?;
+            let req = self
+                .http
+                .request(method.clone(), url.clone())
+                .headers(auth_headers.clone())
+                .header(X_REQUESTED_WITH.0, X_REQUESTED_WITH.1)
+                .header(ACCEPT, HeaderValue::from_static("application/json, */*;q=0.5"));
+            let label = self.host_label();
+            let resp = Self::cancellable(cancel, async {
+                req.send().await.map_err(|e| map_transport_error(e, &label))
+            })
+            .await?;
+            let status = resp.status();
+            if status == StatusCode::UNAUTHORIZED && !tried_refresh {
+                tried_refresh = true;
+                if self.auth.on_unauthorized(&auth_headers).await? {
+                    continue;
+                }
+            }
+            if idempotent
+                && matches!(status.as_u16(), 429 | 502 | 503 | 504)
+                && attempts < self.options.max_retries
+            {
+                let delay = self.retry_delay(attempts, resp.headers());
+                attempts += 1;
+                drop(resp);
+                tracing::debug!(status = status.as_u16(), ?delay, "retrying");
+                Self::cancellable(cancel, async {
+                    tokio::time::sleep(delay).await;
+                    Ok(())
+                })
+                .await?;
+                continue;
+            }
+            if status.is_redirection() {
+                if is_login_redirect(status, resp.headers()) {
+                    return Err(error_from_response(
+                        status,
+                        resp.headers(),
+                        b"",
+                        self.auth.scheme(),
+                    ));
+                }
+                let target = resp
+                    .headers()
+                    .get(LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|l| url.join(l).ok());
+                match target {
+                    Some(t) if self.is_ours(&t) && redirects < self.options.max_redirects => {
+                        redirects += 1;
+                        url = t;
+                        continue;
+                    }
+                    Some(t) => {
+                        return Err(Error::new(
+                            ErrorKind::InvalidInput,
+                            format!(
+                                "The server sent this request to another address ({}). Your \
+                                 credentials are only sent to {}; edit the instance and use the \
+                                 address DHIS2 really runs at.",
+                                t.origin().ascii_serialization(),
+                                self.base
+                            ),
+                        ))
+                    }
+                    None => {}
+                }
+            }
+            if status == StatusCode::UNAUTHORIZED {
+                let headers = resp.headers().clone();
+                let body = resp.bytes().await.unwrap_or_default();
+                return Err(error_from_response(status, &headers, &body, self.auth.scheme()));
+            }
+            return Ok(resp);
+        }
+    }
+
+    /// GET `path` with `query`: status, headers, elapsed time and body bytes. Any HTTP status
+    /// the server answers with is returned as is, except "not signed in" answers (401, a
+    /// redirect or HTML login page), which become errors.
+    pub async fn get(&self, path: &str, query: &[(String, String)]) -> Result<RawResponse> {
+        self.get_streaming(path, query, None, None).await
+    }
+
+    /// Like [`Dhis2Client::get`], reporting progress after each chunk and stopping with
+    /// [`ErrorKind::Cancelled`] when `cancel` fires.
+    pub async fn get_streaming(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        progress: Option<ProgressFn<'_>>,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<RawResponse> {
+        let url = self.url(path, query)?;
+        let started = Instant::now();
+        let resp = self.send(Method::GET, url, cancel).await?;
+        let status = resp.status();
+        let final_url = resp.url().to_string();
+        let headers = resp.headers().clone();
+        let total = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let mut body = Vec::with_capacity(total.unwrap_or(0).min(8 * 1024 * 1024) as usize);
+        let mut stream = resp.bytes_stream();
+        let label = self.host_label();
+        loop {
+            let next = Self::cancellable(cancel, async { Ok(stream.next().await) }).await?;
+            match next {
+                None => break,
+                Some(Ok(chunk)) => {
+                    body.extend_from_slice(&chunk);
+                    if let Some(p) = progress {
+                        p(body.len() as u64, total);
+                    }
+                }
+                Some(Err(e)) => return Err(map_transport_error(e, &label)),
+            }
+        }
+        if status.is_success() && is_login_page(&headers, &body) {
+            return Err(error_from_response(status, &headers, &body, self.auth.scheme()));
+        }
+        Ok(RawResponse {
+            status: status.as_u16(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect(),
+            url: final_url,
+            elapsed: started.elapsed(),
+            content_type: headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: bytes::Bytes::from(body),
+        })
+    }
+
+    /// GET `path` and parse a 2xx JSON body as `T`; any other answer becomes its error kind.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<T> {
+        let raw = self.get(path, query).await?;
+        if !raw.is_success() {
+            let mut h = HeaderMap::new();
+            for (k, v) in &raw.headers {
+                if let (Ok(k), Ok(v)) = (
+                    reqwest::header::HeaderName::from_bytes(k.as_bytes()),
+                    HeaderValue::from_str(v),
+                ) {
+                    h.append(k, v);
+                }
+            }
+            return Err(error_from_response(
+                StatusCode::from_u16(raw.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                &h,
+                &raw.body,
+                self.auth.scheme(),
+            ));
+        }
+        raw.json()
+    }
+
+    /// `GET /api/system/info`.
+    pub async fn system_info(&self) -> Result<SystemInfo> {
+        self.get_json("/api/system/info", &[]).await
+    }
+
+    /// `GET /api/me`.
+    pub async fn me(&self) -> Result<Me> {
+        self.get_json("/api/me", &[]).await
+    }
+
+    /// `GET /api/loginConfig` (2.41+; works without credentials).
+    pub async fn login_config(&self) -> Result<LoginConfig> {
+        self.get_json("/api/loginConfig", &[]).await
+    }
+
+    /// `GET /api/resources`.
+    pub async fn resources(&self) -> Result<Resources> {
+        self.get_json("/api/resources", &[]).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_normalise_and_join() {
+        let b = normalise_base_url("play.im.dhis2.org/stable-2-42-4/").unwrap();
+        assert_eq!(b.as_str(), "https://play.im.dhis2.org/stable-2-42-4");
+        assert_eq!(
+            join_path(&b, "/api/me").unwrap().as_str(),
+            "https://play.im.dhis2.org/stable-2-42-4/api/me"
+        );
+        let b = normalise_base_url("http://127.0.0.1:8080/").unwrap();
+        assert_eq!(join_path(&b, "api/me").unwrap().as_str(), "http://127.0.0.1:8080/api/me");
+        assert!(normalise_base_url("ftp://x").is_err());
+        assert!(normalise_base_url("").is_err());
+    }
+
+    #[test]
+    fn client_refuses_foreign_absolute_urls() {
+        let c = Dhis2Client::new(
+            "https://a.example/dhis",
+            Arc::new(crate::BasicAuth::new("u", crate::Secret::new("p")).unwrap()),
+            ClientOptions::default(),
+        )
+        .unwrap();
+        assert!(c.url("https://a.example/dhis/api/me", &[]).is_ok());
+        assert!(c.url("https://b.example/dhis/api/me", &[]).is_err());
+        assert!(c.url("https://a.example/other/api/me", &[]).is_err());
+        let u = c.url("/api/dataElements", &[("fields".into(), "id,name".into())]).unwrap();
+        assert_eq!(u.as_str(), "https://a.example/dhis/api/dataElements?fields=id%2Cname");
+    }
+
+    #[test]
+    fn retry_after_is_honoured_and_capped() {
+        let c = Dhis2Client::new(
+            "https://a.example",
+            Arc::new(crate::BasicAuth::new("u", crate::Secret::new("p")).unwrap()),
+            ClientOptions::default(),
+        )
+        .unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(c.retry_delay(0, &h), Duration::from_secs(2));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("3600"));
+        assert_eq!(c.retry_delay(0, &h), Duration::from_secs(30));
+        assert_eq!(c.retry_delay(1, &HeaderMap::new()), Duration::from_millis(1000));
+    }
+}

@@ -1,0 +1,299 @@
+//! Finding the canonical base URL of an instance and probing what it supports (the "add
+//! instance" wizard). Nothing here sends credentials.
+
+use crate::auth::oauth2::{discover, server_version};
+use crate::capture::{DEEP_LINK_REDIRECT_URI, LOOPBACK_REGISTERED_URI};
+use crate::client::{build_http_client, join_path, map_transport_error, normalise_base_url, same_origin, ClientOptions, X_REQUESTED_WITH};
+use crate::models::{Dhis2Version, LoginConfig};
+use crate::{Error, ErrorKind, Result};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+const MAX_HOPS: usize = 10;
+
+/// Path segments at which a DHIS2 page URL stops being the base URL.
+fn is_page_segment(seg: &str) -> bool {
+    let s = seg.to_ascii_lowercase();
+    s.starts_with("dhis-web-")
+        || matches!(
+            s.as_str(),
+            "login" | "api" | "uaa" | "oauth2" | ".well-known" | "index.html" | "index.action"
+        )
+        || s.ends_with(".action")
+}
+
+/// Strips login-page and app-page suffixes (`/dhis-web-login/`, `/login/`,
+/// `/dhis-web-commons/security/login.action`, `/dhis-web-dashboard/…`, `/api/…`), the query
+/// and the fragment.
+pub fn strip_page_suffix(url: &Url) -> Url {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let segs: Vec<&str> = url
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let keep = segs
+        .iter()
+        .position(|s| is_page_segment(s))
+        .unwrap_or(segs.len());
+    let path = if keep == 0 {
+        String::new()
+    } else {
+        format!("/{}", segs[..keep].join("/"))
+    };
+    u.set_path(&path);
+    u
+}
+
+async fn answers_dhis2_json(http: &reqwest::Client, base: &Url) -> bool {
+    for path in ["/api/loginConfig", "/api/system/info"] {
+        let Ok(url) = join_path(base, path) else { continue };
+        let Ok(resp) = http
+            .get(url)
+            .header(X_REQUESTED_WITH.0, X_REQUESTED_WITH.1)
+            .header(ACCEPT, "application/json")
+            .send()
+            .await
+        else {
+            continue;
+        };
+        let json = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|c| c.contains("json"))
+            .unwrap_or(false);
+        // 200 (loginConfig) or DHIS2's 401 WebMessage (system/info without credentials).
+        if json && (resp.status().is_success() || resp.status().as_u16() == 401) {
+            if let Ok(v) = resp.json::<serde_json::Value>().await {
+                if v.is_object() {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Resolves what the user typed to the instance's canonical base URL (dhis2-server.md §7):
+/// follows redirects without credentials, strips login/app page suffixes, and accepts a
+/// target on another origin only if it answers DHIS2 JSON at `/api/loginConfig` or
+/// `/api/system/info`. Uses default [`ClientOptions`].
+pub async fn resolve_base_url(input: &str) -> Result<Url> {
+    let http = build_http_client(&ClientOptions::default())?;
+    resolve_base_url_with(&http, input).await
+}
+
+/// [`resolve_base_url`] with a given HTTP client (from [`build_http_client`], e.g. with the
+/// instance's extra CA certificate).
+pub async fn resolve_base_url_with(http: &reqwest::Client, input: &str) -> Result<Url> {
+    let start = normalise_base_url(input)?;
+    let mut url = start.clone();
+    for _ in 0..MAX_HOPS {
+        let host = url.host_str().unwrap_or("the server").to_owned();
+        let resp = http
+            .get(url.clone())
+            .header(ACCEPT, "text/html,application/json;q=0.9,*/*;q=0.5")
+            .send()
+            .await
+            .map_err(|e| map_transport_error(e, &host))?;
+        if !resp.status().is_redirection() {
+            break;
+        }
+        let Some(next) = resp
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| url.join(l).ok())
+        else {
+            break;
+        };
+        if !matches!(next.scheme(), "http" | "https") {
+            break;
+        }
+        url = next;
+    }
+    let mut candidate = strip_page_suffix(&url);
+    let trimmed = candidate.path().trim_end_matches('/').to_owned();
+    candidate.set_path(&trimmed);
+    if !same_origin(&candidate, &start) && !answers_dhis2_json(http, &candidate).await {
+        return Err(Error::new(
+            ErrorKind::NotDhis2,
+            format!(
+                "{} sends visitors to {}, which does not answer like DHIS2. Check the address.",
+                start,
+                candidate.origin().ascii_serialization()
+            ),
+        ));
+    }
+    Ok(candidate)
+}
+
+/// A sign-in method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    /// Username and password.
+    Basic,
+    /// Personal access token.
+    Pat,
+    /// OAuth2 in the browser.
+    Oauth2,
+}
+
+/// Whether a method can be used, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodSupport {
+    /// Usable on this server.
+    pub available: bool,
+    /// Plain words when not available (or a caveat).
+    pub reason: Option<String>,
+}
+
+/// Support per method.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeMethods {
+    /// Username and password.
+    pub basic: MethodSupport,
+    /// Personal access token.
+    pub pat: MethodSupport,
+    /// OAuth2.
+    pub oauth2: MethodSupport,
+}
+
+/// Redirect URIs to register in DHIS2 for each capture mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedirectUris {
+    /// `http://127.0.0.1/oauth2/callback` (any port is accepted).
+    pub loopback: String,
+    /// `org.dhis2w.desktop:/oauth2/callback`.
+    pub deep_link: String,
+}
+
+/// What the wizard learns about an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeResult {
+    /// The canonical base URL to store.
+    pub canonical_url: String,
+    /// `apiVersion` from `/api/loginConfig` (2.41+); `None` on older servers.
+    pub version: Option<String>,
+    /// The server's title, when `/api/loginConfig` gives one.
+    pub system_name: Option<String>,
+    /// Support per method.
+    pub methods: ProbeMethods,
+    /// OAuth2 when available, else PAT.
+    pub recommended: SignInMethod,
+    /// Redirect URIs to register for OAuth2.
+    pub redirect_uris: RedirectUris,
+}
+
+/// Probes an address for the wizard, with default [`ClientOptions`].
+pub async fn probe(address: &str) -> Result<ProbeResult> {
+    let http = build_http_client(&ClientOptions::default())?;
+    probe_with(&http, address).await
+}
+
+/// [`probe`] with a given HTTP client.
+pub async fn probe_with(http: &reqwest::Client, address: &str) -> Result<ProbeResult> {
+    let base = resolve_base_url_with(http, address).await?;
+    let login_config: Option<LoginConfig> = async {
+        let resp = http
+            .get(join_path(&base, "/api/loginConfig").ok()?)
+            .header(X_REQUESTED_WITH.0, X_REQUESTED_WITH.1)
+            .header(ACCEPT, "application/json")
+            .send()
+            .await
+            .ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        resp.json().await.ok()
+    }
+    .await;
+    if login_config.is_none() && !answers_dhis2_json(http, &base).await {
+        return Err(Error::new(
+            ErrorKind::NotDhis2,
+            format!("{base} answers, but not like DHIS2. Check the address (it should be the address you open DHIS2 at)."),
+        ));
+    }
+    let version = login_config.as_ref().and_then(|c| c.api_version.clone());
+    let parsed = match &version {
+        Some(v) => Dhis2Version::parse(v),
+        None => server_version(http, &base).await,
+    };
+    let oauth2 = match parsed {
+        Some(v) if v < Dhis2Version(2, 42, 0, 0) => MethodSupport {
+            available: false,
+            reason: Some(format!(
+                "DHIS2 {}.{} has no OAuth2 sign-in for apps (it arrived in 2.42).",
+                v.0, v.1
+            )),
+        },
+        None if login_config.is_none() => MethodSupport {
+            available: false,
+            reason: Some("This DHIS2 is older than 2.41 and has no OAuth2 sign-in for apps.".into()),
+        },
+        _ => match discover(http, &base).await {
+            Ok(_) => MethodSupport {
+                available: true,
+                reason: None,
+            },
+            Err(e) => MethodSupport {
+                available: false,
+                reason: Some(e.message().to_owned()),
+            },
+        },
+    };
+    let recommended = if oauth2.available {
+        SignInMethod::Oauth2
+    } else {
+        SignInMethod::Pat
+    };
+    Ok(ProbeResult {
+        canonical_url: base.to_string(),
+        version,
+        system_name: login_config.and_then(|c| c.application_title),
+        methods: ProbeMethods {
+            basic: MethodSupport {
+                available: true,
+                reason: None,
+            },
+            pat: MethodSupport {
+                available: true,
+                reason: None,
+            },
+            oauth2,
+        },
+        recommended,
+        redirect_uris: RedirectUris {
+            loopback: LOOPBACK_REGISTERED_URI.into(),
+            deep_link: DEEP_LINK_REDIRECT_URI.into(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strip(s: &str) -> String {
+        strip_page_suffix(&Url::parse(s).unwrap()).to_string()
+    }
+
+    #[test]
+    fn strips_page_suffixes() {
+        assert_eq!(strip("https://play.im.dhis2.org/stable-2-42-4/dhis-web-login/"), "https://play.im.dhis2.org/stable-2-42-4");
+        assert_eq!(strip("https://h/dhis/login/?redirect=x"), "https://h/dhis");
+        assert_eq!(strip("https://h/dhis-web-commons/security/login.action"), "https://h/");
+        assert_eq!(strip("https://h/dhis/dhis-web-dashboard/#/abc"), "https://h/dhis");
+        assert_eq!(strip("https://h/dhis/api/me"), "https://h/dhis");
+        assert_eq!(strip("https://h/dhis"), "https://h/dhis");
+    }
+}
