@@ -1,0 +1,589 @@
+//! Secrets in the OS keyring: one entry per (instance id, secret kind), never in a file.
+//!
+//! [`SecretStore`] wraps the `keyring` crate (v4: Secret Service on Linux, Keychain on macOS,
+//! Credential Manager on Windows). Availability is checked once when the store is opened; when
+//! no keyring is usable the store runs in [`StorageMode::SessionOnly`]: secrets are kept in
+//! memory for this run only, and [`StorageStatus`] says so for the UI's banner. It never falls
+//! back to a file.
+//!
+//! The UI may set a secret and ask whether one is stored ([`SecretStore::has`],
+//! [`SecretStore::stored`]); reading a secret ([`SecretStore::reveal`]) is for the core's auth
+//! providers only and must never be exposed through a UI command.
+
+use crate::profile::{is_valid_instance_id, InstanceInput};
+use crate::token::{check_key, OAuth2Token, TokenKey, TokenStore};
+use crate::{Error, ErrorKind, Result, Secret};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+/// The keyring service name: the app identifier.
+pub const SERVICE: &str = "org.dhis2w.desktop";
+
+/// Account name of the entry written and deleted once at start-up to check the keyring works.
+const PROBE_ACCOUNT: &str = "availability-check";
+
+/// What kind of secret an entry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretKind {
+    /// HTTP Basic password.
+    Password,
+    /// Personal access token.
+    Pat,
+    /// OAuth2 client secret (confidential clients only).
+    ClientSecret,
+    /// The OAuth2 token set, as JSON (see [`OAuth2Token`]).
+    OAuth2Token,
+}
+
+impl SecretKind {
+    /// Every kind.
+    pub const ALL: [SecretKind; 4] = [
+        Self::Password,
+        Self::Pat,
+        Self::ClientSecret,
+        Self::OAuth2Token,
+    ];
+
+    /// The stable name used in keyring account names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::Pat => "pat",
+            Self::ClientSecret => "client_secret",
+            Self::OAuth2Token => "oauth2_token",
+        }
+    }
+}
+
+impl fmt::Display for SecretKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where secrets are kept in this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageMode {
+    /// In the OS keyring; they survive a restart.
+    Keyring,
+    /// In memory, for this run only (no usable keyring).
+    SessionOnly,
+}
+
+/// Where secrets are kept, for the UI's banner. JSON: `{"mode": "keyring"|"session_only",
+/// "detail": string|null}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageStatus {
+    /// Keyring or session-only.
+    pub mode: StorageMode,
+    /// Why the keyring cannot be used (plain words), when it cannot.
+    pub detail: Option<String>,
+}
+
+/// Which secrets are stored for one instance ("stored: yes/no" only, never the values).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredSecrets {
+    /// A Basic password.
+    pub password: bool,
+    /// A personal access token.
+    pub pat: bool,
+    /// An OAuth2 client secret.
+    pub client_secret: bool,
+    /// An OAuth2 token set.
+    pub token: bool,
+}
+
+struct Inner {
+    service: String,
+    status: StorageStatus,
+    /// Used only in session-only mode.
+    memory: Mutex<HashMap<String, Secret>>,
+}
+
+/// The app's secrets: passwords, PATs, client secrets and OAuth2 token sets.
+///
+/// Cheap to clone (shared state). Keyring calls are blocking D-Bus calls, so every async method
+/// runs them on tokio's blocking pool.
+#[derive(Clone)]
+pub struct SecretStore {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for SecretStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretStore")
+            .field("service", &self.inner.service)
+            .field("status", &self.inner.status)
+            .finish_non_exhaustive()
+    }
+}
+
+fn account(id: &str, kind: SecretKind) -> String {
+    format!("{id}:{}", kind.as_str())
+}
+
+fn check_id(id: &str) -> Result<()> {
+    if is_valid_instance_id(id) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("\"{id}\" is not an instance id."),
+        ))
+    }
+}
+
+/// Plain words for a keyring error that makes the keyring unusable.
+fn unavailable_detail(e: &keyring::Error) -> String {
+    match e {
+        keyring::Error::NoDefaultStore => {
+            "No system keyring is available (no Secret Service on the session bus).".to_owned()
+        }
+        keyring::Error::PlatformFailure(_) => format!(
+            "The system keyring could not be reached. Is a Secret Service such as GNOME Keyring \
+             or KWallet running? ({e})"
+        ),
+        keyring::Error::NoStorageAccess(_) => format!(
+            "The system keyring is locked or has no default collection. Unlock it (or create \
+             the login keyring) and restart the app. ({e})"
+        ),
+        // Never format other variants: BadEncoding/BadDataFormat carry secret bytes.
+        _ => "The system keyring gave an unexpected error.".to_owned(),
+    }
+}
+
+/// Maps a keyring error from an operation to the core's error. Never includes secret bytes.
+fn op_error(e: keyring::Error, action: &str) -> Error {
+    match e {
+        keyring::Error::NoDefaultStore
+        | keyring::Error::PlatformFailure(_)
+        | keyring::Error::NoStorageAccess(_) => Error::new(
+            ErrorKind::StorageUnavailable,
+            format!("Could not {action}: {}", unavailable_detail(&e)),
+        ),
+        keyring::Error::BadEncoding(_) | keyring::Error::BadDataFormat(..) => Error::new(
+            ErrorKind::Internal,
+            format!("Could not {action}: the keyring entry is not readable text. Enter it again."),
+        ),
+        keyring::Error::TooLong(..) => Error::new(
+            ErrorKind::InvalidInput,
+            format!("Could not {action}: the value is too long for the system keyring."),
+        ),
+        _ => Error::new(
+            ErrorKind::Internal,
+            format!("Could not {action}: the system keyring gave an unexpected error."),
+        ),
+    }
+}
+
+fn entry(service: &str, account: &str, action: &str) -> Result<keyring::Entry> {
+    keyring::Entry::new(service, account).map_err(|e| op_error(e, action))
+}
+
+/// Checks once that the keyring can store and delete an entry. `Err` is the plain-words reason.
+fn probe(service: &str) -> std::result::Result<(), String> {
+    if let Err(e) = keyring::Entry::store_status() {
+        return Err(unavailable_detail(e));
+    }
+    let entry = keyring::Entry::new(service, PROBE_ACCOUNT).map_err(|e| unavailable_detail(&e))?;
+    entry
+        .set_password("not a secret")
+        .map_err(|e| unavailable_detail(&e))?;
+    match entry.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(unavailable_detail(&e)),
+    }
+}
+
+fn kr_set(service: &str, account: &str, value: &str) -> Result<()> {
+    let action = "save the secret in the system keyring";
+    let e = entry(service, account, action)?;
+    match e.set_password(value) {
+        Ok(()) => Ok(()),
+        Err(keyring::Error::Ambiguous(dups)) => {
+            // Several entries match (written by another tool): replace them all by one.
+            for d in dups {
+                let _ = d.delete_credential();
+            }
+            e.set_password(value).map_err(|e| op_error(e, action))
+        }
+        Err(err) => Err(op_error(err, action)),
+    }
+}
+
+fn kr_get(service: &str, account: &str) -> Result<Option<Secret>> {
+    let action = "read the secret from the system keyring";
+    match entry(service, account, action)?.get_password() {
+        Ok(v) => Ok(Some(Secret::new(v))),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(op_error(e, action)),
+    }
+}
+
+fn kr_has(service: &str, account: &str) -> Result<bool> {
+    let action = "look up the system keyring";
+    // Attributes only: the secret itself is not transferred.
+    match entry(service, account, action)?.inner.get_attributes() {
+        Ok(_) => Ok(true),
+        Err(keyring::Error::Ambiguous(_)) => Ok(true),
+        Err(keyring::Error::NoEntry) => Ok(false),
+        Err(e) => Err(op_error(e, action)),
+    }
+}
+
+fn kr_delete(service: &str, account: &str) -> Result<()> {
+    let action = "delete the secret from the system keyring";
+    match entry(service, account, action)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(keyring::Error::Ambiguous(dups)) => {
+            for d in dups {
+                match d.delete_credential() {
+                    Ok(()) | Err(keyring::Error::NoEntry) => {}
+                    Err(e) => return Err(op_error(e, action)),
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(op_error(e, action)),
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        Error::new(
+            ErrorKind::Internal,
+            "The keyring call stopped unexpectedly.",
+        )
+        .with_source(e)
+    })?
+}
+
+impl SecretStore {
+    /// Opens the store for the app ([`SERVICE`]), checking once whether the OS keyring is
+    /// usable. Never fails: without a keyring it is [`StorageMode::SessionOnly`].
+    pub async fn open() -> Self {
+        Self::open_with_service(SERVICE).await
+    }
+
+    /// Like [`Self::open`] with another service name (tests use their own).
+    pub async fn open_with_service(service: impl Into<String>) -> Self {
+        let service = service.into();
+        let s = service.clone();
+        let result = tokio::task::spawn_blocking(move || probe(&s))
+            .await
+            .unwrap_or_else(|_| Err("The keyring check stopped unexpectedly.".to_owned()));
+        Self::from_probe(service, result)
+    }
+
+    /// Blocking variant of [`Self::open_with_service`], for callers without a tokio runtime
+    /// (a CLI). Do not call it on an async executor thread.
+    pub fn open_blocking(service: impl Into<String>) -> Self {
+        let service = service.into();
+        let result = probe(&service);
+        Self::from_probe(service, result)
+    }
+
+    fn from_probe(service: String, result: std::result::Result<(), String>) -> Self {
+        match result {
+            Ok(()) => {
+                tracing::info!(service = %service, "secrets are kept in the system keyring");
+                Self::build(service, StorageMode::Keyring, None)
+            }
+            Err(detail) => {
+                tracing::warn!(reason = %detail, "system keyring unavailable; secrets are kept for this session only");
+                Self::build(service, StorageMode::SessionOnly, Some(detail))
+            }
+        }
+    }
+
+    /// A store that keeps secrets in memory for this run only, with `detail` as the reason.
+    pub fn session_only(detail: Option<String>) -> Self {
+        Self::build(SERVICE.to_owned(), StorageMode::SessionOnly, detail)
+    }
+
+    fn build(service: String, mode: StorageMode, detail: Option<String>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                service,
+                status: StorageStatus { mode, detail },
+                memory: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Where secrets are kept, decided when the store was opened.
+    pub fn status(&self) -> StorageStatus {
+        self.inner.status.clone()
+    }
+
+    /// The keyring service name.
+    pub fn service(&self) -> &str {
+        &self.inner.service
+    }
+
+    fn session(&self) -> bool {
+        self.inner.status.mode == StorageMode::SessionOnly
+    }
+
+    fn memory(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secret>> {
+        // A poisoned map still holds valid data; keep going.
+        self.inner
+            .memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stores `secret` as the `kind` secret of instance `id`, replacing any previous one.
+    /// An empty secret is refused (`invalid_input`).
+    pub async fn set(&self, id: &str, kind: SecretKind, secret: Secret) -> Result<()> {
+        check_id(id)?;
+        if secret.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "The value is empty. Enter it, or remove the instance's secret instead.",
+            ));
+        }
+        let acct = account(id, kind);
+        if self.session() {
+            self.memory().insert(acct, secret);
+            return Ok(());
+        }
+        let service = self.inner.service.clone();
+        blocking(move || kr_set(&service, &acct, secret.expose())).await
+    }
+
+    /// True when a `kind` secret is stored for instance `id`. The value is not read.
+    pub async fn has(&self, id: &str, kind: SecretKind) -> Result<bool> {
+        check_id(id)?;
+        let acct = account(id, kind);
+        if self.session() {
+            return Ok(self.memory().contains_key(&acct));
+        }
+        let service = self.inner.service.clone();
+        blocking(move || kr_has(&service, &acct)).await
+    }
+
+    /// Which secrets are stored for instance `id`.
+    pub async fn stored(&self, id: &str) -> Result<StoredSecrets> {
+        Ok(StoredSecrets {
+            password: self.has(id, SecretKind::Password).await?,
+            pat: self.has(id, SecretKind::Pat).await?,
+            client_secret: self.has(id, SecretKind::ClientSecret).await?,
+            token: self.has(id, SecretKind::OAuth2Token).await?,
+        })
+    }
+
+    /// Reads the `kind` secret of instance `id`.
+    ///
+    /// **For the core only** (auth providers, the token store). Never return its result, or
+    /// anything derived from it, through a UI command: secrets are write-only for the UI.
+    pub async fn reveal(&self, id: &str, kind: SecretKind) -> Result<Option<Secret>> {
+        check_id(id)?;
+        let acct = account(id, kind);
+        if self.session() {
+            return Ok(self.memory().get(&acct).cloned());
+        }
+        let service = self.inner.service.clone();
+        blocking(move || kr_get(&service, &acct)).await
+    }
+
+    /// Deletes the `kind` secret of instance `id`; deleting nothing is not an error.
+    pub async fn delete(&self, id: &str, kind: SecretKind) -> Result<()> {
+        check_id(id)?;
+        let acct = account(id, kind);
+        if self.session() {
+            self.memory().remove(&acct);
+            return Ok(());
+        }
+        let service = self.inner.service.clone();
+        blocking(move || kr_delete(&service, &acct)).await
+    }
+
+    /// Deletes every secret and token of instance `id`.
+    pub async fn delete_all(&self, id: &str) -> Result<()> {
+        for kind in SecretKind::ALL {
+            self.delete(id, kind).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores the secrets the user typed in the add/edit form for instance `id`: each
+    /// non-empty `password`, `pat` or `client_secret` replaces the stored one; `None` (or an
+    /// empty string) keeps what is stored.
+    pub async fn save_input_secrets(&self, id: &str, input: &InstanceInput) -> Result<()> {
+        let pairs = [
+            (SecretKind::Password, &input.password),
+            (SecretKind::Pat, &input.pat),
+            (SecretKind::ClientSecret, &input.client_secret),
+        ];
+        for (kind, value) in pairs {
+            if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+                self.set(id, kind, v.clone()).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Keeps OAuth2 token sets in the [`SecretStore`] (the OS keyring, or memory in session-only
+/// mode) as JSON, one per instance: [`TokenKey::profile`] is the instance id. A token read back
+/// is refused when its embedded key differs from the requested one ([`check_key`]).
+#[derive(Clone, Debug)]
+pub struct KeyringTokenStore {
+    secrets: SecretStore,
+}
+
+impl KeyringTokenStore {
+    /// A token store over `secrets`.
+    pub fn new(secrets: SecretStore) -> Self {
+        Self { secrets }
+    }
+}
+
+#[async_trait]
+impl TokenStore for KeyringTokenStore {
+    async fn get(&self, key: &TokenKey) -> Result<Option<OAuth2Token>> {
+        let Some(json) = self
+            .secrets
+            .reveal(&key.profile, SecretKind::OAuth2Token)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let token: OAuth2Token = serde_json::from_str(json.expose()).map_err(|_| {
+            tracing::warn!(instance = %key.profile, "stored OAuth2 token set is unreadable");
+            Error::new(
+                ErrorKind::SignInRequired,
+                "The saved sign-in could not be read. Sign in again.",
+            )
+        })?;
+        check_key(key, token).map(Some)
+    }
+
+    async fn set(&self, key: &TokenKey, token: &OAuth2Token) -> Result<()> {
+        if &token.key != key {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "Refusing to store a token under another instance's key.",
+            ));
+        }
+        let json = serde_json::to_string(token).map_err(|e| {
+            Error::new(ErrorKind::Internal, "Could not encode the token.").with_source(e)
+        })?;
+        self.secrets
+            .set(&key.profile, SecretKind::OAuth2Token, Secret::new(json))
+            .await
+    }
+
+    async fn delete(&self, key: &TokenKey) -> Result<()> {
+        self.secrets
+            .delete(&key.profile, SecretKind::OAuth2Token)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn session_only_keeps_secrets_in_memory() {
+        let s = SecretStore::session_only(Some("no keyring".into()));
+        assert_eq!(
+            serde_json::to_value(s.status()).unwrap(),
+            serde_json::json!({"mode": "session_only", "detail": "no keyring"})
+        );
+        assert!(!s.has("abc", SecretKind::Pat).await.unwrap());
+        s.set("abc", SecretKind::Pat, "d2p_secret".into())
+            .await
+            .unwrap();
+        assert!(s.has("abc", SecretKind::Pat).await.unwrap());
+        assert_eq!(
+            s.reveal("abc", SecretKind::Pat).await.unwrap().unwrap().expose(),
+            "d2p_secret"
+        );
+        assert_eq!(
+            s.stored("abc").await.unwrap(),
+            StoredSecrets {
+                pat: true,
+                ..Default::default()
+            }
+        );
+        s.delete_all("abc").await.unwrap();
+        assert!(!s.has("abc", SecretKind::Pat).await.unwrap());
+        assert!(!format!("{s:?}").contains("d2p_secret"));
+    }
+
+    #[tokio::test]
+    async fn rejects_bad_ids_and_empty_values() {
+        let s = SecretStore::session_only(None);
+        assert_eq!(
+            s.set("a:b", SecretKind::Password, "x".into())
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            s.set("ab", SecretKind::Password, "".into())
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
+    fn status_json_uses_the_contract_names() {
+        let st = StorageStatus {
+            mode: StorageMode::Keyring,
+            detail: None,
+        };
+        assert_eq!(
+            serde_json::to_value(st).unwrap(),
+            serde_json::json!({"mode": "keyring", "detail": null})
+        );
+        assert_eq!(
+            serde_json::to_value(StoredSecrets::default()).unwrap(),
+            serde_json::json!({"password": false, "pat": false, "clientSecret": false, "token": false})
+        );
+    }
+
+    #[tokio::test]
+    async fn token_store_checks_the_key() {
+        let s = KeyringTokenStore::new(SecretStore::session_only(None));
+        let key = TokenKey {
+            profile: "inst1".into(),
+            base_url: "https://a.org".into(),
+            client_id: "c".into(),
+        };
+        let token = OAuth2Token {
+            key: key.clone(),
+            access_token: "at-123".into(),
+            refresh_token: Some("rt-456".into()),
+            expires_at: 1_900_000_000,
+            scopes: vec!["ALL".into()],
+        };
+        assert!(s.get(&key).await.unwrap().is_none());
+        s.set(&key, &token).await.unwrap();
+        assert_eq!(s.get(&key).await.unwrap().unwrap(), token);
+        let other = TokenKey {
+            base_url: "https://b.org".into(),
+            ..key.clone()
+        };
+        assert_eq!(
+            s.get(&other).await.unwrap_err().kind(),
+            ErrorKind::SignInRequired
+        );
+        assert!(s.set(&other, &token).await.is_err());
+        s.delete(&key).await.unwrap();
+        assert!(s.get(&key).await.unwrap().is_none());
+    }
+}
