@@ -94,6 +94,70 @@ async fn test_browser_completes_loopback_sign_in() -> Result<()> {
     Ok(())
 }
 
+/// Deep-link mode: the redirect to `org.dhis2w.desktop:/oauth2/callback?...` is captured and
+/// handed to the desktop with `gio open`. A stand-in handler (a .desktop file in isolated XDG dirs)
+/// records what it was given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_browser_delivers_deep_link_with_gio_open() -> Result<()> {
+    let env = TestEnv::new("test-browser-deeplink")?;
+    let standin = StandIn::start(&[], &env.root).await?;
+    let (user, password, _) = standin.user("admin");
+    let (client_id, _) = standin.client("public");
+
+    let apps = env.path("xdg-data/applications");
+    std::fs::create_dir_all(&apps)?;
+    let handler = env.path("handler.sh");
+    std::fs::write(&handler, format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", env.path("delivered.txt").display()))?;
+    std::process::Command::new("chmod").arg("755").arg(&handler).status()?;
+    std::fs::write(
+        apps.join("e2e-fake-handler.desktop"),
+        format!("[Desktop Entry]\nType=Application\nName=fake\nExec={} %u\nMimeType=x-scheme-handler/org.dhis2w.desktop\nNoDisplay=true\n", handler.display()),
+    )?;
+    std::fs::write(
+        env.path("xdg-config/mimeapps.list"),
+        "[Default Applications]\nx-scheme-handler/org.dhis2w.desktop=e2e-fake-handler.desktop\n",
+    )?;
+
+    let redirect_uri = "org.dhis2w.desktop:/oauth2/callback";
+    let verifier = b64url(&rand_bytes());
+    let challenge = b64url(&sha2::Sha256::digest(verifier.as_bytes()));
+    let state = b64url(&rand_bytes());
+    let mut au = url::Url::parse(&format!("{}/oauth2/authorize", standin.url))?;
+    au.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("scope", "ALL")
+        .append_pair("state", &state)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+
+    env.set_browser(&user, &password, "complete")?;
+    let mut cmd = tokio::process::Command::new(repo_root().join("tests/e2e/browser/test-browser.mjs"));
+    cmd.arg(au.as_str()).kill_on_drop(true);
+    for (k, v) in env.app_env(true) {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output()).await??;
+    let names: Vec<_> = env.browser_events().iter().map(|e| e["event"].as_str().unwrap_or_default().to_string()).collect();
+    assert!(out.status.success(), "test browser exit {:?}; events {names:?}", out.status);
+    for expected in ["start", "login", "consent", "deeplink-captured", "gio-open", "exit"] {
+        assert!(names.iter().any(|n| n == expected), "missing '{expected}' in the test browser log: {names:?}");
+    }
+    let delivered = poll("the handler to record the URL", Duration::from_secs(10), || async {
+        Ok(std::fs::read_to_string(env.path("delivered.txt")).ok().filter(|s| !s.is_empty()))
+    })
+    .await?;
+    let u = url::Url::parse(&delivered)?;
+    assert_eq!(u.scheme(), "org.dhis2w.desktop");
+    assert_eq!(u.path(), "/oauth2/callback");
+    let q: std::collections::HashMap<_, _> = u.query_pairs().into_owned().collect();
+    assert_eq!(q.get("state"), Some(&state));
+    assert!(q.get("code").map(|c| !c.is_empty()).unwrap_or(false), "no code in {delivered}");
+    env.passed();
+    Ok(())
+}
+
 fn rand_bytes() -> [u8; 32] {
     let mut b = [0u8; 32];
     let s = std::collections::hash_map::RandomState::new();
