@@ -192,7 +192,13 @@ fn probe(service: &str) -> std::result::Result<(), String> {
     if let Err(e) = keyring::Entry::store_status() {
         return Err(unavailable_detail(e));
     }
-    let entry = keyring::Entry::new(service, PROBE_ACCOUNT).map_err(|e| unavailable_detail(&e))?;
+    // A fresh account per check, so that two processes (or tests) starting at once never
+    // share the probe entry.
+    let mut nonce = [0u8; 8];
+    rand::fill(&mut nonce);
+    let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let account = format!("{PROBE_ACCOUNT}-{nonce}");
+    let entry = keyring::Entry::new(service, &account).map_err(|e| unavailable_detail(&e))?;
     entry
         .set_password("not a secret")
         .map_err(|e| unavailable_detail(&e))?;
