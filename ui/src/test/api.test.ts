@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import * as api from "../api";
+import type { BrowseMeta } from "../bindings";
+
+const meta: BrowseMeta = {
+  status: 200,
+  headers: [["content-type", "application/json"]],
+  elapsedMs: 12,
+  sizeBytes: 11,
+  contentType: "application/json",
+  url: "https://x/api/me",
+};
+
+describe("browse_get payload", () => {
+  it("decodes length-prefixed meta and body", () => {
+    const buf = api.encodeBrowseResponse(meta, '{"a":"é"}');
+    const view = new DataView(buf);
+    const n = view.getUint32(0, false);
+    expect(n).toBe(new TextEncoder().encode(JSON.stringify(meta)).byteLength);
+    const { meta: m, body } = api.decodeBrowseResponse(buf);
+    expect(m).toEqual(meta);
+    expect(new TextDecoder().decode(body)).toBe('{"a":"é"}');
+  });
+  it("accepts a Uint8Array view with an offset and a plain number array", () => {
+    const buf = new Uint8Array(api.encodeBrowseResponse(meta, "xyz"));
+    const padded = new Uint8Array(buf.byteLength + 3);
+    padded.set(buf, 3);
+    expect(new TextDecoder().decode(api.decodeBrowseResponse(padded.subarray(3)).body)).toBe("xyz");
+    expect(new TextDecoder().decode(api.decodeBrowseResponse(Array.from(buf)).body)).toBe("xyz");
+  });
+  it("rejects a truncated payload", () => {
+    expect(() => api.decodeBrowseResponse(new Uint8Array([0, 0, 1, 0, 1]))).toThrow();
+  });
+  it("browseGet invokes browse_get with { request }", async () => {
+    let seen: unknown;
+    mockIPC((cmd, args) => {
+      seen = { cmd, args };
+      return api.encodeBrowseResponse(meta, "{}");
+    });
+    const req = { requestId: "r1", instanceId: "a", path: "/api/me", query: [["fields", "id"]] as [string, string][] };
+    const res = await api.browseGet(req);
+    expect(seen).toEqual({ cmd: "browse_get", args: { request: req } });
+    expect(res.meta.status).toBe(200);
+  });
+});
+
+describe("command wrappers", () => {
+  it("pass the contract's argument names", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return null;
+    });
+    await api.instancesEdit("x", {} as never);
+    await api.sessionSignIn("x", true);
+    await api.browsePin("x", "e1", true);
+    await api.browseSave("me.json", "{}");
+    await api.instancesImportCli(null);
+    expect(calls).toEqual([
+      ["instances_edit", { id: "x", input: {} }],
+      ["session_sign_in", { instanceId: "x", differentUser: true }],
+      ["browse_pin", { instanceId: "x", entryId: "e1", pinned: true }],
+      ["browse_save", { suggestedName: "me.json", contents: "{}" }],
+      ["instances_import_cli", { path: null }],
+    ]);
+  });
+  it("turn rejections into AppError", async () => {
+    mockIPC(() => {
+      throw { kind: "tls", message: "bad cert" };
+    });
+    await expect(api.instancesProbe("x")).rejects.toEqual({ kind: "tls", message: "bad cert" });
+    mockIPC(() => {
+      throw "boom";
+    });
+    await expect(api.appAbout()).rejects.toEqual({ kind: "internal", message: "boom" });
+  });
+});

@@ -1,0 +1,42 @@
+import "@testing-library/jest-dom/vitest";
+import { afterEach, vi } from "vitest";
+import { cleanup, configure } from "@testing-library/react";
+
+// @dhis2/ui and this app use data-test attributes.
+configure({ testIdAttribute: "data-test" });
+import { clearMocks } from "@tauri-apps/api/mocks";
+
+// jsdom lacks these.
+if (!window.matchMedia) {
+  window.matchMedia = (query: string) =>
+    ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addListener: () => undefined,
+      removeListener: () => undefined,
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+      dispatchEvent: () => false,
+    }) as MediaQueryList;
+}
+if (!("ResizeObserver" in window)) {
+  (window as unknown as { ResizeObserver: unknown }).ResizeObserver = class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  };
+}
+if (!window.crypto?.randomUUID) {
+  Object.defineProperty(window, "crypto", { value: { ...window.crypto, randomUUID: () => `uuid-${Math.random()}` } });
+}
+Object.defineProperty(navigator, "clipboard", {
+  value: { writeText: vi.fn(async () => undefined) },
+  configurable: true,
+});
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+  localStorage.clear();
+});

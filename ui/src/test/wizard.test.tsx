@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import type { ProbeResult } from "../bindings";
+import { renderApp } from "./helpers";
+
+const probe = (over: Partial<ProbeResult> = {}): ProbeResult => ({
+  canonicalUrl: "https://hmis.example.org",
+  version: "2.41.3",
+  systemName: "Country HMIS",
+  methods: {
+    basic: { available: true, reason: null },
+    pat: { available: true, reason: null },
+    oauth2: { available: true, reason: null },
+  },
+  recommended: "oauth2",
+  redirectUris: { loopback: "http://127.0.0.1:53682/callback", deepLink: "dhis2w://oauth/callback" },
+  ...over,
+});
+
+async function openWizardAndProbe(user: ReturnType<typeof userEvent.setup>, address = "hmis.example.org") {
+  await user.click(await screen.findByRole("button", { name: "Add instance" }));
+  const dialog = await screen.findByTestId("wizard");
+  await user.type(within(dialog).getByLabelText(/Web address of the DHIS2 server/), address);
+  await user.click(within(dialog).getByRole("button", { name: "Check address" }));
+  return dialog;
+}
+
+async function next(user: ReturnType<typeof userEvent.setup>, dialog: HTMLElement) {
+  await user.click(within(dialog).getByRole("button", { name: "Next" }));
+}
+
+describe("add instance wizard", () => {
+  it("shows plain words and a next step when the probe fails", async () => {
+    const user = userEvent.setup();
+    renderApp((cmd) => {
+      if (cmd === "instances_probe") throw { kind: "server_unreachable", message: "connect ECONNREFUSED" };
+    });
+    const dialog = await openWizardAndProbe(user, "https://offline.example.org");
+    expect(await within(dialog).findByText("The server could not be reached.")).toBeInTheDocument();
+    expect(within(dialog).getByText(/Check the address and your internet connection/)).toBeInTheDocument();
+    expect(within(dialog).getByRole("button", { name: "Next" })).toBeDisabled();
+  });
+
+  it("says when OAuth2 is not enabled and does not offer it", async () => {
+    const user = userEvent.setup();
+    renderApp((cmd) => {
+      if (cmd === "instances_probe")
+        return probe({
+          methods: {
+            basic: { available: true, reason: null },
+            pat: { available: true, reason: null },
+            oauth2: { available: false, reason: "no client" },
+          },
+          recommended: "pat",
+        });
+    });
+    const dialog = await openWizardAndProbe(user);
+    expect(await within(dialog).findByText(/Found DHIS2 2.41.3/)).toBeInTheDocument();
+    expect(within(dialog).getAllByText(/OAuth2 is not enabled on this server/).length).toBeGreaterThan(0);
+    await next(user, dialog);
+    const radios = within(dialog).getAllByRole("radio");
+    // Recommended first.
+    expect(within(dialog).getByLabelText("Personal access token (recommended)")).toBe(radios[0]);
+    expect(within(dialog).getByLabelText("Sign in with your browser")).toBeDisabled();
+  });
+
+  it("verifies username and password, then saves with the password write-only", async () => {
+    const user = userEvent.setup();
+    const { calls } = renderApp((cmd) => {
+      if (cmd === "instances_probe") return probe();
+      if (cmd === "instances_verify") return { username: "jane", displayName: "Jane Doe", version: "2.41.3" };
+      if (cmd === "instances_add") return { ...calls.at(-1)!.args.input, id: "new" };
+    });
+    const dialog = await openWizardAndProbe(user);
+    await within(dialog).findByTestId("probe-result");
+    await next(user, dialog);
+    await user.click(within(dialog).getByLabelText("Username and password"));
+    await next(user, dialog);
+    await user.type(within(dialog).getByLabelText(/^Username/), "jane");
+    await user.type(within(dialog).getByLabelText(/^Password/), "s3cret");
+    await next(user, dialog);
+    await user.click(within(dialog).getByRole("button", { name: "Check sign-in" }));
+    expect(await within(dialog).findByText("Signed in as Jane Doe on DHIS2 2.41.3")).toBeInTheDocument();
+    const verify = calls.find((c) => c.cmd === "instances_verify")!;
+    expect(verify.args.input).toMatchObject({ authKind: "basic", username: "jane", password: "s3cret", pat: null, baseUrl: "https://hmis.example.org" });
+    await user.click(within(dialog).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "instances_add")).toBe(true));
+    expect(calls.find((c) => c.cmd === "instances_add")!.args.input).toMatchObject({ name: "Country HMIS", password: "s3cret" });
+  });
+
+  it("shows a friendly message when the token is rejected", async () => {
+    const user = userEvent.setup();
+    renderApp((cmd) => {
+      if (cmd === "instances_probe") return probe();
+      if (cmd === "instances_verify") throw { kind: "pat_rejected", message: "HTTP 401" };
+    });
+    const dialog = await openWizardAndProbe(user);
+    await within(dialog).findByTestId("probe-result");
+    await next(user, dialog);
+    await user.click(within(dialog).getByLabelText("Personal access token"));
+    await next(user, dialog);
+    await user.type(within(dialog).getByLabelText(/^Personal access token/), "d2p_abc");
+    await next(user, dialog);
+    await user.click(within(dialog).getByRole("button", { name: "Check sign-in" }));
+    expect(await within(dialog).findByText("The server did not accept this personal access token.")).toBeInTheDocument();
+    expect(within(dialog).getByText(/Create a new token in DHIS2/)).toBeInTheDocument();
+  });
+
+  it("shows the OAuth2 redirect address with a copy button, then saves and starts sign-in", async () => {
+    const user = userEvent.setup();
+    const { calls } = renderApp((cmd) => {
+      if (cmd === "instances_probe") return probe();
+      if (cmd === "instances_add") return { ...calls.at(-1)!.args.input, id: "new", secrets: { password: false, pat: false, clientSecret: false, token: false } };
+      if (cmd === "session_sign_in") return new Promise(() => undefined);
+    });
+    const dialog = await openWizardAndProbe(user);
+    await within(dialog).findByTestId("probe-result");
+    await next(user, dialog);
+    expect(within(dialog).getByLabelText("Sign in with your browser (recommended)")).toBeChecked();
+    await next(user, dialog);
+    await user.type(within(dialog).getByLabelText(/^Client ID/), "dhis2w");
+    const uri = within(dialog).getByLabelText("Give this redirect address to your DHIS2 administrator");
+    expect(uri).toHaveValue("http://127.0.0.1:53682/callback");
+    await user.click(within(dialog).getByRole("button", { name: "Copy redirect address" }));
+    // user-event installs its own clipboard stub.
+    expect(await navigator.clipboard.readText()).toBe("http://127.0.0.1:53682/callback");
+    expect(await within(dialog).findByText("Copied")).toBeInTheDocument();
+    await user.click(within(dialog).getByLabelText("Through a dhis2w:// link"));
+    expect(uri).toHaveValue("dhis2w://oauth/callback");
+    await next(user, dialog);
+    await user.click(within(dialog).getByRole("button", { name: "Save and sign in" }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "session_sign_in")).toBe(true));
+    expect(calls.find((c) => c.cmd === "instances_add")!.args.input).toMatchObject({
+      authKind: "oauth2",
+      oauth2: { clientId: "dhis2w", scope: null, redirectMode: "deep_link" },
+      password: null,
+      pat: null,
+    });
+    expect(calls.find((c) => c.cmd === "session_sign_in")!.args).toEqual({ instanceId: "new", differentUser: false });
+    expect(await screen.findByTestId("sign-in-dialog")).toBeInTheDocument();
+  });
+
+  it("imports from the command-line tool and shows what was skipped", async () => {
+    const user = userEvent.setup();
+    renderApp((cmd) => {
+      if (cmd === "instances_import_cli")
+        return { imported: [{ name: "Local", instanceId: "l" }], skipped: [{ name: "play", reason: "Already exists" }] };
+    });
+    await user.click(await screen.findByRole("button", { name: "Add instance" }));
+    const dialog = await screen.findByTestId("wizard");
+    await user.click(within(dialog).getByRole("button", { name: "Import from the dhis2w command-line tool" }));
+    const report = await within(dialog).findByTestId("import-report");
+    expect(report).toHaveTextContent("Imported (1)");
+    expect(report).toHaveTextContent("Local");
+    expect(report).toHaveTextContent("Skipped (1)");
+    expect(report).toHaveTextContent("play: Already exists");
+  });
+});
