@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { emit } from "@tauri-apps/api/event";
+import { baseState, renderApp } from "./helpers";
+import type { InstancesState } from "../bindings";
+
+const oauthState: InstancesState = {
+  ...baseState,
+  instances: [
+    {
+      ...baseState.instances[0]!,
+      id: "o",
+      name: "OAuth HMIS",
+      authKind: "oauth2",
+      username: null,
+      oauth2: { clientId: "c", scope: null, redirectMode: "loopback" },
+    },
+  ],
+  activeId: "o",
+  defaultId: "o",
+  storage: { mode: "session_only", detail: null },
+};
+
+describe("instances screen", () => {
+  it("shows the storage banner, session state, and confirms before removing", async () => {
+    const user = userEvent.setup();
+    const expiresAt = Math.floor(Date.now() / 1000) + 42 * 60 + 20;
+    const { calls } = renderApp((cmd, args) => {
+      if (cmd === "session_status")
+        return { instanceId: args.instanceId, state: "signed_in", user: { username: "jane", displayName: "Jane" }, expiresAt, scopes: [] };
+      if (cmd === "instances_remove") return { ...oauthState, instances: [] };
+    }, oauthState);
+    expect(await screen.findByText("Secure storage is unavailable: secrets will be kept only until you close the app.")).toBeInTheDocument();
+    expect(await screen.findByText("Signed in as Jane · expires in 42 min")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Remove" }));
+    const modal = await screen.findByTestId("remove-modal");
+    expect(within(modal).getByText("Remove OAuth HMIS?")).toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === "instances_remove")).toBe(false);
+    await user.click(within(modal).getByRole("button", { name: "Remove" }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "instances_remove")?.args).toEqual({ id: "o" }));
+    expect(await screen.findByText("You have not added any DHIS2 instance yet.")).toBeInTheDocument();
+  });
+
+  it("browser sign-in waits with a countdown, can open again, and cancel", async () => {
+    const user = userEvent.setup();
+    let reject: (e: unknown) => void = () => undefined;
+    const { calls } = renderApp((cmd, args) => {
+      if (cmd === "session_status") return { instanceId: args.instanceId, state: "needs_sign_in", user: null, expiresAt: null, scopes: [] };
+      if (cmd === "session_sign_in") return new Promise((_, r) => (reject = r));
+      if (cmd === "session_cancel_sign_in") {
+        reject({ kind: "cancelled", message: "cancelled" });
+        return null;
+      }
+    }, oauthState);
+    expect(await screen.findByText("Needs sign-in")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Sign in as a different user" }));
+    const dialog = await screen.findByTestId("sign-in-dialog");
+    await waitFor(() => expect(calls.find((c) => c.cmd === "session_sign_in")?.args).toEqual({ instanceId: "o", differentUser: true }));
+    await emit("sign-in-progress", { instanceId: "o", stage: "waiting_for_browser", authorizeUrl: "https://hmis.example.org/oauth2/authorize?x=1", redirectUri: null });
+    expect(await within(dialog).findByText("Continue in your browser")).toBeInTheDocument();
+    expect(within(dialog).getByTestId("countdown")).toHaveTextContent(/Time left: [45]:\d\d/);
+    await user.click(within(dialog).getByRole("button", { name: "Open again" }));
+    await waitFor(() =>
+      expect(calls.find((c) => c.cmd === "plugin:opener|open_url")?.args).toMatchObject({ url: "https://hmis.example.org/oauth2/authorize?x=1" }),
+    );
+    await user.click(within(dialog).getByRole("button", { name: "Copy link" }));
+    expect(await navigator.clipboard.readText()).toBe("https://hmis.example.org/oauth2/authorize?x=1");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "session_cancel_sign_in")).toBe(true));
+  });
+
+  it("switches language for every screen string", async () => {
+    const user = userEvent.setup();
+    renderApp(() => undefined);
+    await user.click(await screen.findByRole("button", { name: "Settings" }));
+    await user.click(screen.getByLabelText("Français"));
+    expect(await screen.findByRole("button", { name: "Paramètres" })).toBeInTheDocument();
+    expect(screen.getByRole("heading", { name: "Paramètres" })).toBeInTheDocument();
+  });
+});
