@@ -8,6 +8,7 @@ pub mod auth;
 pub mod capture;
 pub mod client;
 pub mod error;
+pub mod history;
 pub mod from_profile;
 pub mod leak_scan;
 pub mod models;

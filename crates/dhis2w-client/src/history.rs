@@ -1,0 +1,490 @@
+//! Per-instance request history with pins, and "copy as curl".
+//!
+//! History is one JSON file per instance under a data directory, written atomically
+//! (temporary file in the same directory, then rename). It stores only the path, the
+//! query, the status and the time: never headers, bodies or credentials. Query parameters
+//! whose names look like credentials (`access_token`, `password`, …) are dropped before
+//! anything is written.
+//!
+//! [`render_curl`] renders a request as a `curl` command line whose credentials are shell
+//! variables (`$DHIS2_PAT`, `$DHIS2_TOKEN`, `$DHIS2_PASSWORD`), never the values.
+
+use crate::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// How many unpinned entries are kept per instance (pinned ones are always kept).
+pub const DEFAULT_MAX_UNPINNED: usize = 200;
+
+/// Query parameter names that are never stored (compared case-insensitively).
+const SECRET_PARAMS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token",
+    "password",
+    "pat",
+    "api_key",
+    "apikey",
+    "client_secret",
+    "code",
+    "code_verifier",
+    "state",
+];
+
+/// One request in an instance's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    /// Stable id (unique within the instance).
+    pub id: String,
+    /// API path as the user typed it, e.g. `/api/organisationUnits`.
+    pub path: String,
+    /// Query parameters in order.
+    pub query: Vec<(String, String)>,
+    /// HTTP status of the last run.
+    pub status: u16,
+    /// Unix seconds of the last run.
+    pub at: i64,
+    /// Pinned entries are listed first and never pruned.
+    pub pinned: bool,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct HistoryFile {
+    version: u32,
+    entries: Vec<HistoryEntry>,
+}
+
+/// The history of every instance, kept under one directory.
+#[derive(Debug)]
+pub struct HistoryStore {
+    dir: PathBuf,
+    max_unpinned: usize,
+    lock: Mutex<()>,
+}
+
+impl HistoryStore {
+    /// A store keeping its files in `dir` (created on first write).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dir: dir.into(),
+            max_unpinned: DEFAULT_MAX_UNPINNED,
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// Keeps at most `max` unpinned entries per instance.
+    pub fn with_max_unpinned(mut self, max: usize) -> Self {
+        self.max_unpinned = max;
+        self
+    }
+
+    /// The directory holding the history files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The entries of `instance_id`: pinned first, then newest first.
+    pub fn list(&self, instance_id: &str) -> Result<Vec<HistoryEntry>> {
+        let _g = self.guard();
+        let mut entries = self.read(instance_id)?.entries;
+        sort_entries(&mut entries);
+        Ok(entries)
+    }
+
+    /// Records a request. The same path and query run again updates the existing entry
+    /// (status, time) and keeps its pin. Returns the stored entry.
+    pub fn record(
+        &self,
+        instance_id: &str,
+        path: &str,
+        query: &[(String, String)],
+        status: u16,
+        at: i64,
+    ) -> Result<HistoryEntry> {
+        let _g = self.guard();
+        let query = redact_query(query);
+        let mut file = self.read(instance_id)?;
+        let entry = if let Some(e) = file
+            .entries
+            .iter_mut()
+            .find(|e| e.path == path && e.query == query)
+        {
+            e.status = status;
+            e.at = at;
+            e.clone()
+        } else {
+            let e = HistoryEntry {
+                id: new_id(at),
+                path: path.to_owned(),
+                query,
+                status,
+                at,
+                pinned: false,
+            };
+            file.entries.push(e.clone());
+            e
+        };
+        sort_entries(&mut file.entries);
+        let max = self.max_unpinned;
+        let mut unpinned = 0usize;
+        file.entries.retain(|e| {
+            if e.pinned {
+                return true;
+            }
+            unpinned += 1;
+            unpinned <= max
+        });
+        self.write(instance_id, &file)?;
+        Ok(entry)
+    }
+
+    /// Pins or unpins an entry; returns the updated list. `not_found` if no such entry.
+    pub fn pin(&self, instance_id: &str, entry_id: &str, pinned: bool) -> Result<Vec<HistoryEntry>> {
+        let _g = self.guard();
+        let mut file = self.read(instance_id)?;
+        let entry = file
+            .entries
+            .iter_mut()
+            .find(|e| e.id == entry_id)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    "That history entry no longer exists. Refresh the history list.",
+                )
+            })?;
+        entry.pinned = pinned;
+        sort_entries(&mut file.entries);
+        self.write(instance_id, &file)?;
+        Ok(file.entries)
+    }
+
+    /// Deletes the whole history of `instance_id` (when the instance is removed).
+    pub fn remove_instance(&self, instance_id: &str) -> Result<()> {
+        let _g = self.guard();
+        let path = self.file_path(instance_id)?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error("delete the request history", e)),
+        }
+    }
+
+    fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn file_path(&self, instance_id: &str) -> Result<PathBuf> {
+        let ok = !instance_id.is_empty()
+            && instance_id.len() <= 128
+            && instance_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "That instance id is not valid. Pick the instance again from the list.",
+            ));
+        }
+        Ok(self.dir.join(format!("{instance_id}.json")))
+    }
+
+    fn read(&self, instance_id: &str) -> Result<HistoryFile> {
+        let path = self.file_path(instance_id)?;
+        match fs::read(&path) {
+            Ok(bytes) => match serde_json::from_slice::<HistoryFile>(&bytes) {
+                Ok(f) => Ok(f),
+                // A damaged history file is not worth failing a request for: start afresh.
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %e, "unreadable history file; starting a new one");
+                    Ok(HistoryFile::default())
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HistoryFile::default()),
+            Err(e) => Err(io_error("read the request history", e)),
+        }
+    }
+
+    fn write(&self, instance_id: &str, file: &HistoryFile) -> Result<()> {
+        let path = self.file_path(instance_id)?;
+        fs::create_dir_all(&self.dir).map_err(|e| io_error("create the history folder", e))?;
+        let data = serde_json::to_vec_pretty(&HistoryFile {
+            version: 1,
+            entries: file.entries.clone(),
+        })
+        .map_err(|e| Error::new(ErrorKind::Internal, "Could not encode the history.").with_source(e))?;
+        write_atomic(&path, &data).map_err(|e| io_error("save the request history", e))
+    }
+}
+
+fn sort_entries(entries: &mut [HistoryEntry]) {
+    entries.sort_by(|a, b| b.pinned.cmp(&a.pinned).then(b.at.cmp(&a.at)));
+}
+
+fn new_id(at: i64) -> String {
+    format!("{at:x}-{:016x}", rand::random::<u64>())
+}
+
+fn io_error(what: &str, e: std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::Internal,
+        format!("Could not {what}. Check that the app's data folder is writable."),
+    )
+    .with_source(e)
+}
+
+/// Writes `data` to `path` through a temporary file in the same directory and a rename,
+/// so a crash never leaves a half-written file behind.
+pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = dir.join(format!(".{name}.{:x}.tmp", rand::random::<u32>()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// True when a query parameter name looks like it carries a credential.
+pub fn is_secret_param(name: &str) -> bool {
+    SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+/// The query without credential-looking parameters.
+pub fn redact_query(query: &[(String, String)]) -> Vec<(String, String)> {
+    query
+        .iter()
+        .filter(|(k, _)| !is_secret_param(k))
+        .cloned()
+        .collect()
+}
+
+/// How the rendered curl command authenticates: always through a shell variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CurlAuth {
+    /// `-u "user:$DHIS2_PASSWORD"`.
+    Basic {
+        /// The username (not secret).
+        username: String,
+    },
+    /// `-H "Authorization: ApiToken $DHIS2_PAT"`.
+    Pat,
+    /// `-H "Authorization: Bearer $DHIS2_TOKEN"`.
+    Bearer,
+    /// No credentials.
+    None,
+}
+
+/// Renders `GET url` as a curl command line. The URL is single-quoted; credentials are
+/// placeholders inside double quotes so the shell expands the variables. Credential-looking
+/// query parameters in `url` are dropped.
+pub fn render_curl(url: &url::Url, auth: &CurlAuth) -> String {
+    let mut url = url.clone();
+    if url.query_pairs().any(|(k, _)| is_secret_param(&k)) {
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !is_secret_param(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
+    url.set_password(None).ok();
+    url.set_username("").ok();
+
+    let mut out = String::from("curl --fail-with-body -sS");
+    match auth {
+        CurlAuth::Basic { username } => {
+            out.push_str(&format!(
+                " -u \"{}:$DHIS2_PASSWORD\"",
+                double_quote_escape(username)
+            ));
+        }
+        CurlAuth::Pat => out.push_str(" -H \"Authorization: ApiToken $DHIS2_PAT\""),
+        CurlAuth::Bearer => out.push_str(" -H \"Authorization: Bearer $DHIS2_TOKEN\""),
+        CurlAuth::None => {}
+    }
+    out.push_str(" -H 'Accept: application/json' ");
+    out.push_str(&single_quote(url.as_str()));
+    out
+}
+
+/// Escapes text for use inside a double-quoted shell word.
+fn double_quote_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Single-quotes a shell word (`'` becomes `'\''`).
+fn single_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "dhis2w-history-{tag}-{}-{:x}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn records_lists_newest_first_and_dedupes() {
+        let dir = temp_dir("order");
+        let s = HistoryStore::new(&dir);
+        assert!(s.list("inst1").unwrap().is_empty());
+        let a = s.record("inst1", "/api/me", &[], 200, 10).unwrap();
+        s.record("inst1", "/api/organisationUnits", &q(&[("paging", "false")]), 200, 20)
+            .unwrap();
+        let list = s.list("inst1").unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].path, "/api/organisationUnits");
+        // Same path + query again: updated in place, moves to the top, same id.
+        let again = s.record("inst1", "/api/me", &[], 404, 30).unwrap();
+        assert_eq!(again.id, a.id);
+        let list = s.list("inst1").unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].id, a.id);
+        assert_eq!(list[0].status, 404);
+        // Other instances are separate files.
+        assert!(s.list("inst2").unwrap().is_empty());
+        assert!(dir.join("inst1.json").exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn pins_come_first_survive_pruning_and_persist() {
+        let dir = temp_dir("pin");
+        let s = HistoryStore::new(&dir).with_max_unpinned(2);
+        let first = s.record("i", "/api/a", &[], 200, 1).unwrap();
+        s.record("i", "/api/b", &[], 200, 2).unwrap();
+        let list = s.pin("i", &first.id, true).unwrap();
+        assert_eq!(list[0].id, first.id);
+        assert!(list[0].pinned);
+        s.record("i", "/api/c", &[], 200, 3).unwrap();
+        s.record("i", "/api/d", &[], 200, 4).unwrap();
+        // A fresh store reads the same file.
+        let s2 = HistoryStore::new(&dir).with_max_unpinned(2);
+        let list = s2.list("i").unwrap();
+        let paths: Vec<_> = list.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["/api/a", "/api/d", "/api/c"]);
+        let list = s2.pin("i", &first.id, false).unwrap();
+        assert!(!list.iter().any(|e| e.pinned));
+        let err = s2.pin("i", "nope", true).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn never_stores_credential_parameters() {
+        let dir = temp_dir("secret");
+        let s = HistoryStore::new(&dir);
+        let e = s
+            .record(
+                "i",
+                "/api/me",
+                &q(&[("fields", "id"), ("access_token", "tok-SECRET"), ("Password", "pw-SECRET")]),
+                200,
+                5,
+            )
+            .unwrap();
+        assert_eq!(e.query, q(&[("fields", "id")]));
+        let raw = fs::read_to_string(dir.join("i.json")).unwrap();
+        assert!(!raw.contains("SECRET"));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn rejects_path_like_instance_ids_and_removes_files() {
+        let dir = temp_dir("ids");
+        let s = HistoryStore::new(&dir);
+        for bad in ["", "../x", "a/b", "a.b"] {
+            assert_eq!(s.list(bad).unwrap_err().kind(), ErrorKind::InvalidInput, "{bad}");
+        }
+        s.record("keep", "/api/x", &[], 200, 1).unwrap();
+        s.record("gone", "/api/x", &[], 200, 1).unwrap();
+        s.remove_instance("gone").unwrap();
+        s.remove_instance("never-existed").unwrap();
+        assert!(s.list("gone").unwrap().is_empty());
+        assert_eq!(s.list("keep").unwrap().len(), 1);
+        // No temporary files are left behind by the atomic writes.
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn damaged_file_starts_afresh() {
+        let dir = temp_dir("damaged");
+        fs::write(dir.join("i.json"), b"{not json").unwrap();
+        let s = HistoryStore::new(&dir);
+        assert!(s.list("i").unwrap().is_empty());
+        s.record("i", "/api/x", &[], 200, 1).unwrap();
+        assert_eq!(s.list("i").unwrap().len(), 1);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn curl_uses_placeholders_for_every_auth_kind() {
+        let url = url::Url::parse("https://play.example.org/dhis/api/organisationUnits?fields=id,name&paging=false").unwrap();
+        let pat = render_curl(&url, &CurlAuth::Pat);
+        assert_eq!(
+            pat,
+            "curl --fail-with-body -sS -H \"Authorization: ApiToken $DHIS2_PAT\" -H 'Accept: application/json' 'https://play.example.org/dhis/api/organisationUnits?fields=id,name&paging=false'"
+        );
+        let bearer = render_curl(&url, &CurlAuth::Bearer);
+        assert!(bearer.contains("-H \"Authorization: Bearer $DHIS2_TOKEN\""));
+        let basic = render_curl(&url, &CurlAuth::Basic { username: "ad\"min$".into() });
+        assert!(basic.contains("-u \"ad\\\"min\\$:$DHIS2_PASSWORD\""), "{basic}");
+        let none = render_curl(&url, &CurlAuth::None);
+        assert!(!none.contains("Authorization") && !none.contains("-u "));
+    }
+
+    #[test]
+    fn curl_drops_credentials_in_the_url_and_quotes_safely() {
+        let url = url::Url::parse("https://user:pw@x.org/api/me?access_token=SECRET&q=1").unwrap();
+        let out = render_curl(&url, &CurlAuth::None);
+        assert!(!out.contains("SECRET") && !out.contains("pw@"), "{out}");
+        assert!(out.ends_with("'https://x.org/api/me?q=1'"), "{out}");
+        assert_eq!(single_quote("it's"), "'it'\\''s'");
+    }
+}

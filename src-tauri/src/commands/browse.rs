@@ -1,0 +1,259 @@
+//! `browse_*` commands: the API browser, its history and "copy as curl".
+
+use crate::dto::{events, BrowseMeta, BrowseProgress, BrowseRequest, HistoryEntry};
+use crate::state::AppState;
+use async_trait::async_trait;
+use dhis2w_client::history::{render_curl, CurlAuth};
+use dhis2w_client::profile::AuthKind;
+use dhis2w_client::{AuthProvider, ClientOptions, Dhis2Client, Error, ErrorKind, Result};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tauri::ipc::Response;
+use tauri::{AppHandle, Emitter, Runtime, State};
+
+/// How often `browse-progress` is emitted at most while a body downloads.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Frames a response for the UI: 4-byte big-endian length `n`, `n` bytes of JSON
+/// [`BrowseMeta`], then the body unchanged.
+pub fn frame(meta: &BrowseMeta, body: &[u8]) -> Result<Vec<u8>> {
+    let meta = serde_json::to_vec(meta).map_err(|e| {
+        Error::new(ErrorKind::Internal, "Could not encode the response details.").with_source(e)
+    })?;
+    let n = u32::try_from(meta.len())
+        .map_err(|_| Error::new(ErrorKind::Internal, "Response details too large."))?;
+    let mut out = Vec::with_capacity(4 + meta.len() + body.len());
+    out.extend_from_slice(&n.to_be_bytes());
+    out.extend_from_slice(&meta);
+    out.extend_from_slice(body);
+    Ok(out)
+}
+
+/// `browse_get`: GET a path of the instance; raw bytes as framed by [`frame`]. Streams
+/// `browse-progress`, can be stopped with `browse_cancel`, and records the request in the
+/// instance's history.
+#[tauri::command]
+pub async fn browse_get<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    request: BrowseRequest,
+) -> Result<Response> {
+    let inst = state.instance(&request.instance_id).await?;
+    if inst.auth_kind != AuthKind::Oauth2 && state.is_signed_out(&inst.id) {
+        return Err(Error::new(
+            ErrorKind::SignInRequired,
+            format!("You signed out of \"{}\". Sign in to browse it.", inst.name),
+        ));
+    }
+    let session = state.session(&inst.id).await?;
+    let cancel = state.begin_request(&request.request_id);
+    let last = Mutex::new(Instant::now() - PROGRESS_INTERVAL);
+    let progress_app = app.clone();
+    let request_id = request.request_id.clone();
+    let progress = move |bytes: u64, total: Option<u64>| {
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        let finished = total.is_some_and(|t| bytes >= t);
+        if finished || last.elapsed() >= PROGRESS_INTERVAL {
+            *last = Instant::now();
+            let _ = progress_app.emit(
+                events::BROWSE_PROGRESS,
+                BrowseProgress {
+                    request_id: request_id.clone(),
+                    bytes,
+                    total,
+                },
+            );
+        }
+    };
+    let result = session
+        .client
+        .get_streaming(&request.path, &request.query, Some(&progress), Some(&cancel))
+        .await;
+    state.end_request(&request.request_id);
+    let raw = result?;
+    if let Err(e) = state.history.record(
+        &inst.id,
+        &request.path,
+        &request.query,
+        raw.status,
+        super::now_secs(),
+    ) {
+        tracing::warn!(error = %e, "could not record the request in the history");
+    }
+    let meta = BrowseMeta {
+        status: raw.status,
+        headers: raw.headers,
+        elapsed_ms: raw.elapsed.as_millis() as u64,
+        size_bytes: raw.body.len() as u64,
+        content_type: raw.content_type,
+        url: raw.url,
+    };
+    Ok(Response::new(frame(&meta, &raw.body)?))
+}
+
+/// `browse_cancel`: stops a running `browse_get` (it then fails with `cancelled`).
+#[tauri::command]
+pub fn browse_cancel(state: State<'_, AppState>, request_id: String) -> Result<()> {
+    state.cancel_request(&request_id);
+    Ok(())
+}
+
+/// `browse_history`: pinned first, then newest.
+#[tauri::command]
+pub async fn browse_history(
+    state: State<'_, AppState>,
+    instance_id: String,
+) -> Result<Vec<HistoryEntry>> {
+    state.instance(&instance_id).await?;
+    Ok(crate::convert::history(state.history.list(&instance_id)?))
+}
+
+/// `browse_pin`.
+#[tauri::command]
+pub async fn browse_pin(
+    state: State<'_, AppState>,
+    instance_id: String,
+    entry_id: String,
+    pinned: bool,
+) -> Result<Vec<HistoryEntry>> {
+    state.instance(&instance_id).await?;
+    Ok(crate::convert::history(state.history.pin(&instance_id, &entry_id, pinned)?))
+}
+
+/// Builds URLs only; never sends anything.
+struct NoAuth;
+
+#[async_trait]
+impl AuthProvider for NoAuth {
+    async fn headers(&self) -> Result<reqwest_header::HeaderMap> {
+        Ok(reqwest_header::HeaderMap::new())
+    }
+    async fn refresh_if_needed(&self) -> Result<()> {
+        Ok(())
+    }
+    fn scheme(&self) -> &'static str {
+        "none"
+    }
+}
+
+mod reqwest_header {
+    pub use tauri::http::HeaderMap;
+}
+
+/// `browse_curl`: the request as a curl command; the credential is a shell variable
+/// (`$DHIS2_PASSWORD`, `$DHIS2_PAT` or `$DHIS2_TOKEN`), never its value.
+#[tauri::command]
+pub async fn browse_curl(state: State<'_, AppState>, request: BrowseRequest) -> Result<String> {
+    let inst = state.instance(&request.instance_id).await?;
+    let client = Dhis2Client::new(&inst.base_url, Arc::new(NoAuth), ClientOptions::default())?;
+    let url = client.url(&request.path, &request.query)?;
+    let auth = match inst.auth_kind {
+        AuthKind::Basic => CurlAuth::Basic {
+            username: inst.username.unwrap_or_default(),
+        },
+        AuthKind::Pat => CurlAuth::Pat,
+        AuthKind::Oauth2 => CurlAuth::Bearer,
+    };
+    Ok(render_curl(&url, &auth))
+}
+
+/// A safe file name from the UI's suggestion.
+fn file_name(suggested: &str) -> String {
+    let name: String = Path::new(suggested)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if name.trim().is_empty() || name == "." || name == ".." {
+        "response.json".to_owned()
+    } else {
+        name
+    }
+}
+
+/// `browse_save`: asks where to save (native dialog) and writes `contents` there. Returns the
+/// path, or `null` when the user cancelled.
+#[tauri::command]
+pub async fn browse_save<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    suggested_name: String,
+    contents: String,
+) -> Result<Option<String>> {
+    let name = file_name(&suggested_name);
+    let target: Option<PathBuf> = match state.test_save_path() {
+        // TEST ONLY (DHIS2W_TEST_SAVE_PATH): no dialog; empty means "cancelled", a directory
+        // means "save there under the suggested name".
+        Some(p) if p.as_os_str().is_empty() => None,
+        Some(p) if p.is_dir() => Some(p.join(&name)),
+        Some(p) => Some(p),
+        None => ask_save_path(&app, &name).await?,
+    };
+    let Some(path) = target else { return Ok(None) };
+    let data = contents.into_bytes();
+    let write_path = path.clone();
+    tokio::task::spawn_blocking(move || dhis2w_client::history::write_atomic(&write_path, &data))
+        .await
+        .map_err(|e| Error::new(ErrorKind::Internal, "Saving stopped unexpectedly.").with_source(e))?
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("Could not save to {}. Choose another folder.", path.display()),
+            )
+            .with_source(e)
+        })?;
+    Ok(Some(path.display().to_string()))
+}
+
+async fn ask_save_path<R: Runtime>(app: &AppHandle<R>, name: &str) -> Result<Option<PathBuf>> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_file_name(name)
+        .save_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let picked = rx
+        .await
+        .map_err(|_| Error::new(ErrorKind::Internal, "The save dialog closed unexpectedly."))?;
+    match picked {
+        None => Ok(None),
+        Some(p) => p.into_path().map(Some).map_err(|e| {
+            Error::new(ErrorKind::InvalidInput, "That place cannot be saved to.").with_source(e)
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_is_length_meta_body() {
+        let meta = BrowseMeta {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            elapsed_ms: 5,
+            size_bytes: 2,
+            content_type: Some("application/json".into()),
+            url: "http://x/api/me".into(),
+        };
+        let out = frame(&meta, b"{}").unwrap();
+        let n = u32::from_be_bytes(out[..4].try_into().unwrap()) as usize;
+        let back: BrowseMeta = serde_json::from_slice(&out[4..4 + n]).unwrap();
+        assert_eq!(back, meta);
+        assert_eq!(&out[4 + n..], b"{}");
+    }
+
+    #[test]
+    fn file_names_cannot_escape() {
+        assert_eq!(file_name("../../etc/passwd"), "passwd");
+        assert_eq!(file_name("orgUnits.json"), "orgUnits.json");
+        assert_eq!(file_name(""), "response.json");
+        assert_eq!(file_name(".."), "response.json");
+    }
+}

@@ -1,0 +1,198 @@
+//! `session_*` commands: signing in and out. Status carries the user, expiry and scopes,
+//! never a token.
+
+use crate::dto::{events, SessionState, SessionStatus, SessionUser, SignInProgress, SignInStage};
+use crate::state::{focus_main_window, AppState};
+use dhis2w_client::capture::{DeepLinkCapturer, DeepLinkOptions, LoopbackCapturer, RedirectCapturer};
+use dhis2w_client::profile::{AuthKind, RedirectMode};
+use dhis2w_client::secret_store::SecretKind;
+use dhis2w_client::{Error, ErrorKind, Result, SignInOptions};
+use std::sync::Arc;
+use tauri::{AppHandle, Emitter, Runtime, State};
+
+/// The session status of `id`, from what is stored (no network call).
+pub async fn status_of(state: &AppState, id: &str) -> Result<SessionStatus> {
+    let inst = state.instance(id).await?;
+    let mut status = SessionStatus {
+        instance_id: id.to_owned(),
+        state: SessionState::SignedOut,
+        user: None,
+        expires_at: None,
+        scopes: vec![],
+    };
+    match inst.auth_kind {
+        AuthKind::Basic | AuthKind::Pat => {
+            let kind = if inst.auth_kind == AuthKind::Basic {
+                SecretKind::Password
+            } else {
+                SecretKind::Pat
+            };
+            if state.is_signed_out(id) {
+                status.state = SessionState::SignedOut;
+            } else if !state.secrets.has(id, kind).await? {
+                status.state = SessionState::NeedsSignIn;
+            } else {
+                status.state = SessionState::SignedIn;
+                status.user = state.user(id).or_else(|| {
+                    inst.username.clone().map(|u| SessionUser {
+                        username: u.clone(),
+                        display_name: u,
+                    })
+                });
+            }
+        }
+        AuthKind::Oauth2 => {
+            let session = state.session(id).await?;
+            let auth = session.oauth2.expect("OAuth2 session without provider");
+            if let Some(t) = auth.status().await? {
+                let expired = t.expires_at <= super::now_secs();
+                status.state = if expired && !t.has_refresh_token {
+                    SessionState::NeedsSignIn
+                } else {
+                    SessionState::SignedIn
+                };
+                status.expires_at = Some(t.expires_at);
+                status.scopes = t.scopes;
+                if status.state == SessionState::SignedIn {
+                    status.user = state.user(id);
+                }
+            }
+        }
+    }
+    Ok(status)
+}
+
+fn emit_changed<R: Runtime>(app: &AppHandle<R>, status: &SessionStatus) {
+    if let Err(e) = app.emit(events::SESSION_CHANGED, status) {
+        tracing::warn!(error = %e, "could not emit session-changed");
+    }
+}
+
+/// `session_status`.
+#[tauri::command]
+pub async fn session_status(state: State<'_, AppState>, instance_id: String) -> Result<SessionStatus> {
+    status_of(&state, &instance_id).await
+}
+
+/// `session_sign_in`: Basic/PAT check the stored credentials with `/api/me`; OAuth2 runs the
+/// browser sign-in (PKCE, loopback or deep-link redirect), streaming `sign-in-progress`.
+/// Resolves when done; the main window comes to the front after a browser sign-in.
+#[tauri::command]
+pub async fn session_sign_in<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    instance_id: String,
+    different_user: bool,
+) -> Result<SessionStatus> {
+    let id = instance_id;
+    state.set_signed_out(&id, false);
+    state.forget_session(&id);
+    let session = state.session(&id).await?;
+    match &session.oauth2 {
+        None => {
+            let me = session.client.me().await?;
+            let username = me.username().unwrap_or_default().to_owned();
+            let display_name = me.display_name().map(str::to_owned).unwrap_or_else(|| username.clone());
+            state.set_user(&id, SessionUser { username, display_name });
+        }
+        Some(auth) => {
+            let (seq, cancel) = state.begin_sign_in(&id);
+            let progress_app = app.clone();
+            let progress_id = id.clone();
+            let progress: dhis2w_client::auth::oauth2::ProgressCallback = Arc::new(move |p| {
+                let payload = SignInProgress {
+                    instance_id: progress_id.clone(),
+                    stage: match p.stage {
+                        dhis2w_client::SignInStage::WaitingForBrowser => SignInStage::WaitingForBrowser,
+                        dhis2w_client::SignInStage::Exchanging => SignInStage::Exchanging,
+                        dhis2w_client::SignInStage::Done => SignInStage::Done,
+                        dhis2w_client::SignInStage::Failed => SignInStage::Failed,
+                        dhis2w_client::SignInStage::Cancelled => SignInStage::Cancelled,
+                    },
+                    authorize_url: p.authorize_url,
+                    redirect_uri: p.redirect_uri,
+                };
+                if let Err(e) = progress_app.emit(events::SIGN_IN_PROGRESS, payload) {
+                    tracing::warn!(error = %e, "could not emit sign-in-progress");
+                }
+            });
+            let options = SignInOptions {
+                prompt_login: different_user,
+                cancel,
+                progress: Some(progress),
+            };
+            let browser = state.browser(&app);
+            let mode = session
+                .instance
+                .oauth2
+                .as_ref()
+                .map(|o| o.redirect_mode)
+                .unwrap_or_default();
+            let result = match mode {
+                RedirectMode::Loopback => match LoopbackCapturer::bind().await {
+                    Ok(capturer) => auth.sign_in(&capturer, &browser, options).await,
+                    Err(e) => Err(e),
+                },
+                RedirectMode::DeepLink => {
+                    let (capturer, handle) = DeepLinkCapturer::new(DeepLinkOptions::default());
+                    state.set_deep_link_handle(Some(handle));
+                    let r = auth
+                        .sign_in(&capturer as &dyn RedirectCapturer, &browser, options)
+                        .await;
+                    state.set_deep_link_handle(None);
+                    r
+                }
+            };
+            state.end_sign_in(&id, seq);
+            let signed = result?;
+            let username = signed.me.username().unwrap_or_default().to_owned();
+            let display_name = signed
+                .me
+                .display_name()
+                .map(str::to_owned)
+                .unwrap_or_else(|| username.clone());
+            state.set_user(&id, SessionUser { username, display_name });
+            focus_main_window(&app);
+        }
+    }
+    let status = status_of(&state, &id).await?;
+    emit_changed(&app, &status);
+    Ok(status)
+}
+
+/// `session_cancel_sign_in`: stops a browser sign-in that is waiting or exchanging.
+#[tauri::command]
+pub async fn session_cancel_sign_in(state: State<'_, AppState>, instance_id: String) -> Result<()> {
+    state.instance(&instance_id).await?;
+    state.cancel_sign_in(&instance_id);
+    Ok(())
+}
+
+/// `session_sign_out`: OAuth2 revokes where possible and deletes the token; Basic/PAT keep
+/// their stored secret but stop using it until the next sign-in.
+#[tauri::command]
+pub async fn session_sign_out<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    instance_id: String,
+) -> Result<SessionStatus> {
+    let id = instance_id;
+    let inst = state.instance(&id).await?;
+    state.cancel_sign_in(&id);
+    if inst.auth_kind == AuthKind::Oauth2 {
+        let session = state.session(&id).await?;
+        let auth = session
+            .oauth2
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "OAuth2 session without provider."))?;
+        let report = auth.sign_out().await?;
+        if let Some(detail) = report.detail {
+            tracing::info!(revoked = report.revoked, "{detail}");
+        }
+    } else {
+        state.set_signed_out(&id, true);
+    }
+    state.forget_session(&id);
+    let status = status_of(&state, &id).await?;
+    emit_changed(&app, &status);
+    Ok(status)
+}

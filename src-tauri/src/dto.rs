@@ -1,0 +1,364 @@
+//! The types that cross the UI ↔ Rust boundary (docs/commands.md). TypeScript bindings are
+//! generated from these with ts-rs into `ui/src/bindings/` (see `tests/bindings.rs`).
+//!
+//! None of these types can carry a secret back to the webview: inputs accept secrets
+//! (write-only), outputs say only whether one is stored.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Mirrors the core's `dhis2w_client::ErrorKind` for the TypeScript bindings; a test checks
+/// that every core kind serialises to one of these and that the counts match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    InvalidCredentials,
+    AccountLocked,
+    AccountDisabled,
+    TokenExpired,
+    PatMalformed,
+    PatRejected,
+    SignInRequired,
+    ServerUnreachable,
+    Tls,
+    NotDhis2,
+    OauthNotEnabled,
+    RedirectNotRegistered,
+    InvalidMappingClaim,
+    OauthError,
+    Forbidden,
+    NotFound,
+    ServerError,
+    Cancelled,
+    Timeout,
+    InvalidInput,
+    StorageUnavailable,
+    ProfileFile,
+    Internal,
+}
+
+/// Every command error, as the core's `Error` serialises it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    Basic,
+    Pat,
+    Oauth2,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectMode {
+    Loopback,
+    DeepLink,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuth2Settings {
+    pub client_id: String,
+    pub scope: Option<String>,
+    pub redirect_mode: RedirectMode,
+}
+
+/// Which secrets are stored for an instance (never the values).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredSecrets {
+    pub password: bool,
+    pub pat: bool,
+    pub client_secret: bool,
+    pub token: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Instance {
+    pub id: String,
+    pub name: String,
+    pub base_url: String,
+    pub auth_kind: AuthKind,
+    pub username: Option<String>,
+    pub oauth2: Option<OAuth2Settings>,
+    pub ca_cert_path: Option<String>,
+    pub color: Option<String>,
+    pub notes: Option<String>,
+    pub secrets: StoredSecrets,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageMode {
+    Keyring,
+    SessionOnly,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StorageStatus {
+    #[ts(inline)]
+    pub mode: StorageMode,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InstancesState {
+    pub instances: Vec<Instance>,
+    pub default_id: Option<String>,
+    pub active_id: Option<String>,
+    pub storage: StorageStatus,
+}
+
+/// What the UI sends to add, edit or verify an instance. Secrets: `null` keeps what is
+/// stored; a string stores it. Deserialize-only in spirit: it never goes back to the UI.
+#[derive(Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceInput {
+    pub name: String,
+    pub base_url: String,
+    pub auth_kind: AuthKind,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub oauth2: Option<OAuth2Settings>,
+    #[serde(default)]
+    pub ca_cert_path: Option<String>,
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub pat: Option<String>,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for InstanceInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstanceInput")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("auth_kind", &self.auth_kind)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("pat", &self.pat.as_ref().map(|_| "***"))
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MethodSupport {
+    pub available: bool,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ProbeMethods {
+    pub basic: MethodSupport,
+    pub pat: MethodSupport,
+    pub oauth2: MethodSupport,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RedirectUris {
+    pub loopback: String,
+    pub deep_link: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeResult {
+    pub canonical_url: String,
+    pub version: Option<String>,
+    pub system_name: Option<String>,
+    #[ts(inline)]
+    pub methods: ProbeMethods,
+    pub recommended: AuthKind,
+    #[ts(inline)]
+    pub redirect_uris: RedirectUris,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyResult {
+    pub username: String,
+    pub display_name: String,
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedInstance {
+    pub name: String,
+    pub instance_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SkippedInstance {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ImportReport {
+    #[ts(inline)]
+    pub imported: Vec<ImportedInstance>,
+    #[ts(inline)]
+    pub skipped: Vec<SkippedInstance>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    SignedIn,
+    SignedOut,
+    NeedsSignIn,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionUser {
+    pub username: String,
+    pub display_name: String,
+}
+
+/// Who is signed in, until when, with which scopes: never a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionStatus {
+    pub instance_id: String,
+    pub state: SessionState,
+    #[ts(inline)]
+    pub user: Option<SessionUser>,
+    /// Unix seconds; OAuth2 only.
+    pub expires_at: Option<i64>,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowseRequest {
+    pub request_id: String,
+    pub instance_id: String,
+    pub path: String,
+    #[serde(default)]
+    pub query: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowseMeta {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub elapsed_ms: u64,
+    pub size_bytes: u64,
+    pub content_type: Option<String>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    pub id: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub status: u16,
+    pub at: i64,
+    pub pinned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AboutInfo {
+    pub app_version: String,
+    pub tauri_version: String,
+    pub webkit_version: Option<String>,
+    pub os: String,
+}
+
+/// Stage of a browser sign-in, streamed as the `sign-in-progress` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInStage {
+    WaitingForBrowser,
+    Exchanging,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+/// Payload of the `sign-in-progress` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInProgress {
+    pub instance_id: String,
+    #[ts(inline)]
+    pub stage: SignInStage,
+    pub authorize_url: Option<String>,
+    pub redirect_uri: Option<String>,
+}
+
+/// Payload of the `browse-progress` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowseProgress {
+    pub request_id: String,
+    pub bytes: u64,
+    pub total: Option<u64>,
+}
+
+/// Event names (docs/commands.md).
+pub mod events {
+    pub const SIGN_IN_PROGRESS: &str = "sign-in-progress";
+    pub const BROWSE_PROGRESS: &str = "browse-progress";
+    pub const SESSION_CHANGED: &str = "session-changed";
+}
+
+/// The ts-rs config used for `ui/src/bindings/`: 64-bit integers are plain `number`s
+/// (unix seconds, byte counts and milliseconds all fit in 2^53).
+pub fn ts_config() -> ts_rs::Config {
+    ts_rs::Config::new().with_large_int("number")
+}
+
+/// Every exported binding: file stem and generated text.
+pub fn bindings() -> Vec<(&'static str, String)> {
+    fn one<T: TS + 'static>(name: &'static str, cfg: &ts_rs::Config) -> (&'static str, String) {
+        let text = T::export_to_string(cfg).unwrap_or_else(|e| panic!("ts-rs export {name}: {e}"));
+        (name, text)
+    }
+    let cfg = ts_config();
+    vec![
+        one::<AboutInfo>("AboutInfo", &cfg),
+        one::<AppError>("AppError", &cfg),
+        one::<AuthKind>("AuthKind", &cfg),
+        one::<BrowseMeta>("BrowseMeta", &cfg),
+        one::<BrowseProgress>("BrowseProgress", &cfg),
+        one::<BrowseRequest>("BrowseRequest", &cfg),
+        one::<ErrorKind>("ErrorKind", &cfg),
+        one::<HistoryEntry>("HistoryEntry", &cfg),
+        one::<ImportReport>("ImportReport", &cfg),
+        one::<Instance>("Instance", &cfg),
+        one::<InstanceInput>("InstanceInput", &cfg),
+        one::<InstancesState>("InstancesState", &cfg),
+        one::<MethodSupport>("MethodSupport", &cfg),
+        one::<OAuth2Settings>("OAuth2Settings", &cfg),
+        one::<ProbeResult>("ProbeResult", &cfg),
+        one::<RedirectMode>("RedirectMode", &cfg),
+        one::<SessionState>("SessionState", &cfg),
+        one::<SessionStatus>("SessionStatus", &cfg),
+        one::<SignInProgress>("SignInProgress", &cfg),
+        one::<StorageStatus>("StorageStatus", &cfg),
+        one::<StoredSecrets>("StoredSecrets", &cfg),
+        one::<VerifyResult>("VerifyResult", &cfg),
+    ]
+}

@@ -1,0 +1,111 @@
+//! dhis2w Desktop: a thin Tauri shell over the `dhis2w-client` core.
+//!
+//! Commands (in [`commands`]) only translate between the UI's types ([`dto`]) and the core.
+//! [`with_commands`] wires the commands and the managed state and is shared by the real app
+//! ([`run`]) and the mock-runtime tests; the plugins that need the real runtime
+//! (single-instance, deep-link, opener, dialog) and the main window are added only in [`run`].
+
+pub mod browser;
+pub mod commands;
+pub mod convert;
+pub mod dto;
+pub mod options;
+pub mod state;
+
+pub use options::{Options, SecretMode};
+
+use tauri::{App, Builder, Manager, Runtime};
+
+/// The label of the one window.
+pub const MAIN_WINDOW: &str = "main";
+
+/// The deep-link scheme (also in tauri.conf.json and the .deb desktop entry).
+pub const SCHEME: &str = "org.dhis2w.desktop";
+
+type SetupResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Registers the commands and sets up the managed state from `options`.
+pub fn with_commands<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> {
+    with_commands_then(builder, options, |_| Ok(()))
+}
+
+/// Like [`with_commands`], running `then` after the state is set up.
+pub fn with_commands_then<R, F>(builder: Builder<R>, options: Options, then: F) -> Builder<R>
+where
+    R: Runtime,
+    F: FnOnce(&mut App<R>) -> SetupResult + Send + 'static,
+{
+    builder
+        .invoke_handler(tauri::generate_handler![
+            commands::instances::instances_list,
+            commands::instances::instances_add,
+            commands::instances::instances_edit,
+            commands::instances::instances_remove,
+            commands::instances::instances_set_default,
+            commands::instances::instances_set_active,
+            commands::instances::instances_probe,
+            commands::instances::instances_verify,
+            commands::instances::instances_verify_saved,
+            commands::instances::instances_import_cli,
+            commands::session::session_sign_in,
+            commands::session::session_cancel_sign_in,
+            commands::session::session_sign_out,
+            commands::session::session_status,
+            commands::browse::browse_get,
+            commands::browse::browse_cancel,
+            commands::browse::browse_history,
+            commands::browse::browse_pin,
+            commands::browse::browse_curl,
+            commands::browse::browse_save,
+            commands::app::app_about,
+        ])
+        .setup(move |app| {
+            let state = state::AppState::init(app.handle(), options)?;
+            app.manage(state);
+            then(app)
+        })
+}
+
+/// Starts the desktop app.
+pub fn run() {
+    let options = Options::from_env();
+    let builder = tauri::Builder::default()
+        // single-instance must be first: a second launch (e.g. a deep link) hands its
+        // arguments to this instance and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            state::focus_main_window(app);
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init());
+    with_commands_then(builder, options, desktop_setup)
+        .run(tauri::generate_context!())
+        .expect("error while running dhis2w Desktop");
+}
+
+/// Real-runtime set-up: deep links and the main window.
+fn desktop_setup<R: Runtime>(app: &mut App<R>) -> SetupResult {
+    use tauri_plugin_deep_link::DeepLinkExt;
+
+    #[cfg(any(target_os = "linux", windows))]
+    if std::env::var("DHIS2W_NO_REGISTER").as_deref() != Ok("1") {
+        if let Err(e) = app.deep_link().register_all() {
+            tracing::warn!(error = %e, "could not register the {SCHEME} link handler");
+        }
+    }
+    let handle = app.handle().clone();
+    app.deep_link().on_open_url(move |event| {
+        for url in event.urls() {
+            state::deliver_deep_link(&handle, url.as_str());
+        }
+    });
+    // A link that started the app (cold start) arrives before on_open_url exists.
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        for url in urls {
+            state::deliver_deep_link(app.handle(), url.as_str());
+        }
+    }
+    let test_browser = app.state::<state::AppState>().options.test_browser.clone();
+    browser::build_main_window(app.handle(), test_browser)?;
+    Ok(())
+}
