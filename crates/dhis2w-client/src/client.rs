@@ -5,7 +5,8 @@ use crate::webmessage::{error_from_response, is_login_page, is_login_redirect};
 use crate::{AuthProvider, Error, ErrorKind, Result};
 use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
+pub use reqwest::Method;
+use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -371,6 +372,7 @@ impl Dhis2Client {
         &self,
         method: Method,
         url: Url,
+        body: Option<&(String, bytes::Bytes)>,
         cancel: Option<&CancellationToken>,
     ) -> Result<reqwest::Response> {
         let idempotent = matches!(
@@ -384,12 +386,17 @@ impl Dhis2Client {
         loop {
             Self::cancellable(cancel, self.auth.refresh_if_needed()).await?;
             let auth_headers = self.auth.headers().await?;
-            let req = self
+            let mut req = self
                 .http
                 .request(method.clone(), url.clone())
                 .headers(auth_headers.clone())
                 .header(X_REQUESTED_WITH.0, X_REQUESTED_WITH.1)
                 .header(ACCEPT, HeaderValue::from_static("application/json, */*;q=0.5"));
+            if let Some((content_type, bytes)) = body {
+                req = req
+                    .header(CONTENT_TYPE, content_type.as_str())
+                    .body(bytes.clone());
+            }
             let label = self.host_label();
             let resp = Self::cancellable(cancel, async {
                 req.send().await.map_err(|e| map_transport_error(e, &label))
@@ -477,9 +484,35 @@ impl Dhis2Client {
         progress: Option<ProgressFn<'_>>,
         cancel: Option<&CancellationToken>,
     ) -> Result<RawResponse> {
+        self.execute(Method::GET, path, query, None, progress, cancel)
+            .await
+    }
+
+    /// Any method, with an optional body `(content type, bytes)`. Only idempotent methods are
+    /// retried on 429/502/503/504. Statuses are returned as by [`Dhis2Client::get`].
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<(String, bytes::Bytes)>,
+    ) -> Result<RawResponse> {
+        self.execute(method, path, query, body.as_ref(), None, None)
+            .await
+    }
+
+    async fn execute(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        req_body: Option<&(String, bytes::Bytes)>,
+        progress: Option<ProgressFn<'_>>,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<RawResponse> {
         let url = self.url(path, query)?;
         let started = Instant::now();
-        let resp = self.send(Method::GET, url, cancel).await?;
+        let resp = self.send(method, url, req_body, cancel).await?;
         let status = resp.status();
         let final_url = resp.url().to_string();
         let headers = resp.headers().clone();
