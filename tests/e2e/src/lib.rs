@@ -24,6 +24,8 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub mod ui;
+
 /// The service name the app stores its secrets under (Secret Service attribute `service`).
 pub const KEYRING_SERVICE: &str = "org.dhis2w.desktop";
 
@@ -468,44 +470,60 @@ impl App {
     }
 
     // --- finding things -----------------------------------------------------------------------
+    // Selectors: XPath when they start with '/', '(' or '.', CSS otherwise.
+
+    /// The first displayed element matching `sel`, waiting up to `timeout`.
+    pub async fn wait_el(&self, sel: &str, timeout: Duration) -> Result<Element> {
+        let c = self.client.clone();
+        let r = poll(&format!("element {sel}"), timeout, || {
+            let c = c.clone();
+            async move {
+                for e in c.find_all(loc(sel)).await? {
+                    if e.is_displayed().await.unwrap_or(false) {
+                        return Ok(Some(e));
+                    }
+                }
+                Ok(None)
+            }
+        })
+        .await;
+        if r.is_err() {
+            let body = self.body_text().await.unwrap_or_default();
+            return r.with_context(|| format!("the window shows:\n{}", truncate(&body, 3000)));
+        }
+        r
+    }
 
     pub async fn wait_css(&self, css: &str, timeout: Duration) -> Result<Element> {
-        let c = self.client.clone();
-        poll(&format!("element {css}"), timeout, || {
-            let c = c.clone();
-            async move {
-                for e in c.find_all(Locator::Css(css)).await? {
-                    if e.is_displayed().await.unwrap_or(false) {
-                        return Ok(Some(e));
-                    }
-                }
-                Ok(None)
-            }
-        })
-        .await
+        self.wait_el(css, timeout).await
     }
 
-    pub async fn wait_xpath(&self, xpath: &str, timeout: Duration) -> Result<Element> {
-        let c = self.client.clone();
-        poll(&format!("element {xpath}"), timeout, || {
-            let c = c.clone();
-            async move {
-                for e in c.find_all(Locator::XPath(xpath)).await? {
-                    if e.is_displayed().await.unwrap_or(false) {
-                        return Ok(Some(e));
-                    }
-                }
-                Ok(None)
+    /// Whether an element matching `sel` is displayed right now.
+    pub async fn is_shown(&self, sel: &str) -> Result<bool> {
+        for e in self.client.find_all(loc(sel)).await? {
+            if e.is_displayed().await.unwrap_or(false) {
+                return Ok(true);
             }
-        })
-        .await
+        }
+        Ok(false)
     }
 
-    /// A visible, enabled button whose text is exactly `text` (inside `scope` CSS, if given).
-    pub async fn button(&self, text: &str, timeout: Duration) -> Result<Element> {
-        let xp = format!("//button[normalize-space(.)={}]", xpath_lit(text));
+    pub async fn click(&self, sel: &str) -> Result<()> {
+        let e = self.wait_el(sel, Duration::from_secs(15)).await?;
+        e.click().await.with_context(|| format!("clicking {sel}"))?;
+        Ok(())
+    }
+
+    /// Clicks the visible, enabled button whose text is exactly `text` (anywhere in the window).
+    pub async fn click_button(&self, text: &str) -> Result<()> {
+        self.click_button_in("/", text).await
+    }
+
+    /// Clicks the visible, enabled button whose text is exactly `text` inside the element `within`.
+    pub async fn click_button_in(&self, within: &str, text: &str) -> Result<()> {
+        let xp = format!("{}//button[normalize-space(.)={}]", scope_xpath(within)?, xpath_lit(text));
         let c = self.client.clone();
-        poll(&format!("button \"{text}\""), timeout, || {
+        let b = poll(&format!("button \"{text}\" in {within}"), Duration::from_secs(15), || {
             let c = c.clone();
             let xp = xp.clone();
             async move {
@@ -517,32 +535,16 @@ impl App {
                 Ok(None)
             }
         })
-        .await
-    }
-
-    pub async fn click_button(&self, text: &str) -> Result<()> {
-        let b = self.button(text, Duration::from_secs(15)).await?;
+        .await;
+        let b = match b {
+            Ok(b) => b,
+            Err(e) => {
+                let body = self.body_text().await.unwrap_or_default();
+                return Err(e.context(format!("the window shows:\n{}", truncate(&body, 3000))));
+            }
+        };
         b.click().await.with_context(|| format!("clicking \"{text}\""))?;
         Ok(())
-    }
-
-    /// Clicks a button inside the element matched by `within` (CSS).
-    pub async fn click_button_in(&self, within: &str, text: &str) -> Result<()> {
-        let scope = self.wait_css(within, Duration::from_secs(15)).await?;
-        let xp = format!(".//button[normalize-space(.)={}]", xpath_lit(text));
-        let end = Instant::now() + Duration::from_secs(15);
-        loop {
-            for b in scope.find_all(Locator::XPath(&xp)).await? {
-                if b.is_displayed().await.unwrap_or(false) && b.is_enabled().await.unwrap_or(false) {
-                    b.click().await?;
-                    return Ok(());
-                }
-            }
-            if Instant::now() > end {
-                bail!("no enabled button \"{text}\" in {within}");
-            }
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
     }
 
     /// Types into an input found by CSS (after clearing it through the keyboard).
@@ -552,8 +554,7 @@ impl App {
         let cur = e.prop("value").await?.unwrap_or_default();
         if !cur.is_empty() {
             // Select all + delete, so React sees the change.
-            e.send_keys("\u{E009}a").await?; // Ctrl+A
-            e.send_keys("\u{E017}").await?; // Delete
+            e.send_keys("\u{E009}a\u{E000}\u{E017}").await?; // Ctrl+A, release, Delete
         }
         e.send_keys(value).await?;
         Ok(())
@@ -562,7 +563,7 @@ impl App {
     /// Types into the input whose <label> text is `label`.
     pub async fn fill_labelled(&self, label: &str, value: &str) -> Result<()> {
         let xp = format!("//label[normalize-space(.)={}]", xpath_lit(label));
-        let l = self.wait_xpath(&xp, Duration::from_secs(15)).await?;
+        let l = self.wait_el(&xp, Duration::from_secs(15)).await?;
         let id = l.attr("for").await?.ok_or_else(|| anyhow!("label \"{label}\" has no for="))?;
         self.fill(&format!("[id=\"{id}\"]"), value).await
     }
@@ -589,21 +590,29 @@ impl App {
         r
     }
 
-    /// Waits until the visible text of the element matched by `css` contains `needle`.
-    pub async fn wait_text_in(&self, css: &str, needle: &str, timeout: Duration) -> Result<String> {
-        let c = self.client.clone();
-        let script = format!(
-            "return Array.from(document.querySelectorAll({})).map(e => e.innerText).join('\\n')",
-            serde_json::to_string(css)?
-        );
-        let r = poll(&format!("text \"{needle}\" in {css}"), timeout, || {
-            let c = c.clone();
-            let script = script.clone();
-            async move {
-                let t = c.execute(&script, vec![]).await?;
-                let t = t.as_str().unwrap_or_default().to_string();
-                Ok(t.contains(needle).then_some(t))
-            }
+    /// The visible text of every element matching `sel`, joined by newlines.
+    pub async fn text_of(&self, sel: &str) -> Result<String> {
+        let v = self
+            .client
+            .execute(
+                "const sel = arguments[0];
+                 let els = [];
+                 if (/^[/(.]/.test(sel)) {
+                   const r = document.evaluate(sel, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+                   for (let i = 0; i < r.snapshotLength; i++) els.push(r.snapshotItem(i));
+                 } else els = Array.from(document.querySelectorAll(sel));
+                 return els.map(e => e.innerText ?? e.textContent).join('\\n');",
+                vec![json!(sel)],
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Waits until the visible text of the elements matching `sel` contains `needle`; returns it.
+    pub async fn wait_text_in(&self, sel: &str, needle: &str, timeout: Duration) -> Result<String> {
+        let r = poll(&format!("text \"{needle}\" in {sel}"), timeout, || async {
+            let t = self.text_of(sel).await?;
+            Ok(t.contains(needle).then_some(t))
         })
         .await;
         if r.is_err() {
@@ -636,6 +645,35 @@ impl Drop for App {
         // A scenario that failed before close(): stop the driver group (and the app with it).
         drop(self.driver.take());
     }
+}
+
+/// A fantoccini locator: XPath when `sel` starts with '/', '(' or '.', CSS otherwise.
+pub fn loc(sel: &str) -> Locator<'_> {
+    if sel.starts_with('/') || sel.starts_with('(') || sel.starts_with('.') {
+        Locator::XPath(sel)
+    } else {
+        Locator::Css(sel)
+    }
+}
+
+/// `within` as an XPath prefix (for "descendant of"): "/" means the whole document. CSS is
+/// accepted for simple `[attr="v"]`, `#id` and `tag.class` selectors only.
+fn scope_xpath(within: &str) -> Result<String> {
+    if within == "/" {
+        return Ok(String::new());
+    }
+    if within.starts_with('/') || within.starts_with('(') {
+        return Ok(format!("({within})"));
+    }
+    if let Some(id) = within.strip_prefix('#') {
+        return Ok(format!("//*[@id={}]", xpath_lit(id)));
+    }
+    if let Some(rest) = within.strip_prefix('[') {
+        if let Some((k, v)) = rest.trim_end_matches(']').split_once('=') {
+            return Ok(format!("//*[@{}={}]", k, xpath_lit(v.trim_matches('"'))));
+        }
+    }
+    bail!("unsupported scope selector {within}; use XPath")
 }
 
 pub fn xpath_lit(s: &str) -> String {

@@ -1,0 +1,203 @@
+//! What a person does in dhis2w Desktop, as steps the scenarios share. Selectors are the UI's
+//! accessible names, visible texts, form field names and `data-test` hooks (ui/src/components).
+
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::{poll, xpath_lit, App};
+
+pub const SHORT: Duration = Duration::from_secs(10);
+pub const LONG: Duration = Duration::from_secs(45);
+
+/// The instance card whose title is `name` (XPath).
+pub fn card(name: &str) -> String {
+    format!(
+        "//li[contains(concat(' ', normalize-space(@class), ' '), ' instance-card ')][.//h3[normalize-space(.)={}]]",
+        xpath_lit(name)
+    )
+}
+
+/// How a person fills the wizard's Details step for each method.
+pub enum Method<'a> {
+    Basic { username: &'a str, password: &'a str },
+    Pat { token: &'a str },
+    OAuth2 { client_id: &'a str, client_secret: Option<&'a str>, deep_link: bool },
+}
+
+impl App {
+    /// Clicks a main navigation button ("Instances", "Browse", "Settings").
+    pub async fn go_to(&self, page: &str) -> Result<()> {
+        self.click_button_in("//nav[@aria-label='Main navigation']", page).await
+    }
+
+    /// Wizard steps 1–3: address, method, details; stops on step 4 ("Check and save").
+    pub async fn wizard_to_step4(&mut self, address: &str, name: &str, method: &Method<'_>, colour: Option<&str>) -> Result<()> {
+        self.go_to("Instances").await?;
+        self.click("[data-test=\"add-instance\"]").await?;
+        self.wait_text("Add a DHIS2 instance", SHORT).await?;
+        self.fill("input[name=\"address\"]", address).await?;
+        self.click_button("Check address").await?;
+        self.wait_text_in("[data-test=\"probe-result\"]", "Found DHIS2", LONG).await.context("checking the address")?;
+        self.click("[data-test=\"next\"]").await?;
+
+        self.wait_text("How do you want to sign in?", SHORT).await?;
+        let m = match method {
+            Method::Basic { .. } => "basic",
+            Method::Pat { .. } => "pat",
+            Method::OAuth2 { .. } => "oauth2",
+        };
+        self.click(&format!("[data-test=\"method-{m}\"]")).await?;
+        self.click("[data-test=\"next\"]").await?;
+
+        self.wait_el("input[name=\"name\"]", SHORT).await?;
+        self.fill("input[name=\"name\"]", name).await?;
+        match method {
+            Method::Basic { username, password } => {
+                self.fill("input[name=\"username\"]", username).await?;
+                self.fill("input[name=\"password\"]", password).await?;
+            }
+            Method::Pat { token } => self.fill("input[name=\"pat\"]", token).await?,
+            Method::OAuth2 { client_id, client_secret, deep_link } => {
+                self.fill("input[name=\"clientId\"]", client_id).await?;
+                if let Some(s) = client_secret {
+                    self.fill("input[name=\"clientSecret\"]", s).await?;
+                }
+                let mode = if *deep_link { "deep_link" } else { "loopback" };
+                self.click(&format!("//input[@name='redirectMode'][@value='{mode}']/ancestor::label[1]")).await?;
+            }
+        }
+        if let Some(c) = colour {
+            self.click(&format!("//button[@aria-label={}]", xpath_lit(&format!("Colour {c}")))).await?;
+        }
+        self.screenshot("wizard-details").await?;
+        self.click("[data-test=\"next\"]").await?;
+        self.wait_text("You are adding", SHORT).await?;
+        Ok(())
+    }
+
+    /// On the wizard's step 4, "Check sign-in"; returns the success notice's text.
+    pub async fn wizard_verify_ok(&self) -> Result<String> {
+        self.click("[data-test=\"verify\"]").await?;
+        self.wait_text_in("[data-test=\"verify-ok\"]", "Signed in as", LONG).await
+    }
+
+    /// Saves the wizard and waits for it to close.
+    pub async fn wizard_save(&self) -> Result<()> {
+        self.click("[data-test=\"save\"]").await?;
+        poll("the wizard to close", SHORT, || async { Ok((!self.is_shown("[data-test=\"wizard\"]").await?).then_some(())) }).await
+    }
+
+    /// The session line of an instance card ("Signed in as …", "Signed out", "Needs sign-in").
+    pub async fn card_state(&self, name: &str) -> Result<String> {
+        self.text_of(&format!("{}//*[@data-test='session-state']", card(name))).await
+    }
+
+    pub async fn wait_card_state(&self, name: &str, needle: &str, timeout: Duration) -> Result<String> {
+        self.go_to("Instances").await?;
+        self.wait_text_in(&format!("{}//*[@data-test='session-state']", card(name)), needle, timeout).await
+    }
+
+    /// Presses a button in an instance card ("Sign in", "Sign out", "Switch to this one", …).
+    pub async fn card_button(&self, name: &str, button: &str) -> Result<()> {
+        self.go_to("Instances").await?;
+        self.click_button_in(&card(name), button).await
+    }
+
+    /// Waits for the sign-in dialog to say "You are signed in as …"; returns that text, and
+    /// closes the dialog.
+    pub async fn wait_signed_in_dialog(&mut self, timeout: Duration) -> Result<String> {
+        let t = self
+            .wait_text_in("[data-test=\"sign-in-dialog\"]", "You are signed in as", timeout)
+            .await
+            .context("the sign-in dialog never said \"You are signed in as …\"")?;
+        self.screenshot("signed-in").await?;
+        self.click("[data-test=\"close-sign-in\"]").await?;
+        Ok(t)
+    }
+
+    /// Browse page: GET `path` (typed into the path field) and wait for the response status.
+    /// Returns (status text, response section text).
+    pub async fn browse(&self, path: &str) -> Result<(String, String)> {
+        self.go_to("Browse").await?;
+        self.fill("#browse-path", path).await?;
+        let before = self.text_of("[data-test=\"response-status\"]").await.unwrap_or_default();
+        let _ = before;
+        // Clear any old result marker, then send.
+        self.client.execute("document.querySelectorAll('[data-test=\"response-status\"]').forEach(e => e.setAttribute('data-e2e-old', '1'))", vec![]).await?;
+        self.click("[data-test=\"browse-send\"]").await?;
+        self.wait_browse_result().await
+    }
+
+    /// Waits for a new response (or an error notice) on the Browse page.
+    pub async fn wait_browse_result(&self) -> Result<(String, String)> {
+        let r = poll("a response or an error on the Browse page", LONG, || async {
+            let v = self
+                .client
+                .execute(
+                    "const s = document.querySelector('[data-test=\"response-status\"]:not([data-e2e-old])');
+                     const err = document.querySelector('.browse-main [data-test=\"error-notice\"]');
+                     const sec = document.querySelector('section.response');
+                     if (s) return { status: s.innerText.trim(), text: sec ? sec.innerText : '' };
+                     if (err) return { error: err.innerText };
+                     return null;",
+                    vec![],
+                )
+                .await?;
+            Ok(if v.is_null() { None } else { Some(v) })
+        })
+        .await?;
+        if let Some(e) = r.get("error").and_then(|e| e.as_str()) {
+            return Ok(("error".into(), e.to_string()));
+        }
+        Ok((r["status"].as_str().unwrap_or_default().to_string(), r["text"].as_str().unwrap_or_default().to_string()))
+    }
+
+    /// The response body as the user can see it in the viewer's Text mode.
+    pub async fn response_as_text(&self) -> Result<String> {
+        self.click_button_in("//section[contains(@class,'response')]", "Text").await.ok();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.text_of("section.response").await
+    }
+
+    /// The instances as the app reports them (ids are needed for keyring look-ups).
+    pub async fn instances(&self) -> Result<Vec<Value>> {
+        let v = self.invoke("instances_list", json!({})).await?;
+        Ok(v["instances"].as_array().cloned().unwrap_or_default())
+    }
+
+    pub async fn instance_id(&self, name: &str) -> Result<String> {
+        let list = self.instances().await?;
+        for i in &list {
+            if i["name"] == name {
+                return Ok(i["id"].as_str().unwrap_or_default().to_string());
+            }
+        }
+        bail!("no instance named {name}: {list:?}")
+    }
+
+    /// The header's top border colour (the active instance's colour tag), as `rgb(r, g, b)`.
+    pub async fn header_colour(&self) -> Result<String> {
+        let v = self
+            .client
+            .execute("return getComputedStyle(document.querySelector('header.app-header')).borderTopColor", vec![])
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Picks an instance in the header's "Active instance" switcher.
+    pub async fn switch_in_header(&self, name: &str) -> Result<()> {
+        self.click("[data-test=\"instance-switcher\"]").await?;
+        let opt = format!("//*[@role='option'][normalize-space(.)={n}] | //*[@data-value][normalize-space(.)={n}]", n = xpath_lit(name));
+        self.click(&opt).await.context("choosing the instance in the header switcher")?;
+        Ok(())
+    }
+}
+
+/// `#rrggbb` → `rgb(r, g, b)` (as getComputedStyle reports colours).
+pub fn hex_to_rgb(hex: &str) -> String {
+    let h = hex.trim_start_matches('#');
+    let p = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).unwrap_or(0);
+    format!("rgb({}, {}, {})", p(0), p(2), p(4))
+}

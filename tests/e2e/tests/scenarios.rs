@@ -1,0 +1,478 @@
+//! The ten end-to-end scenarios of issue #6, each asserting what the user sees in the real app
+//! (tauri-driver + WebKitWebDriver), against the DHIS2 stand-in, with headless Chromium as the
+//! system browser (tests/e2e/browser/test-browser.mjs). Run them serially:
+//!
+//! dbus-run-session -- tests/harness/keyring-session.sh xvfb-run -a -s "-screen 0 1280x800x24" \
+//!   env DHIS2W_NO_REGISTER=1 cargo test -p dhis2w-e2e -- --test-threads=1
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use base64::Engine;
+use dhis2w_e2e::ui::{card, hex_to_rgb, Method, LONG, SHORT};
+use dhis2w_e2e::*;
+use serde_json::{json, Value};
+
+const BLUE: &str = "#1565c0";
+const GREEN: &str = "#2e7d32";
+const PURPLE: &str = "#6a1b9a";
+
+fn preset_basic(s: &StandIn, name: &str, user: &str, colour: &str) -> Value {
+    let (u, p, _) = s.user(user);
+    json!({ "name": name, "baseUrl": s.url, "authKind": "basic", "username": u, "password": p,
+            "color": colour, "oauth2": null, "caCertPath": null, "notes": null })
+}
+
+fn preset_pat(s: &StandIn, name: &str, pat: &str, colour: &str) -> Value {
+    json!({ "name": name, "baseUrl": s.url, "authKind": "pat", "username": null, "pat": s.pat(pat),
+            "color": colour, "oauth2": null, "caCertPath": null, "notes": null })
+}
+
+fn preset_oauth(s: &StandIn, name: &str, kind: &str, mode: &str, colour: &str) -> Value {
+    let (client_id, secret) = s.client(kind);
+    json!({ "name": name, "baseUrl": s.url, "authKind": "oauth2", "username": null, "clientSecret": secret,
+            "color": colour, "oauth2": { "clientId": client_id, "scope": null, "redirectMode": mode },
+            "caCertPath": null, "notes": null })
+}
+
+/// Common start: environment check, temp dirs, stand-in.
+async fn begin(name: &str, standin_args: &[&str]) -> Result<(TestEnv, StandIn)> {
+    check_environment()?;
+    let env = TestEnv::new(name)?;
+    let standin = StandIn::start(standin_args, &env.root).await?;
+    Ok((env, standin))
+}
+
+/// The JSON keyring item holding an instance's OAuth2 token set, if any.
+fn stored_token(instance_id: &str) -> Result<Option<Value>> {
+    let account = format!("{instance_id}:oauth2_token");
+    for item in keyring_items(&[])? {
+        if item.values().any(|v| v == &account) {
+            let secret = item.get("_secret").cloned().unwrap_or_default();
+            return Ok(Some(serde_json::from_str(&secret).unwrap_or(Value::String(secret))));
+        }
+    }
+    Ok(None)
+}
+
+fn token_field(tok: &Value, snake: &str, camel: &str) -> Option<String> {
+    let v = tok.get(snake).or_else(|| tok.get(camel))?;
+    v.as_str().map(String::from).or_else(|| v.get("secret").and_then(|s| s.as_str()).map(String::from))
+}
+
+/// Signs in to an OAuth2 instance from its card, through the test browser; returns the dialog's text.
+async fn sign_in_from_card(app: &mut App, env: &TestEnv, name: &str, user: &str, password: &str) -> Result<String> {
+    env.set_browser(user, password, "complete")?;
+    app.card_button(name, "Sign in").await?;
+    app.wait_signed_in_dialog(LONG).await.with_context(|| format!("test browser log: {:?}", env.browser_events()))
+}
+
+// 1 ---------------------------------------------------------------------------------------------
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s01_basic_wizard_verify_and_browse_me() -> Result<()> {
+    let (env, standin) = begin("s01-basic", &[]).await?;
+    let (user, password, display) = standin.user("admin");
+    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    app.wait_text("You have not added any DHIS2 instance yet.", SHORT).await?;
+    app.screenshot("empty").await?;
+
+    app.wizard_to_step4(&standin.url, "Country HMIS", &Method::Basic { username: &user, password: &password }, Some("blue"))
+        .await?;
+    let ok = app.wizard_verify_ok().await?;
+    ensure!(ok.contains(&format!("Signed in as {display}")), "verify notice: {ok}");
+    ensure!(ok.contains("2.43"), "the verify notice names the DHIS2 version: {ok}");
+    app.screenshot("verified").await?;
+    app.wizard_save().await?;
+
+    app.wait_el(&card("Country HMIS"), SHORT).await?;
+    let state = app.wait_card_state("Country HMIS", "Signed in as", LONG).await?;
+    ensure!(state.contains(&display), "card: {state}");
+    ensure!(app.header_colour().await? == hex_to_rgb(BLUE), "header colour is the instance's blue");
+
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "GET /api/me status {status}");
+    let text = app.response_as_text().await?;
+    ensure!(text.contains("\"username\"") && text.contains("\"admin\""), "the response shows the user: {}", truncate(&text, 500));
+    app.screenshot("browse-me").await?;
+
+    // The password went to the keyring, not to the profile file.
+    let profile = std::fs::read_dir(env.path("config"))?
+        .filter_map(|e| e.ok())
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect::<String>();
+    ensure!(!profile.contains(&password), "the password must not be in the config dir");
+    let id = app.instance_id("Country HMIS").await?;
+    ensure!(
+        keyring_items(&[])?.iter().any(|i| i.values().any(|v| v == &format!("{id}:password"))),
+        "the password is stored in the keyring"
+    );
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
+// 2 ---------------------------------------------------------------------------------------------
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s02_pat_wizard_then_mistyped_pat_shows_friendly_error() -> Result<()> {
+    let (env, standin) = begin("s02-pat", &[]).await?;
+    let (_, _, display) = standin.user("admin");
+    let pat = standin.pat("valid");
+    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+
+    app.wizard_to_step4(&standin.url, "HMIS token", &Method::Pat { token: &pat }, Some("green")).await?;
+    let ok = app.wizard_verify_ok().await?;
+    ensure!(ok.contains(&format!("Signed in as {display}")), "verify notice: {ok}");
+    app.wizard_save().await?;
+    app.wait_card_state("HMIS token", "Signed in as", LONG).await?;
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "GET /api/me with the PAT: {status}");
+    let text = app.response_as_text().await?;
+    ensure!(text.contains("\"admin\""), "response: {}", truncate(&text, 400));
+    app.screenshot("pat-browse-me").await?;
+    let log = standin.requests().await?;
+    ensure!(log.iter().any(|r| r["path"] == "/api/me" && r["auth"] == "apitoken"), "the app used ApiToken auth");
+
+    // A person mistypes one character in the middle of the token.
+    let mut chars: Vec<char> = pat.chars().collect();
+    let i = chars.len() / 2;
+    chars[i] = if chars[i] == 'x' { 'y' } else { 'x' };
+    let typo: String = chars.into_iter().collect();
+    app.wizard_to_step4(&standin.url, "HMIS typo", &Method::Pat { token: &typo }, None).await?;
+    app.click("[data-test=\"verify\"]").await?;
+    let err = app.wait_text_in("[data-test=\"wizard\"] [data-test=\"error-notice\"]", "personal access token", LONG).await?;
+    app.screenshot("pat-typo-error").await?;
+    let friendly = [
+        "This does not look like a personal access token.",
+        "The server did not accept this personal access token.",
+    ];
+    ensure!(friendly.iter().any(|f| err.contains(f)), "a plain-words PAT error, got: {err}");
+    ensure!(err.contains("What to do"), "the error says what to do next: {err}");
+    ensure!(!app.is_shown("[data-test=\"verify-ok\"]").await?, "no success notice for a mistyped token");
+    ensure!(!err.contains(&typo), "the error must not echo the token");
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
+// 3 ---------------------------------------------------------------------------------------------
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s03_oauth_confidential_loopback_sign_in_survives_restart() -> Result<()> {
+    let (env, standin) = begin("s03-oauth", &[]).await?;
+    let (user, password, display) = standin.user("admin");
+    let (client_id, secret) = standin.client("confidential");
+    env.set_browser(&user, &password, "complete")?;
+    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+
+    app.wizard_to_step4(
+        &standin.url,
+        "HMIS browser",
+        &Method::OAuth2 { client_id: &client_id, client_secret: secret.as_deref(), deep_link: false },
+        Some("purple"),
+    )
+    .await?;
+    app.wait_text("After saving, your browser opens so you can sign in.", SHORT).await?;
+    app.click("[data-test=\"save\"]").await?; // "Save and sign in"
+    let done = app.wait_signed_in_dialog(LONG).await.with_context(|| format!("browser log: {:?}", env.browser_events()))?;
+    ensure!(done.contains(&format!("You are signed in as {display}")), "dialog: {done}");
+    let evs = env.browser_events();
+    ensure!(evs.iter().any(|e| e["event"] == "login") && evs.iter().any(|e| e["event"] == "consent"), "login + consent in Chromium");
+    let cb = evs.iter().find(|e| e["event"] == "callback").context("the browser reached the app's loopback callback")?;
+    ensure!(cb["url"].as_str().unwrap_or_default().starts_with("http://127.0.0.1:"), "loopback callback: {cb}");
+    ensure!(env.browser_launches() == 1, "one browser launch");
+
+    let state = app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT).await?;
+    app.screenshot("card-signed-in").await?;
+    let _ = state;
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "browse after sign-in: {status}");
+    ensure!(app.response_as_text().await?.contains("\"admin\""), "response shows admin");
+    app.screenshot("browse").await?;
+    let id = app.instance_id("HMIS browser").await?;
+    ensure!(stored_token(&id)?.is_some(), "the token set is in the keyring");
+    app.close().await?;
+
+    // Restart: still signed in, no browser opened; the token comes from the keyring.
+    let token_grants_before = standin.token_grants("authorization_code").await?.len();
+    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), LONG).await?;
+    app.screenshot("after-restart").await?;
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "browse after restart: {status}");
+    ensure!(env.browser_launches() == 1, "no browser launched after the restart");
+    ensure!(standin.token_grants("authorization_code").await?.len() == token_grants_before, "no new code exchange");
+    app.screenshot("browse-after-restart").await?;
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
+// 4 ---------------------------------------------------------------------------------------------
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s04_access_token_expiry_refreshes_silently() -> Result<()> {
+    // Access tokens live 66 s; the app refreshes 60 s ahead, so after ~6 s the next request refreshes.
+    let (env, standin) = begin("s04-refresh", &["--access-ttl", "66"]).await?;
+    let (user, password, display) = standin.user("admin");
+    env.write_presets(&json!([preset_oauth(&standin, "HMIS browser", "confidential", "loopback", PURPLE)]))?;
+    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    let t0 = Instant::now();
+    sign_in_from_card(&mut app, &env, "HMIS browser", &user, &password).await?;
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "{status}");
+    ensure!(standin.token_grants("refresh_token").await?.is_empty(), "no refresh yet");
+    let id = app.instance_id("HMIS browser").await?;
+    let first = stored_token(&id)?.context("token stored")?;
+    let first_access = token_field(&first, "access_token", "accessToken").context("access token in the stored set")?;
+
+    // Into the refresh-ahead window.
+    let wait = Duration::from_secs(8).saturating_sub(t0.elapsed());
+    tokio::time::sleep(wait).await;
+    let seq_before = standin.requests().await?.last().map(|r| r["seq"].as_i64().unwrap_or(0)).unwrap_or(0);
+    let (status, _) = app.browse("/api/me").await?;
+    app.screenshot("browse-after-refresh").await?;
+    ensure!(status == "200", "browse in the refresh window: {status}");
+    ensure!(app.response_as_text().await?.contains("\"admin\""), "response shows admin");
+
+    let refreshes = standin.token_grants("refresh_token").await?;
+    ensure!(!refreshes.is_empty(), "a refresh_token grant reached the stand-in");
+    ensure!(refreshes.iter().all(|r| r["status"] == 200), "refresh succeeded: {refreshes:?}");
+    ensure!(refreshes.iter().any(|r| r["seq"].as_i64().unwrap_or(0) > seq_before), "the refresh came with this browse");
+    ensure!(env.browser_launches() == 1, "no browser launched for the refresh");
+    let log = standin.requests().await?;
+    ensure!(
+        !log.iter().any(|r| r["path"].as_str().unwrap_or("").starts_with("/api/") && r["status"] == 401),
+        "no request failed with 401: the refresh happened ahead of expiry"
+    );
+    let second = stored_token(&id)?.context("token still stored")?;
+    let second_access = token_field(&second, "access_token", "accessToken").context("access token")?;
+    ensure!(second_access != first_access, "the keyring holds the new access token");
+    let state = app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT).await?;
+    ensure!(!state.contains("Needs sign-in"), "{state}");
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
+// 5 ---------------------------------------------------------------------------------------------
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s05_public_client_expiry_asks_to_sign_in_again() -> Result<()> {
+    let (env, standin) = begin("s05-public", &[]).await?;
+    let (user, password, _) = standin.user("admin");
+    env.write_presets(&json!([preset_oauth(&standin, "HMIS public app", "public", "loopback", PURPLE)]))?;
+    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    sign_in_from_card(&mut app, &env, "HMIS public app", &user, &password).await?;
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "{status}");
+    let id = app.instance_id("HMIS public app").await?;
+    let tok = stored_token(&id)?.context("token stored")?;
+    ensure!(token_field(&tok, "refresh_token", "refreshToken").is_none(), "a public client has no refresh token");
+
+    // The server expires the access token (as DHIS2 does when its lifetime ends).
+    standin.post_control("/__standin/expire-tokens", json!({})).await?;
+    let (status, text) = app.browse("/api/me").await?;
+    app.screenshot("expired").await?;
+    ensure!(status == "error", "the browse shows an error, not a response (got status {status})");
+    let plain = ["Your sign-in has expired.", "You need to sign in first."];
+    ensure!(plain.iter().any(|p| text.contains(p)), "plain words asking to sign in again: {text}");
+    ensure!(text.to_lowercase().contains("sign in"), "{text}");
+    ensure!(!text.contains("Jwt expired") || text.contains("Technical details"), "raw server text only under details: {text}");
+    let state = app.wait_card_state("HMIS public app", "Needs sign-in", SHORT).await?;
+    app.screenshot("card-needs-sign-in").await?;
+    ensure!(state.contains("Needs sign-in"), "{state}");
+    ensure!(standin.token_grants("refresh_token").await?.is_empty(), "no refresh attempted for a public client");
+    ensure!(env.browser_launches() == 1, "the browser does not open by itself");
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
+// 6 ---------------------------------------------------------------------------------------------
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s06_deep_link_callback_via_gio_open_reaches_running_app() -> Result<()> {
+    let (env, standin) = begin("s06-deeplink", &[]).await?;
+    let (user, password, display) = standin.user("admin");
+    env.write_presets(&json!([preset_oauth(&standin, "HMIS link", "confidential", "deep_link", PURPLE)]))?;
+    let mut app = App::launch(&env, LaunchOptions { register_deep_links: true }).await?;
+
+    // The app registered its handler in the scenario's own XDG dirs.
+    let handler = poll("the deep-link handler registration", SHORT, || async {
+        let dir = env.path("xdg-data/applications");
+        Ok(std::fs::read_dir(&dir).ok().and_then(|rd| {
+            rd.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
+                std::fs::read_to_string(p).map(|s| s.contains("x-scheme-handler/org.dhis2w.desktop")).unwrap_or(false)
+            })
+        }))
+    })
+    .await?;
+    let mimeapps = std::fs::read_to_string(env.path("xdg-config/mimeapps.list")).unwrap_or_default();
+    ensure!(mimeapps.contains("x-scheme-handler/org.dhis2w.desktop"), "default handler set in the isolated mimeapps.list");
+
+    env.set_browser(&user, &password, "complete")?;
+    app.card_button("HMIS link", "Sign in").await?;
+    let done = app.wait_signed_in_dialog(LONG).await.with_context(|| format!("browser log: {:?}", env.browser_events()))?;
+    ensure!(done.contains(&display), "{done}");
+    let evs = env.browser_events();
+    let start = evs.iter().find(|e| e["event"] == "start").context("browser started")?;
+    ensure!(start["redirectUri"] == "org.dhis2w.desktop:/oauth2/callback", "deep-link redirect URI: {start}");
+    ensure!(evs.iter().any(|e| e["event"] == "deeplink-captured"), "callback captured");
+    let gio = evs.iter().find(|e| e["event"] == "gio-open").context("gio open ran")?;
+    ensure!(gio["status"] == 0, "gio open succeeded: {gio}");
+    app.wait_card_state("HMIS link", &format!("Signed in as {display}"), SHORT).await?;
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "{status}");
+    app.screenshot("browse").await?;
+    let _ = handler;
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
+// 7 ---------------------------------------------------------------------------------------------
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s07_switch_instances_from_header_changes_colour_and_user() -> Result<()> {
+    let (env, standin) = begin("s07-switch", &[]).await?;
+    let (_, _, admin_name) = standin.user("admin");
+    let (analyst_user, _, analyst_name) = standin.user("analyst");
+    env.write_presets(&json!([
+        preset_basic(&standin, "National (admin)", "admin", BLUE),
+        preset_pat(&standin, "District (analyst)", "analyst", GREEN),
+    ]))?;
+    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    app.wait_el(&card("District (analyst)"), SHORT).await?;
+
+    app.switch_in_header("National (admin)").await?;
+    poll("blue header", SHORT, || async { Ok((app.header_colour().await? == hex_to_rgb(BLUE)).then_some(())) }).await?;
+    app.wait_text_in(&card("National (admin)"), "Active", SHORT).await?;
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "{status}");
+    app.wait_text("On National (admin)", SHORT).await?;
+    ensure!(app.response_as_text().await?.contains(&format!("\"{admin_name}\"")), "admin's /api/me");
+    app.screenshot("national").await?;
+
+    app.switch_in_header("District (analyst)").await?;
+    poll("green header", SHORT, || async { Ok((app.header_colour().await? == hex_to_rgb(GREEN)).then_some(())) }).await?;
+    app.wait_text("On District (analyst)", SHORT).await?;
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "{status}");
+    let text = app.response_as_text().await?;
+    ensure!(text.contains(&format!("\"{analyst_user}\"")) && text.contains(&analyst_name), "analyst's /api/me: {}", truncate(&text, 400));
+    ensure!(!text.contains(&format!("\"{admin_name}\"")), "no longer the admin");
+    app.screenshot("district").await?;
+    app.go_to("Instances").await?;
+    app.wait_text_in(&card("District (analyst)"), "Active", SHORT).await?;
+    app.wait_card_state("District (analyst)", &format!("Signed in as {analyst_name}"), LONG).await?;
+    app.screenshot("instances").await?;
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
+// 8 ---------------------------------------------------------------------------------------------
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s08_sign_out_revokes_token_and_clears_keyring() -> Result<()> {
+    let (env, standin) = begin("s08-signout", &[]).await?;
+    let (user, password, display) = standin.user("admin");
+    env.write_presets(&json!([preset_oauth(&standin, "HMIS browser", "confidential", "loopback", PURPLE)]))?;
+    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    sign_in_from_card(&mut app, &env, "HMIS browser", &user, &password).await?;
+    app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT).await?;
+    let id = app.instance_id("HMIS browser").await?;
+    let tok = stored_token(&id)?.context("token set in the keyring after sign-in")?;
+    let access = token_field(&tok, "access_token", "accessToken").context("access token")?;
+    let refresh = token_field(&tok, "refresh_token", "refreshToken").context("refresh token (confidential client)")?;
+    ensure!(standin.token_status(&access).await?["active"] == true, "token active before sign-out");
+
+    app.card_button("HMIS browser", "Sign out").await?;
+    let state = app.wait_card_state("HMIS browser", "Signed out", LONG).await?;
+    app.screenshot("signed-out").await?;
+    ensure!(!state.contains("Signed in"), "{state}");
+    let rs = standin.token_status(&refresh).await?;
+    let at = standin.token_status(&access).await?;
+    ensure!(rs["revoked"] == true || at["revoked"] == true, "the stand-in reports the token revoked: access {at}, refresh {rs}");
+    ensure!(at["active"] == false, "the access token no longer works: {at}");
+    ensure!(stored_token(&id)?.is_none(), "the keyring entry {id}:oauth2_token is gone");
+    let revokes: Vec<_> = standin.requests().await?.into_iter().filter(|r| r["path"] == "/oauth2/revoke").collect();
+    ensure!(!revokes.is_empty(), "the app called /oauth2/revoke");
+    // Browsing now asks to sign in.
+    let (status, text) = app.browse("/api/me").await?;
+    ensure!(status == "error" && text.to_lowercase().contains("sign in"), "after sign-out: {status} {text}");
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
+// 9 ---------------------------------------------------------------------------------------------
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s09_cancel_sign_in_closes_loopback_port() -> Result<()> {
+    let (env, standin) = begin("s09-cancel", &[]).await?;
+    let (user, password, _) = standin.user("admin");
+    env.write_presets(&json!([preset_oauth(&standin, "HMIS browser", "confidential", "loopback", PURPLE)]))?;
+    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    env.set_browser(&user, &password, "hold")?;
+    app.card_button("HMIS browser", "Sign in").await?;
+    app.wait_text_in("[data-test=\"sign-in-dialog\"]", "Continue in your browser", LONG).await?;
+    let held = env.wait_browser_event("holding", 0, LONG).await?;
+    let _ = held;
+    let start = env.wait_browser_event("start", 0, SHORT).await?;
+    let redirect = url::Url::parse(start["redirectUri"].as_str().context("redirect_uri in the authorize URL")?)?;
+    ensure!(redirect.host_str() == Some("127.0.0.1"), "loopback redirect: {redirect}");
+    let port = redirect.port().context("the loopback redirect URI has a port")?;
+    ensure!(port_open(port), "the loopback listener is open while waiting");
+    app.screenshot("waiting").await?;
+
+    app.click("[data-test=\"cancel-sign-in\"]").await?;
+    poll("the sign-in dialog to close", SHORT, || async { Ok((!app.is_shown("[data-test=\"sign-in-dialog\"]").await?).then_some(())) })
+        .await?;
+    poll("the loopback port to close", SHORT, || async { Ok((!port_open(port)).then_some(())) })
+        .await
+        .with_context(|| format!("port {port} still accepts connections after Cancel"))?;
+    env.release_browser();
+    let state = app.card_state("HMIS browser").await?;
+    ensure!(!state.contains("Signed in"), "not signed in after cancel: {state}");
+    app.screenshot("cancelled").await?;
+    ensure!(standin.token_grants("authorization_code").await?.is_empty(), "no code was exchanged");
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
+// 10 --------------------------------------------------------------------------------------------
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s10_browse_org_units_paging_and_copy_as_curl_without_secret() -> Result<()> {
+    let (env, standin) = begin("s10-paging", &[]).await?;
+    let (user, password, _) = standin.user("admin");
+    env.write_presets(&json!([preset_basic(&standin, "National (admin)", "admin", BLUE)]))?;
+    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    app.wait_el(&card("National (admin)"), SHORT).await?;
+    app.switch_in_header("National (admin)").await.ok();
+
+    let (status, _) = app.browse("/api/organisationUnits").await?;
+    ensure!(status == "200", "{status}");
+    let summary = app.wait_text_in("[data-test=\"pager-summary\"]", "Page 1 of", SHORT).await?;
+    app.screenshot("page-1").await?;
+    let first = app.response_as_text().await?;
+    ensure!(first.contains("Sierra Leone"), "page 1 shows the first org units: {}", truncate(&first, 300));
+
+    app.client.execute("document.querySelectorAll('[data-test=\"response-status\"]').forEach(e => e.setAttribute('data-e2e-old', '1'))", vec![]).await?;
+    app.click("[data-test=\"pager-next\"]").await?;
+    let (status, _) = app.wait_browse_result().await?;
+    ensure!(status == "200", "{status}");
+    let summary2 = app.wait_text_in("[data-test=\"pager-summary\"]", "Page 2 of", SHORT).await?;
+    ensure!(summary.split("·").nth(1) == summary2.split("·").nth(1), "same total: {summary} / {summary2}");
+    let second = app.response_as_text().await?;
+    ensure!(second != first, "page 2 differs from page 1");
+    app.screenshot("page-2").await?;
+
+    app.click("[data-test=\"copy-curl\"]").await?;
+    let curl = app.wait_text_in("[data-test=\"curl\"]", "curl", SHORT).await?;
+    app.screenshot("curl").await?;
+    ensure!(curl.contains("/api/organisationUnits"), "{curl}");
+    ensure!(curl.contains("page=2"), "the command is for the page shown: {curl}");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    for secret in [password.as_str(), b64.as_str()] {
+        ensure!(!curl.contains(secret), "copy as curl must not contain the secret: {curl}");
+    }
+    ensure!(!curl.to_lowercase().contains("authorization: basic ") || curl.contains('<') || curl.contains('$'), "a placeholder replaces the credentials: {curl}");
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
