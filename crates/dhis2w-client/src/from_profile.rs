@@ -220,7 +220,11 @@ mod tests {
         let mut no_client = inst.clone();
         no_client.oauth2 = None;
         assert_eq!(
-            auth_provider(&no_client, &secrets).await.err().unwrap().kind(),
+            auth_provider(&no_client, &secrets)
+                .await
+                .err()
+                .unwrap()
+                .kind(),
             ErrorKind::InvalidInput
         );
     }

@@ -109,7 +109,9 @@ mod tests {
         assert!(leaks
             .iter()
             .any(|l| l.secret_index == 0 && l.path.ends_with("a/b/log.txt")));
-        assert!(leaks.iter().all(|l| l.secret_index != 1 && l.secret_index != 2));
+        assert!(leaks
+            .iter()
+            .all(|l| l.secret_index != 1 && l.secret_index != 2));
         assert_no_secrets(&[d.path()], &["not-there"]);
     }
 }

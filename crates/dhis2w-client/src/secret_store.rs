@@ -340,10 +340,7 @@ impl SecretStore {
 
     fn memory(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secret>> {
         // A poisoned map still holds valid data; keep going.
-        self.inner
-            .memory
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.inner.memory.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Stores `secret` as the `kind` secret of instance `id`, replacing any previous one.
@@ -512,7 +509,11 @@ mod tests {
             .unwrap();
         assert!(s.has("abc", SecretKind::Pat).await.unwrap());
         assert_eq!(
-            s.reveal("abc", SecretKind::Pat).await.unwrap().unwrap().expose(),
+            s.reveal("abc", SecretKind::Pat)
+                .await
+                .unwrap()
+                .unwrap()
+                .expose(),
             "d2p_secret"
         );
         assert_eq!(

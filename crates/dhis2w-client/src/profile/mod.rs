@@ -6,7 +6,7 @@
 //! [`SecretStore`](crate::secret_store::SecretStore).
 //!
 //! [`ProfileStore`] keeps the instances in one TOML file (written atomically, never overwritten
-//! when it cannot be parsed), and [`import`] brings in the profiles of the dhis2w Python CLI.
+//! when it cannot be parsed), and [`ProfileStore::import_dhis2w`] brings in the profiles of the dhis2w Python CLI.
 
 mod import;
 mod store;
@@ -200,7 +200,9 @@ pub fn normalize_base_url(raw: &str) -> Result<String> {
         )));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(invalid("The address has no server name. Check what you typed."));
+        return Err(invalid(
+            "The address has no server name. Check what you typed.",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         // Never keep credentials in a file: refuse them rather than silently dropping them.

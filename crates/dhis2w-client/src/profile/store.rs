@@ -1,7 +1,7 @@
 //! The profiles file: one TOML file, written atomically, never overwritten when unreadable.
 
-use super::{new_instance_id, validate, AuthKind, Instance, InstanceInput, OAuth2Settings};
 use super::{is_valid_instance_id, RedirectMode};
+use super::{new_instance_id, validate, AuthKind, Instance, InstanceInput, OAuth2Settings};
 use crate::secret_store::SecretStore;
 use crate::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
@@ -314,7 +314,10 @@ fn write_atomic(path: &Path, contents: &[u8], #[cfg(test)] crash: Crash) -> Resu
 
 /// `YYYYMMDDTHHMMSSZ` (UTC) for backup names.
 fn utc_stamp(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Civil-from-days (proleptic Gregorian), after H. Hinnant's public-domain algorithm.
     let z = days + 719_468;
@@ -689,7 +692,10 @@ mod tests {
         assert_eq!(t.active_id(), Some(b.id.as_str()));
         let text = fs::read_to_string(&path).unwrap();
         assert!(text.contains("version = 1"), "{text}");
-        assert!(text.contains("base_url = \"https://sl.example.org\""), "{text}");
+        assert!(
+            text.contains("base_url = \"https://sl.example.org\""),
+            "{text}"
+        );
         assert!(text.contains("redirect_mode = \"deep_link\""), "{text}");
     }
 
@@ -828,7 +834,10 @@ mod tests {
         let (mut s, rec) = ProfileStore::open_or_recover(&path).unwrap();
         let rec = rec.expect("a recovery");
         let backup_name = rec.backup_path.file_name().unwrap().to_string_lossy();
-        assert!(backup_name.starts_with("profiles.toml.broken-"), "{backup_name}");
+        assert!(
+            backup_name.starts_with("profiles.toml.broken-"),
+            "{backup_name}"
+        );
         assert_eq!(fs::read_to_string(&rec.backup_path).unwrap(), junk);
         assert!(!rec.reason.is_empty());
         assert!(s.instances().is_empty());
