@@ -463,6 +463,15 @@ impl App {
     /// Saves a PNG of the window to target/e2e-screenshots/<scenario>-<n>-<label>.png.
     pub async fn screenshot(&mut self, label: &str) -> Result<PathBuf> {
         self.shots += 1;
+        // Let the webview paint what the DOM already shows (two animation frames).
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            self.client.execute_async(
+                "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));",
+                vec![],
+            ),
+        )
+        .await;
         let png = self.client.screenshot().await?;
         let p = screenshot_dir().join(format!("{}-{}-{}.png", self.name, self.shots, label));
         std::fs::write(&p, png)?;
