@@ -240,7 +240,7 @@ pub struct SessionStatus {
     pub state: SessionState,
     #[ts(inline)]
     pub user: Option<SessionUser>,
-    /// Unix seconds; OAuth2 only.
+    // Unix seconds; OAuth2 only.
     pub expires_at: Option<i64>,
     pub scopes: Vec<String>,
 }
