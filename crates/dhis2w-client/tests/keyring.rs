@@ -6,12 +6,17 @@
 //! Without a usable keyring these tests print a notice and pass, unless
 //! `DHIS2W_REQUIRE_KEYRING=1`, in which case they fail.
 
-use dhis2w_client::leak_scan::{assert_no_secrets, encoded_forms};
+mod support;
+
+use dhis2w_client::capture::LoopbackCapturer;
+use dhis2w_client::from_profile::{client_options, profile_auth};
+use dhis2w_client::leak_scan::{assert_no_secrets, encoded_forms, scan_for_secrets};
 use dhis2w_client::profile::{OAuth2Settings, RedirectMode};
 use dhis2w_client::{
     AuthKind, ErrorKind, InstanceInput, KeyringTokenStore, OAuth2Token, ProfileStore, Secret,
     SecretKind, SecretStore, StorageMode, TokenKey, TokenStore,
 };
+use dhis2w_client::{Dhis2Client, SignInOptions};
 use std::path::PathBuf;
 
 /// Tests use their own service name so they never touch the app's real entries.
@@ -310,5 +315,188 @@ async fn full_cycle_leaves_no_secret_in_any_file() {
 
     for id in [&b.id, &p.id, &o.id] {
         profiles.remove(id, &store).await.unwrap();
+    }
+}
+
+/// A tracing subscriber that writes every event and span field to a file, so the test can
+/// check that nothing the core logs (at any level) contains a secret.
+mod file_log {
+    use std::fmt::Write as _;
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Mutex;
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    pub struct FileLog {
+        file: Mutex<std::fs::File>,
+        next: AtomicU64,
+    }
+
+    impl FileLog {
+        pub fn new(path: &std::path::Path) -> Self {
+            Self {
+                file: Mutex::new(std::fs::File::create(path).unwrap()),
+                next: AtomicU64::new(1),
+            }
+        }
+        fn write(&self, line: String) {
+            let _ = writeln!(self.file.lock().unwrap(), "{line}");
+        }
+    }
+
+    struct Fields(String);
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+        fn record_str(&mut self, field: &Field, value: &str) {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+    }
+
+    impl Subscriber for FileLog {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, attrs: &Attributes<'_>) -> Id {
+            let mut f = Fields(format!("SPAN {}", attrs.metadata().name()));
+            attrs.record(&mut f);
+            self.write(f.0);
+            Id::from_u64(self.next.fetch_add(1, Ordering::Relaxed))
+        }
+        fn record(&self, _: &Id, values: &Record<'_>) {
+            let mut f = Fields("RECORD".into());
+            values.record(&mut f);
+            self.write(f.0);
+        }
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let m = event.metadata();
+            let mut f = Fields(format!("{} {}", m.level(), m.target()));
+            event.record(&mut f);
+            self.write(f.0);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+}
+
+/// Add, sign in (verify with /api/me) and sign out with Basic, PAT and OAuth2 (confidential
+/// client, browser flow) against the DHIS2 stand-in, with the core's logs captured at TRACE;
+/// then no secret value may be in any file under the config dir, the keyring's data dir, the
+/// test's temp dirs or the log.
+#[tokio::test]
+async fn standin_cycle_basic_pat_oauth2_leaves_no_secret_in_files_or_logs() {
+    let Some(secrets) =
+        keyring_or_skip("standin_cycle_basic_pat_oauth2_leaves_no_secret_in_files_or_logs").await
+    else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let config = root.path().join("config");
+    let cache = root.path().join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let log_path = root.path().join("core.log");
+    let _log = tracing::subscriber::set_default(file_log::FileLog::new(&log_path));
+    tracing::info!("cycle starts");
+
+    let si = support::StandIn::start(&[]).await;
+    let username = si.fx("/users/admin/username");
+    let password = si.fx("/users/admin/password");
+    let pat = si.fx("/pats/valid");
+    let client_id = si.fx("/clients/confidential/clientId");
+    let client_secret = si.fx("/clients/confidential/clientSecret");
+
+    let mut profiles = ProfileStore::open(config.join("profiles.toml")).unwrap();
+    let mut basic = InstanceInput::new("Stand-in basic", &si.base, AuthKind::Basic);
+    basic.username = Some(username.clone());
+    basic.password = Some(Secret::new(&password));
+    let mut pat_in = InstanceInput::new("Stand-in PAT", &si.base, AuthKind::Pat);
+    pat_in.pat = Some(Secret::new(&pat));
+    let mut oauth_in = InstanceInput::new("Stand-in OAuth2", &si.base, AuthKind::Oauth2);
+    oauth_in.oauth2 = Some(OAuth2Settings {
+        client_id: client_id.clone(),
+        scope: None,
+        redirect_mode: RedirectMode::Loopback,
+    });
+    oauth_in.client_secret = Some(Secret::new(&client_secret));
+
+    let mut access_tokens = Vec::new();
+    let mut ids = Vec::new();
+    for input in [&basic, &pat_in, &oauth_in] {
+        let inst = profiles.add(input).unwrap();
+        secrets.save_input_secrets(&inst.id, input).await.unwrap();
+        ids.push(inst.id.clone());
+        let options = client_options(&inst);
+        let auth = profile_auth(&inst, &secrets, &options).await.unwrap();
+        if let Some(o) = auth.oauth2() {
+            let cap = LoopbackCapturer::bind().await.unwrap();
+            let browser =
+                support::TestBrowser::new(support::BrowserScript::new(&username, &password));
+            let signed = o
+                .sign_in(&cap, &browser, SignInOptions::default())
+                .await
+                .unwrap();
+            assert!(signed.has_refresh_token, "confidential client");
+            assert!(secrets
+                .has(&inst.id, SecretKind::OAuth2Token)
+                .await
+                .unwrap());
+            // Remember the token values to look for them (read the way the core does).
+            let json = secrets
+                .reveal(&inst.id, SecretKind::OAuth2Token)
+                .await
+                .unwrap()
+                .unwrap();
+            let t: OAuth2Token = serde_json::from_str(json.expose()).unwrap();
+            access_tokens.push(t.access_token.expose().to_owned());
+            if let Some(r) = &t.refresh_token {
+                access_tokens.push(r.expose().to_owned());
+            }
+        }
+        let client = Dhis2Client::new(&inst.base_url, auth.provider(), options).unwrap();
+        let me = client.me().await.unwrap();
+        assert_eq!(me.username(), Some(username.as_str()));
+        profiles.set_active(Some(&inst.id)).unwrap();
+        // Sign out.
+        if let Some(o) = auth.oauth2() {
+            o.sign_out().await.unwrap();
+            assert!(!secrets
+                .has(&inst.id, SecretKind::OAuth2Token)
+                .await
+                .unwrap());
+        }
+    }
+    assert_eq!(access_tokens.len(), 2);
+    tracing::info!("cycle ends");
+    drop(_log);
+
+    let basic_header = format!("{username}:{password}");
+    let mut plain = vec![
+        password.as_str(),
+        pat.as_str(),
+        client_secret.as_str(),
+        basic_header.as_str(),
+    ];
+    plain.extend(access_tokens.iter().map(String::as_str));
+    let all = needles(&plain);
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let mut roots = vec![root.path().to_owned()];
+    roots.extend(xdg_data_home());
+    // The scan itself works: it finds the PAT when one is written on purpose.
+    let canary = cache.join("canary");
+    std::fs::write(&canary, &pat).unwrap();
+    assert_eq!(scan_for_secrets(&roots, &refs).len(), 1);
+    std::fs::remove_file(&canary).unwrap();
+    let log_text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log_text.contains("cycle ends"), "the log was captured");
+    eprintln!("scanned a log of {} lines", log_text.lines().count());
+    assert_no_secrets(&roots, &refs);
+
+    for id in &ids {
+        profiles.remove(id, &secrets).await.unwrap();
+        assert_eq!(secrets.stored(id).await.unwrap(), Default::default());
     }
 }
