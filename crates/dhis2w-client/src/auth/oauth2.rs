@@ -792,7 +792,7 @@ impl OAuth2Auth {
             ("", _) if status == StatusCode::UNAUTHORIZED || status.is_redirection() => {
                 not_enabled("its token endpoint does not behave like an OAuth2 server")
             }
-            ("", _) if status.is_server_error() => Error::new(
+            (_, _) if status.is_server_error() => Error::new(
                 ErrorKind::ServerError,
                 format!(
                     "DHIS2 had a problem issuing the sign-in token (HTTP {}). Try again later; if it \

@@ -1,0 +1,580 @@
+//! The OAuth2 provider and the redirect capturers against the DHIS2 stand-in, with the test
+//! acting as the browser over plain HTTP.
+
+mod support;
+
+use async_trait::async_trait;
+use dhis2w_client::capture::{
+    DeepLinkCapturer, DeepLinkHandle, DeepLinkOptions, LoopbackCapturer, LoopbackOptions,
+    RedirectCapturer,
+};
+use dhis2w_client::{
+    AuthProvider, BrowserOpener, ClientAuth, ClientOptions, Dhis2Client, ErrorKind,
+    MemoryTokenStore, OAuth2Auth, OAuth2Config, OAuth2Token, Secret, SignInOptions,
+    SignInProgress, SignInStage, TokenKey, TokenStore,
+};
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::{BrowserScript, Deliver, StandIn, TestBrowser};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Public,
+    Basic,
+    Post,
+}
+
+/// Counts store writes, to check tokens are written only when they change.
+#[derive(Default)]
+struct CountingStore {
+    inner: MemoryTokenStore,
+    gets: AtomicUsize,
+    sets: AtomicUsize,
+    deletes: AtomicUsize,
+}
+
+#[async_trait]
+impl TokenStore for CountingStore {
+    async fn get(&self, key: &TokenKey) -> dhis2w_client::Result<Option<OAuth2Token>> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(key).await
+    }
+    async fn set(&self, key: &TokenKey, token: &OAuth2Token) -> dhis2w_client::Result<()> {
+        self.sets.fetch_add(1, Ordering::SeqCst);
+        self.inner.set(key, token).await
+    }
+    async fn delete(&self, key: &TokenKey) -> dhis2w_client::Result<()> {
+        self.deletes.fetch_add(1, Ordering::SeqCst);
+        self.inner.delete(key).await
+    }
+}
+
+fn oauth(si: &StandIn, kind: Kind, store: Arc<dyn TokenStore>, scope: Option<&str>) -> OAuth2Auth {
+    let (client_id, client_auth) = match kind {
+        Kind::Public => (si.fx("/clients/public/clientId"), ClientAuth::None),
+        Kind::Basic => (
+            si.fx("/clients/confidential/clientId"),
+            ClientAuth::SecretBasic(Secret::new(si.fx("/clients/confidential/clientSecret"))),
+        ),
+        Kind::Post => (
+            si.fx("/clients/confidential/clientId"),
+            ClientAuth::SecretPost(Secret::new(si.fx("/clients/confidential/clientSecret"))),
+        ),
+    };
+    OAuth2Auth::new(
+        OAuth2Config {
+            profile: "test".into(),
+            base_url: si.base.clone(),
+            client_id,
+            client_auth,
+            scope: scope.map(str::to_owned),
+        },
+        store,
+        &ClientOptions::default(),
+    )
+    .unwrap()
+}
+
+fn admin(si: &StandIn) -> BrowserScript {
+    BrowserScript::new(&si.fx("/users/admin/username"), &si.fx("/users/admin/password"))
+}
+
+fn recorder() -> (Arc<Mutex<Vec<SignInProgress>>>, SignInOptions) {
+    let events = Arc::new(Mutex::new(vec![]));
+    let e2 = events.clone();
+    let opts = SignInOptions {
+        progress: Some(Arc::new(move |p| e2.lock().unwrap().push(p))),
+        ..SignInOptions::default()
+    };
+    (events, opts)
+}
+
+async fn port_is_closed(port: u16) -> bool {
+    tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err()
+}
+
+/// Signs in through the loopback capturer and the HTTP browser; returns the provider.
+async fn signed_in(si: &StandIn, kind: Kind, store: Arc<dyn TokenStore>) -> Arc<OAuth2Auth> {
+    let auth = Arc::new(oauth(si, kind, store, None));
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let browser = TestBrowser::new(admin(si));
+    auth.sign_in(&cap, &browser, SignInOptions::default())
+        .await
+        .unwrap();
+    auth
+}
+
+fn client(si: &StandIn, auth: Arc<OAuth2Auth>) -> Dhis2Client {
+    Dhis2Client::new(&si.base, auth, ClientOptions::default()).unwrap()
+}
+
+#[tokio::test]
+async fn public_client_full_flow_through_the_loopback_capturer() {
+    let si = StandIn::start(&[]).await;
+    let store = Arc::new(CountingStore::default());
+    let auth = Arc::new(oauth(&si, Kind::Public, store.clone(), None));
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let port = cap.local_addr().port();
+    assert!(cap.local_addr().ip().is_loopback());
+    assert_eq!(
+        cap.redirect_uri(),
+        format!("http://127.0.0.1:{port}/oauth2/callback")
+    );
+    let browser = TestBrowser::new(admin(&si));
+    let (events, opts) = recorder();
+    let signed = auth.sign_in(&cap, &browser, opts).await.unwrap();
+    assert_eq!(signed.me.username(), Some("admin"));
+    assert!(!signed.has_refresh_token, "DHIS2 public clients get no refresh token");
+
+    let seen = browser.outcome().await;
+    assert!(seen.saw_login && seen.saw_consent);
+    assert_eq!(seen.callback_status, Some(200));
+    assert!(seen.callback_body.contains("return to dhis2w Desktop"));
+    // The authorize request: PKCE S256, state, scope by version (2.43.1 → ALL), no prompt.
+    let url = url::Url::parse(&seen.authorize_url).unwrap();
+    let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["code_challenge"].len(), 43);
+    assert!(q["state"].len() >= 22, "state has at least 128 bits");
+    assert_eq!(q["scope"], "ALL");
+    assert!(!q.contains_key("prompt"));
+
+    let stages: Vec<_> = events.lock().unwrap().iter().map(|e| e.stage).collect();
+    assert_eq!(
+        stages,
+        [SignInStage::WaitingForBrowser, SignInStage::Exchanging, SignInStage::Done]
+    );
+    assert_eq!(
+        events.lock().unwrap()[0].authorize_url.as_deref(),
+        Some(seen.authorize_url.as_str())
+    );
+
+    assert!(port_is_closed(port).await, "the listener is closed after the flow");
+
+    // The token works, and is read from / written to the store only when it changes.
+    let c = client(&si, auth.clone());
+    for _ in 0..20 {
+        assert_eq!(c.me().await.unwrap().username(), Some("admin"));
+    }
+    assert_eq!(store.sets.load(Ordering::SeqCst), 1);
+    assert!(store.gets.load(Ordering::SeqCst) <= 1);
+    assert!(si
+        .requests()
+        .await
+        .iter()
+        .any(|r| r["path"] == "/api/me" && r["auth"] == "bearer"));
+}
+
+#[tokio::test]
+async fn confidential_clients_with_basic_and_post_auth_and_scope_override() {
+    let si = StandIn::start(&["--profile", "2.42"]).await;
+    for kind in [Kind::Basic, Kind::Post] {
+        let auth = Arc::new(oauth(
+            &si,
+            kind,
+            Arc::new(MemoryTokenStore::new()),
+            Some("openid profile username email"),
+        ));
+        let cap = LoopbackCapturer::bind().await.unwrap();
+        let browser = TestBrowser::new(admin(&si));
+        let opts = SignInOptions {
+            prompt_login: true,
+            ..SignInOptions::default()
+        };
+        let signed = auth.sign_in(&cap, &browser, opts).await.unwrap();
+        assert!(signed.has_refresh_token);
+        assert_eq!(signed.me.username(), Some("admin"));
+        let seen = browser.outcome().await;
+        let url = url::Url::parse(&seen.authorize_url).unwrap();
+        let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(q["scope"], "openid profile username email");
+        assert_eq!(q["prompt"], "login");
+        auth.refresh_now().await.unwrap();
+        assert_eq!(
+            client(&si, auth.clone()).me().await.unwrap().username(),
+            Some("admin")
+        );
+    }
+    assert_eq!(si.token_posts("authorization_code").await, 2);
+    assert_eq!(si.token_posts("refresh_token").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refresh_ahead_of_expiry_is_single_flight_across_200_requests() {
+    let si = StandIn::start(&["--access-ttl", "64"]).await;
+    let store = Arc::new(CountingStore::default());
+    let auth = signed_in(&si, Kind::Basic, store.clone()).await;
+    let first = store.inner.get(auth.token_key()).await.unwrap().unwrap();
+    let c = client(&si, auth.clone());
+    c.me().await.unwrap();
+    assert_eq!(si.token_posts("refresh_token").await, 0, "not yet near expiry");
+    // Now within 60 s of expiry, but not expired.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut tasks = vec![];
+    for _ in 0..200 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move { c.me().await }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(si.token_posts("refresh_token").await, 1, "exactly one refresh");
+    let status = si.token_status(first.access_token.expose()).await;
+    assert_eq!(status["active"], true, "refreshed before the old token expired: {status}");
+    let now = store.inner.get(auth.token_key()).await.unwrap().unwrap();
+    assert_ne!(now.access_token, first.access_token);
+    assert_eq!(now.refresh_token, first.refresh_token, "old refresh token kept");
+    assert_eq!(store.sets.load(Ordering::SeqCst), 2, "sign-in + one refresh");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn server_side_expiry_gives_one_refresh_and_one_retry() {
+    let si = StandIn::start(&[]).await;
+    let auth = signed_in(&si, Kind::Post, Arc::new(MemoryTokenStore::new())).await;
+    let c = client(&si, auth.clone());
+    c.me().await.unwrap();
+    si.expire_tokens().await;
+    let mut tasks = vec![];
+    for _ in 0..200 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move { c.me().await }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(si.token_posts("refresh_token").await, 1);
+    // A key rotation (DHIS2 restart) is survived the same way.
+    si.rotate_key().await;
+    c.me().await.unwrap();
+    assert_eq!(si.token_posts("refresh_token").await, 2);
+}
+
+#[tokio::test]
+async fn public_client_reaches_sign_in_required_without_opening_a_browser() {
+    let si = StandIn::start(&["--access-ttl", "2"]).await;
+    let auth = Arc::new(oauth(&si, Kind::Public, Arc::new(MemoryTokenStore::new()), None));
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let opened = Arc::new(AtomicUsize::new(0));
+    struct Counting(TestBrowser, Arc<AtomicUsize>);
+    #[async_trait]
+    impl BrowserOpener for Counting {
+        async fn open(&self, url: &str) -> dhis2w_client::Result<()> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.open(url).await
+        }
+    }
+    let browser = Counting(TestBrowser::new(admin(&si)), opened.clone());
+    auth.sign_in(&cap, &browser, SignInOptions::default())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let e = client(&si, auth.clone()).me().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SignInRequired, "{e}");
+    assert_eq!(auth.headers().await.is_ok(), true, "token kept until sign-out");
+    assert_eq!(
+        auth.refresh_if_needed().await.unwrap_err().kind(),
+        ErrorKind::SignInRequired
+    );
+    assert_eq!(opened.load(Ordering::SeqCst), 1, "no browser from background calls");
+    assert_eq!(si.token_posts("refresh_token").await, 0);
+
+    // Never signed in at all.
+    let fresh = oauth(&si, Kind::Public, Arc::new(MemoryTokenStore::new()), None);
+    assert_eq!(fresh.headers().await.unwrap_err().kind(), ErrorKind::SignInRequired);
+}
+
+#[tokio::test]
+async fn invalid_grant_on_refresh_means_sign_in_required_and_forgets_the_token() {
+    let si = StandIn::start(&[]).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let auth = signed_in(&si, Kind::Basic, store.clone()).await;
+    si.set_faults(json!({"refreshInvalidGrant": true})).await;
+    let e = auth.refresh_now().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SignInRequired);
+    assert!(store.get(auth.token_key()).await.unwrap().is_none());
+    assert_eq!(auth.headers().await.unwrap_err().kind(), ErrorKind::SignInRequired);
+}
+
+#[tokio::test]
+async fn token_endpoint_failure_is_a_server_error() {
+    let si = StandIn::start(&[]).await;
+    let auth = signed_in(&si, Kind::Basic, Arc::new(MemoryTokenStore::new())).await;
+    si.set_faults(json!({"tokenEndpointFailure": true})).await;
+    let e = auth.refresh_now().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ServerError, "{e}");
+    si.clear_faults().await;
+    auth.refresh_now().await.unwrap();
+}
+
+#[tokio::test]
+async fn wrong_state_and_stray_requests_are_ignored() {
+    let si = StandIn::start(&[]).await;
+    let auth = oauth(&si, Kind::Public, Arc::new(MemoryTokenStore::new()), None);
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let mut script = admin(&si);
+    script.strays = true;
+    script.wrong_state_first = true;
+    let browser = TestBrowser::new(script);
+    auth.sign_in(&cap, &browser, SignInOptions::default())
+        .await
+        .unwrap();
+    let seen = browser.outcome().await;
+    assert_eq!(seen.stray_statuses, vec![404; 7], "favicon, /, no state x2, other path, POST, wrong state");
+    assert_eq!(seen.callback_status, Some(200));
+}
+
+#[tokio::test]
+async fn cancelling_consent_is_access_denied_with_plain_words() {
+    let si = StandIn::start(&[]).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let auth = oauth(&si, Kind::Public, store.clone(), None);
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let port = cap.local_addr().port();
+    let mut script = admin(&si);
+    script.approve = false;
+    let browser = TestBrowser::new(script);
+    let (events, opts) = recorder();
+    let e = auth.sign_in(&cap, &browser, opts).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    assert!(e.message().contains("cancelled"));
+    let seen = browser.outcome().await;
+    assert!(seen.callback_url.contains("error=access_denied"));
+    assert_eq!(seen.callback_status, Some(400));
+    assert!(seen.callback_body.contains("return to dhis2w Desktop"));
+    assert_eq!(
+        events.lock().unwrap().last().unwrap().stage,
+        SignInStage::Cancelled
+    );
+    assert!(store.get(auth.token_key()).await.unwrap().is_none());
+    assert!(port_is_closed(port).await);
+}
+
+#[tokio::test]
+async fn loopback_times_out_and_can_be_cancelled_and_closes_the_port() {
+    let si = StandIn::start(&[]).await;
+    let auth = oauth(&si, Kind::Public, Arc::new(MemoryTokenStore::new()), None);
+    // Timeout: the browser never comes back.
+    let cap = LoopbackCapturer::bind_with(LoopbackOptions {
+        timeout: Duration::from_millis(1500),
+        ..LoopbackOptions::default()
+    })
+    .await
+    .unwrap();
+    let port = cap.local_addr().port();
+    let mut script = admin(&si);
+    script.deliver = Deliver::Nowhere;
+    let (events, opts) = recorder();
+    let e = auth
+        .sign_in(&cap, &TestBrowser::new(script.clone()), opts)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    assert_eq!(events.lock().unwrap().last().unwrap().stage, SignInStage::Failed);
+    assert!(port_is_closed(port).await);
+
+    // Cancel from the app.
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let port = cap.local_addr().port();
+    let (events, opts) = recorder();
+    let cancel = opts.cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        cancel.cancel();
+    });
+    let started = std::time::Instant::now();
+    let e = auth
+        .sign_in(&cap, &TestBrowser::new(script), opts)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(events.lock().unwrap().last().unwrap().stage, SignInStage::Cancelled);
+    assert!(port_is_closed(port).await);
+
+    // A used capturer refuses a second wait.
+    let e = cap
+        .wait_for_code("x", &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Internal);
+}
+
+#[tokio::test]
+async fn replayed_code_and_callback_are_refused() {
+    let si = StandIn::start(&[]).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let auth = Arc::new(oauth(&si, Kind::Public, store.clone(), None));
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let redirect_uri = cap.redirect_uri();
+    let browser = TestBrowser::new(admin(&si));
+    auth.sign_in(&cap, &browser, SignInOptions::default())
+        .await
+        .unwrap();
+    let seen = browser.outcome().await;
+    // Re-delivering the callback (a browser reload, or an attacker) finds no listener.
+    let reload = reqwest::Client::new().get(&seen.callback_url).send().await;
+    assert!(reload.is_err(), "the callback port is closed after use");
+    // Replaying the code at the token endpoint (without our PKCE verifier) is refused.
+    let code = url::Url::parse(&seen.callback_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let replay = si
+        .http
+        .post(format!("{}/oauth2/token", si.base))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("client_id", si.fx("/clients/public/clientId").as_str()),
+            ("code_verifier", "replayed-without-the-verifier-aaaaaaaaaaaaaaaaaaaa"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 400);
+    let body: serde_json::Value = replay.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(si.token_posts("authorization_code").await, 2);
+    // Exactly one code exchange came from the app, and its session still works.
+    let token = store.get(auth.token_key()).await.unwrap().unwrap();
+    let st = si.token_status(token.access_token.expose()).await;
+    assert_eq!(st["active"], true, "{st}");
+    assert_eq!(client(&si, auth).me().await.unwrap().username(), Some("admin"));
+}
+
+#[tokio::test]
+async fn sign_out_revokes_and_deletes_the_token() {
+    let si = StandIn::start(&[]).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let auth = signed_in(&si, Kind::Basic, store.clone()).await;
+    let token = store.get(auth.token_key()).await.unwrap().unwrap();
+    let report = auth.sign_out().await.unwrap();
+    assert!(report.revoked, "{report:?}");
+    let st = si
+        .token_status(token.refresh_token.as_ref().unwrap().expose())
+        .await;
+    assert_eq!(st["revoked"], true, "{st}");
+    assert_eq!(st["active"], false);
+    let st = si.token_status(token.access_token.expose()).await;
+    assert_eq!(st["active"], false, "{st}");
+    assert!(store.get(auth.token_key()).await.unwrap().is_none());
+    assert_eq!(auth.headers().await.unwrap_err().kind(), ErrorKind::SignInRequired);
+
+    // Public clients cannot revoke on DHIS2: reported, token still deleted locally.
+    let store = Arc::new(MemoryTokenStore::new());
+    let auth = signed_in(&si, Kind::Public, store.clone()).await;
+    let report = auth.sign_out().await.unwrap();
+    assert!(!report.revoked);
+    assert!(report.detail.unwrap().contains("public"));
+    assert!(store.get(auth.token_key()).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn deep_link_capturer_completes_the_flow() {
+    let si = StandIn::start(&[]).await;
+    let auth = oauth(&si, Kind::Basic, Arc::new(MemoryTokenStore::new()), None);
+    let (cap, handle) = DeepLinkCapturer::new(DeepLinkOptions::default());
+    assert_eq!(cap.redirect_uri(), "org.dhis2w.desktop:/oauth2/callback");
+    let mut script = admin(&si);
+    script.deliver = Deliver::DeepLink(handle.clone());
+    script.wrong_state_first = true;
+    let signed = auth
+        .sign_in(&cap, &TestBrowser::new(script), SignInOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(signed.me.username(), Some("admin"));
+    assert!(!handle.deliver("https://example.org/?code=x"));
+}
+
+/// Delivers a forged callback with the right state but a foreign `iss`.
+struct ForgedIss(DeepLinkHandle);
+
+#[async_trait]
+impl BrowserOpener for ForgedIss {
+    async fn open(&self, url: &str) -> dhis2w_client::Result<()> {
+        let u = url::Url::parse(url).unwrap();
+        let state = u.query_pairs().find(|(k, _)| k == "state").unwrap().1;
+        assert!(self.0.deliver(&format!(
+            "org.dhis2w.desktop:/oauth2/callback?code=abc&state={state}&iss=https%3A%2F%2Fevil.example%2F"
+        )));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_foreign_iss_is_refused() {
+    let si = StandIn::start(&[]).await;
+    let auth = oauth(&si, Kind::Public, Arc::new(MemoryTokenStore::new()), None);
+    let (cap, handle) = DeepLinkCapturer::new(DeepLinkOptions::default());
+    let e = auth
+        .sign_in(&cap, &ForgedIss(handle), SignInOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OauthError);
+    assert_eq!(si.token_posts("authorization_code").await, 0, "no exchange");
+}
+
+#[tokio::test]
+async fn oauth_not_enabled_on_a_2_40_server() {
+    let si = StandIn::start(&["--profile", "2.40"]).await;
+    // 2.40 has only the legacy confidential client.
+    let auth = oauth(&si, Kind::Basic, Arc::new(MemoryTokenStore::new()), None);
+    let e = auth.metadata().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OauthNotEnabled, "{e}");
+    assert!(e.message().contains("personal access token"));
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let browser = TestBrowser::new(admin(&si));
+    let e = auth
+        .sign_in(&cap, &browser, SignInOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OauthNotEnabled);
+    // Discovery alone (no version hint) also says so: 404 and no /oauth2/jwks.
+    let http = dhis2w_client::build_http_client(&ClientOptions::default()).unwrap();
+    let e = dhis2w_client::auth::discover(&http, &url::Url::parse(&si.base).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OauthNotEnabled);
+}
+
+#[tokio::test]
+async fn broken_mapping_claim_fails_sign_in_with_admin_words() {
+    let si = StandIn::start(&[]).await;
+    si.set_faults(json!({"mappingBroken": true})).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let auth = oauth(&si, Kind::Public, store.clone(), None);
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let e = auth
+        .sign_in(&cap, &TestBrowser::new(admin(&si)), SignInOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidMappingClaim, "{e}");
+    assert!(e.message().contains("administrator"));
+    assert!(store.get(auth.token_key()).await.unwrap().is_none(), "not stored");
+}
+
+#[tokio::test]
+async fn a_token_stored_for_another_instance_or_client_is_refused() {
+    let si = StandIn::start(&[]).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let auth = oauth(&si, Kind::Public, store.clone(), None);
+    let mut other = auth.token_key().clone();
+    other.base_url = "https://other.example".into();
+    let forged = OAuth2Token {
+        key: other,
+        access_token: Secret::new("x"),
+        refresh_token: None,
+        expires_at: i64::MAX,
+        scopes: vec![],
+    };
+    store.set(auth.token_key(), &forged).await.unwrap();
+    let e = auth.headers().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SignInRequired);
+}
