@@ -6,6 +6,8 @@
 //! Without a usable keyring these tests print a notice and pass, unless
 //! `DHIS2W_REQUIRE_KEYRING=1`, in which case they fail.
 
+// The auth tests own this module; silence its lints here so this target stays independent.
+#[allow(clippy::type_complexity)]
 mod support;
 
 use dhis2w_client::capture::LoopbackCapturer;
