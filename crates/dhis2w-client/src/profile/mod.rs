@@ -6,7 +6,8 @@
 //! [`SecretStore`](crate::secret_store::SecretStore).
 //!
 //! [`ProfileStore`] keeps the instances in one TOML file (written atomically, never overwritten
-//! when it cannot be parsed), and [`ProfileStore::import_dhis2w`] brings in the profiles of the dhis2w Python CLI.
+//! when it cannot be parsed), and [`ProfileStore::import_dhis2w`] brings in the profiles of the
+//! dhis2w Python CLI.
 
 mod import;
 mod store;

@@ -299,7 +299,9 @@ fn write_atomic(path: &Path, contents: &[u8], #[cfg(test)] crash: Crash) -> Resu
             return Err(Error::new(ErrorKind::Internal, "simulated crash"));
         }
         fs::rename(&tmp, path).map_err(|e| io_error("replace", path, e))?;
-        sync_dir(dir)
+        sync_dir(dir)?;
+        remove_stale_temps(dir, &file_name);
+        Ok(())
     })();
     if result.is_err() {
         #[cfg(test)]
@@ -310,6 +312,26 @@ fn write_atomic(path: &Path, contents: &[u8], #[cfg(test)] crash: Crash) -> Resu
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Removes temp files left by a write that crashed (older than ten minutes, so a concurrent
+/// writer's file is never touched). They hold no secret; this only keeps the folder tidy.
+fn remove_stale_temps(dir: &Path, file_name: &str) {
+    let prefix = format!(".{file_name}.tmp-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let stale = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 600);
+        if stale && e.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// `YYYYMMDDTHHMMSSZ` (UTC) for backup names.
@@ -800,6 +822,19 @@ mod tests {
         let reopened = ProfileStore::open(&path).unwrap();
         assert_eq!(reopened.instances().len(), 1);
         assert_eq!(reopened.instances()[0].name, "Old");
+
+        // After a restart, the next write succeeds; an old leftover is tidied away.
+        let leftover = dir.join(&temps[0]);
+        fs::File::options()
+            .write(true)
+            .open(&leftover)
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(3600))
+            .unwrap();
+        s.crash = Crash::None;
+        s.add(&basic("New")).unwrap();
+        assert!(!leftover.exists());
+        assert_eq!(ProfileStore::open(&path).unwrap().instances().len(), 2);
     }
 
     #[test]
