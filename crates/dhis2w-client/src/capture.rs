@@ -63,8 +63,7 @@ pub trait BrowserOpener: Send + Sync {
 
 fn ct_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -228,9 +227,9 @@ impl LoopbackCapturer {
                 )
                 .with_source(e)
             })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::new(ErrorKind::Internal, "Could not read the local port.").with_source(e))?;
+        let addr = listener.local_addr().map_err(|e| {
+            Error::new(ErrorKind::Internal, "Could not read the local port.").with_source(e)
+        })?;
         Ok(Self {
             listener: Mutex::new(Some(listener)),
             addr,
@@ -260,12 +259,17 @@ impl RedirectCapturer for LoopbackCapturer {
         state: &str,
         cancel: &CancellationToken,
     ) -> Result<AuthorizationResponse> {
-        let listener = self.listener.lock().expect("listener lock").take().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Internal,
-                "This sign-in receiver was already used. Start the sign-in again.",
-            )
-        })?;
+        let listener = self
+            .listener
+            .lock()
+            .expect("listener lock")
+            .take()
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Internal,
+                    "This sign-in receiver was already used. Start the sign-in again.",
+                )
+            })?;
         let (tx, mut rx) = mpsc::channel::<Result<AuthorizationResponse>>(1);
         let expected: std::sync::Arc<str> = state.into();
         let mut conns = JoinSet::new();
@@ -510,10 +514,14 @@ mod tests {
         let u = Url::parse("http://x/?code=abc").unwrap();
         assert!(evaluate_callback(u.query_pairs(), "s1").is_none());
         let u = Url::parse("http://x/?error=access_denied&state=s1").unwrap();
-        let e = evaluate_callback(u.query_pairs(), "s1").unwrap().unwrap_err();
+        let e = evaluate_callback(u.query_pairs(), "s1")
+            .unwrap()
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Cancelled);
         let u = Url::parse("http://x/?error=invalid_scope&error_description=bad&state=s1").unwrap();
-        let e = evaluate_callback(u.query_pairs(), "s1").unwrap().unwrap_err();
+        let e = evaluate_callback(u.query_pairs(), "s1")
+            .unwrap()
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::OauthError);
         assert!(e.message().contains("bad"));
     }

@@ -4,7 +4,9 @@ use crate::models::{LoginConfig, Me, Resources, SystemInfo};
 use crate::webmessage::{error_from_response, is_login_page, is_login_redirect};
 use crate::{AuthProvider, Error, ErrorKind, Result};
 use futures_util::StreamExt;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER,
+};
 pub use reqwest::Method;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -95,8 +97,11 @@ pub fn build_http_client(options: &ClientOptions) -> Result<reqwest::Client> {
         }
     }
     b.build().map_err(|e| {
-        Error::new(ErrorKind::Tls, "Could not set up secure connections on this computer.")
-            .with_source(e)
+        Error::new(
+            ErrorKind::Tls,
+            "Could not set up secure connections on this computer.",
+        )
+        .with_source(e)
     })
 }
 
@@ -138,7 +143,10 @@ pub fn map_transport_error(e: reqwest::Error, what: &str) -> Error {
             format!("The connection to {what} was interrupted. Try again."),
         )
     } else {
-        Error::new(ErrorKind::Internal, format!("Talking to {what} failed unexpectedly."))
+        Error::new(
+            ErrorKind::Internal,
+            format!("Talking to {what} failed unexpectedly."),
+        )
     };
     err.with_source(e)
 }
@@ -302,7 +310,10 @@ impl Dhis2Client {
     pub fn url(&self, path: &str, query: &[(String, String)]) -> Result<Url> {
         let mut url = if path.starts_with("http://") || path.starts_with("https://") {
             let u = Url::parse(path).map_err(|_| {
-                Error::new(ErrorKind::InvalidInput, format!("\"{path}\" is not a valid URL."))
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("\"{path}\" is not a valid URL."),
+                )
             })?;
             if !self.is_ours(&u) {
                 return Err(Error::new(
@@ -328,8 +339,7 @@ impl Dhis2Client {
     }
 
     fn is_ours(&self, u: &Url) -> bool {
-        same_origin(u, &self.base)
-            && u.path().starts_with(self.base.path().trim_end_matches('/'))
+        same_origin(u, &self.base) && u.path().starts_with(self.base.path().trim_end_matches('/'))
     }
 
     fn host_label(&self) -> String {
@@ -391,7 +401,10 @@ impl Dhis2Client {
                 .request(method.clone(), url.clone())
                 .headers(auth_headers.clone())
                 .header(X_REQUESTED_WITH.0, X_REQUESTED_WITH.1)
-                .header(ACCEPT, HeaderValue::from_static("application/json, */*;q=0.5"));
+                .header(
+                    ACCEPT,
+                    HeaderValue::from_static("application/json, */*;q=0.5"),
+                );
             if let Some((content_type, bytes)) = body {
                 req = req
                     .header(CONTENT_TYPE, content_type.as_str())
@@ -462,7 +475,12 @@ impl Dhis2Client {
             if status == StatusCode::UNAUTHORIZED {
                 let headers = resp.headers().clone();
                 let body = resp.bytes().await.unwrap_or_default();
-                return Err(error_from_response(status, &headers, &body, self.auth.scheme()));
+                return Err(error_from_response(
+                    status,
+                    &headers,
+                    &body,
+                    self.auth.scheme(),
+                ));
             }
             return Ok(resp);
         }
@@ -537,13 +555,23 @@ impl Dhis2Client {
             }
         }
         if status.is_success() && is_login_page(&headers, &body) {
-            return Err(error_from_response(status, &headers, &body, self.auth.scheme()));
+            return Err(error_from_response(
+                status,
+                &headers,
+                &body,
+                self.auth.scheme(),
+            ));
         }
         Ok(RawResponse {
             status: status.as_u16(),
             headers: headers
                 .iter()
-                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect(),
             url: final_url,
             elapsed: started.elapsed(),
@@ -616,7 +644,10 @@ mod tests {
             "https://play.im.dhis2.org/stable-2-42-4/api/me"
         );
         let b = normalise_base_url("http://127.0.0.1:8080/").unwrap();
-        assert_eq!(join_path(&b, "api/me").unwrap().as_str(), "http://127.0.0.1:8080/api/me");
+        assert_eq!(
+            join_path(&b, "api/me").unwrap().as_str(),
+            "http://127.0.0.1:8080/api/me"
+        );
         assert!(normalise_base_url("ftp://x").is_err());
         assert!(normalise_base_url("").is_err());
     }
@@ -632,8 +663,13 @@ mod tests {
         assert!(c.url("https://a.example/dhis/api/me", &[]).is_ok());
         assert!(c.url("https://b.example/dhis/api/me", &[]).is_err());
         assert!(c.url("https://a.example/other/api/me", &[]).is_err());
-        let u = c.url("/api/dataElements", &[("fields".into(), "id,name".into())]).unwrap();
-        assert_eq!(u.as_str(), "https://a.example/dhis/api/dataElements?fields=id%2Cname");
+        let u = c
+            .url("/api/dataElements", &[("fields".into(), "id,name".into())])
+            .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "https://a.example/dhis/api/dataElements?fields=id%2Cname"
+        );
     }
 
     #[test]
@@ -649,6 +685,9 @@ mod tests {
         assert_eq!(c.retry_delay(0, &h), Duration::from_secs(2));
         h.insert(RETRY_AFTER, HeaderValue::from_static("3600"));
         assert_eq!(c.retry_delay(0, &h), Duration::from_secs(30));
-        assert_eq!(c.retry_delay(1, &HeaderMap::new()), Duration::from_millis(1000));
+        assert_eq!(
+            c.retry_delay(1, &HeaderMap::new()),
+            Duration::from_millis(1000)
+        );
     }
 }

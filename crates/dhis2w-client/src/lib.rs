@@ -8,8 +8,8 @@ pub mod auth;
 pub mod capture;
 pub mod client;
 pub mod error;
-pub mod history;
 pub mod from_profile;
+pub mod history;
 pub mod leak_scan;
 pub mod models;
 pub mod probe;
@@ -27,10 +27,10 @@ pub use capture::{
     BrowserOpener, DeepLinkCapturer, DeepLinkHandle, LoopbackCapturer, RedirectCapturer,
 };
 pub use client::{build_http_client, ClientOptions, Dhis2Client, RawResponse};
-pub use models::{Dhis2Version, LoginConfig, Me, Resources, SystemInfo};
-pub use probe::{probe, resolve_base_url, ProbeResult, SignInMethod};
 pub use error::{Error, ErrorKind, Result};
 pub use from_profile::{auth_provider, profile_auth, ProfileAuth};
+pub use models::{Dhis2Version, LoginConfig, Me, Resources, SystemInfo};
+pub use probe::{probe, resolve_base_url, ProbeResult, SignInMethod};
 pub use profile::{AuthKind, Instance, InstanceInput, ProfileStore};
 pub use secret::Secret;
 pub use secret_store::{KeyringTokenStore, SecretKind, SecretStore, StorageMode, StorageStatus};

@@ -166,9 +166,15 @@ mod tests {
 
     #[test]
     fn versions_parse() {
-        assert_eq!(Dhis2Version::parse("2.42.4.1"), Some(Dhis2Version(2, 42, 4, 1)));
+        assert_eq!(
+            Dhis2Version::parse("2.42.4.1"),
+            Some(Dhis2Version(2, 42, 4, 1))
+        );
         assert_eq!(Dhis2Version::parse("2.43"), Some(Dhis2Version(2, 43, 0, 0)));
-        assert_eq!(Dhis2Version::parse("2.42.6-SNAPSHOT"), Some(Dhis2Version(2, 42, 6, 0)));
+        assert_eq!(
+            Dhis2Version::parse("2.42.6-SNAPSHOT"),
+            Some(Dhis2Version(2, 42, 6, 0))
+        );
         assert_eq!(Dhis2Version::parse("x"), None);
         assert!(Dhis2Version::parse("2.43.1").unwrap() < Dhis2Version::parse("2.43.2").unwrap());
     }

@@ -3,7 +3,10 @@
 
 use crate::auth::oauth2::{discover, server_version};
 use crate::capture::{DEEP_LINK_REDIRECT_URI, LOOPBACK_REGISTERED_URI};
-use crate::client::{build_http_client, join_path, map_transport_error, normalise_base_url, same_origin, ClientOptions, X_REQUESTED_WITH};
+use crate::client::{
+    build_http_client, join_path, map_transport_error, normalise_base_url, same_origin,
+    ClientOptions, X_REQUESTED_WITH,
+};
 use crate::models::{Dhis2Version, LoginConfig};
 use crate::{Error, ErrorKind, Result};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
@@ -30,11 +33,7 @@ pub fn strip_page_suffix(url: &Url) -> Url {
     let mut u = url.clone();
     u.set_query(None);
     u.set_fragment(None);
-    let segs: Vec<&str> = url
-        .path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
+    let segs: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
     let keep = segs
         .iter()
         .position(|s| is_page_segment(s))
@@ -50,7 +49,9 @@ pub fn strip_page_suffix(url: &Url) -> Url {
 
 async fn answers_dhis2_json(http: &reqwest::Client, base: &Url) -> bool {
     for path in ["/api/loginConfig", "/api/system/info"] {
-        let Ok(url) = join_path(base, path) else { continue };
+        let Ok(url) = join_path(base, path) else {
+            continue;
+        };
         let Ok(resp) = http
             .get(url)
             .header(X_REQUESTED_WITH.0, X_REQUESTED_WITH.1)
@@ -238,7 +239,9 @@ pub async fn probe_with(http: &reqwest::Client, address: &str) -> Result<ProbeRe
         },
         None if login_config.is_none() => MethodSupport {
             available: false,
-            reason: Some("This DHIS2 is older than 2.41 and has no OAuth2 sign-in for apps.".into()),
+            reason: Some(
+                "This DHIS2 is older than 2.41 and has no OAuth2 sign-in for apps.".into(),
+            ),
         },
         _ => match discover(http, &base).await {
             Ok(_) => MethodSupport {
@@ -289,10 +292,19 @@ mod tests {
 
     #[test]
     fn strips_page_suffixes() {
-        assert_eq!(strip("https://play.im.dhis2.org/stable-2-42-4/dhis-web-login/"), "https://play.im.dhis2.org/stable-2-42-4");
+        assert_eq!(
+            strip("https://play.im.dhis2.org/stable-2-42-4/dhis-web-login/"),
+            "https://play.im.dhis2.org/stable-2-42-4"
+        );
         assert_eq!(strip("https://h/dhis/login/?redirect=x"), "https://h/dhis");
-        assert_eq!(strip("https://h/dhis-web-commons/security/login.action"), "https://h/");
-        assert_eq!(strip("https://h/dhis/dhis-web-dashboard/#/abc"), "https://h/dhis");
+        assert_eq!(
+            strip("https://h/dhis-web-commons/security/login.action"),
+            "https://h/"
+        );
+        assert_eq!(
+            strip("https://h/dhis/dhis-web-dashboard/#/abc"),
+            "https://h/dhis"
+        );
         assert_eq!(strip("https://h/dhis/api/me"), "https://h/dhis");
         assert_eq!(strip("https://h/dhis"), "https://h/dhis");
     }

@@ -103,8 +103,7 @@ fn auth_param(header: &str, name: &str) -> Option<String> {
     while let Some(pos) = lower[from..].find(&needle) {
         let start = from + pos;
         // Must be a whole parameter name.
-        let ok_boundary = start == 0
-            || matches!(lower.as_bytes()[start - 1], b' ' | b',' | b'\t');
+        let ok_boundary = start == 0 || matches!(lower.as_bytes()[start - 1], b' ' | b',' | b'\t');
         let vstart = start + needle.len();
         if ok_boundary {
             let rest = &header[vstart..];
@@ -236,18 +235,21 @@ pub fn error_from_response(
     scheme: &str,
 ) -> Error {
     let wm = WebMessage::parse(body);
-    let message = wm.as_ref().and_then(|m| m.message.clone()).unwrap_or_default();
+    let message = wm
+        .as_ref()
+        .and_then(|m| m.message.clone())
+        .unwrap_or_default();
     let dev = wm.as_ref().and_then(|m| m.dev_message.clone());
 
-    if is_login_redirect(status, headers) || (status.is_success() && is_login_page(headers, body))
-    {
+    if is_login_redirect(status, headers) || (status.is_success() && is_login_page(headers, body)) {
         return not_signed_in(scheme);
     }
     let is_pat = scheme == "pat"
-        || headers
-            .get_all(WWW_AUTHENTICATE)
-            .iter()
-            .any(|v| v.to_str().map(|s| s.trim().eq_ignore_ascii_case("apitoken")).unwrap_or(false));
+        || headers.get_all(WWW_AUTHENTICATE).iter().any(|v| {
+            v.to_str()
+                .map(|s| s.trim().eq_ignore_ascii_case("apitoken"))
+                .unwrap_or(false)
+        });
     match status.as_u16() {
         400 if is_pat => pat_error(&message).unwrap_or_else(|| generic(status, &message)),
         401 => {
@@ -286,14 +288,16 @@ pub fn error_from_response(
                 not_signed_in(scheme)
             }
         }
-        403 => Error::new(
-            ErrorKind::Forbidden,
-            format!(
+        403 => {
+            Error::new(
+                ErrorKind::Forbidden,
+                format!(
                 "DHIS2 says you may not see this{}. Ask your DHIS2 administrator for access if \
                  you need it.",
                 if message.is_empty() { String::new() } else { format!(" (\"{message}\")") }
             ),
-        ),
+            )
+        }
         404 => Error::new(
             ErrorKind::NotFound,
             if message.is_empty() {
@@ -312,7 +316,11 @@ pub fn error_from_response(
                 "DHIS2 had a problem answering (HTTP {}){}. Try again later; if it keeps \
                  happening, tell your DHIS2 administrator.",
                 status.as_u16(),
-                if message.is_empty() { String::new() } else { format!(": \"{message}\"") }
+                if message.is_empty() {
+                    String::new()
+                } else {
+                    format!(": \"{message}\"")
+                }
             ),
         ),
         _ => generic(status, &message),
@@ -328,7 +336,10 @@ fn generic(status: StatusCode, message: &str) -> Error {
     Error::new(
         kind,
         if message.is_empty() {
-            format!("DHIS2 answered HTTP {}. Check the request.", status.as_u16())
+            format!(
+                "DHIS2 answered HTTP {}. Check the request.",
+                status.as_u16()
+            )
         } else {
             format!(
                 "DHIS2 answered HTTP {}: \"{message}\". Check the request.",
@@ -381,9 +392,18 @@ mod tests {
     #[test]
     fn maps_basic_failures() {
         let h = HeaderMap::new();
-        assert_eq!(kind(401, &h, &wm(401, "Unauthorized"), "basic"), ErrorKind::InvalidCredentials);
-        assert_eq!(kind(401, &h, &wm(401, "Account locked"), "basic"), ErrorKind::AccountLocked);
-        assert_eq!(kind(401, &h, &wm(401, "Account disabled"), "basic"), ErrorKind::AccountDisabled);
+        assert_eq!(
+            kind(401, &h, &wm(401, "Unauthorized"), "basic"),
+            ErrorKind::InvalidCredentials
+        );
+        assert_eq!(
+            kind(401, &h, &wm(401, "Account locked"), "basic"),
+            ErrorKind::AccountLocked
+        );
+        assert_eq!(
+            kind(401, &h, &wm(401, "Account disabled"), "basic"),
+            ErrorKind::AccountDisabled
+        );
         assert_eq!(kind(403, &h, &wm(403, "no"), "basic"), ErrorKind::Forbidden);
         assert_eq!(kind(404, &h, b"", "basic"), ErrorKind::NotFound);
         assert_eq!(kind(503, &h, b"<html>", "basic"), ErrorKind::ServerError);
@@ -393,17 +413,39 @@ mod tests {
     fn maps_pat_failures() {
         let mut h = HeaderMap::new();
         h.insert(WWW_AUTHENTICATE, HeaderValue::from_static("ApiToken"));
-        assert_eq!(kind(400, &h, &wm(400, "Checksum validation failed"), "pat"), ErrorKind::PatMalformed);
-        assert_eq!(kind(400, &h, &wm(400, "Api token is malformed"), "pat"), ErrorKind::PatMalformed);
         assert_eq!(
-            kind(401, &h, &wm(401, "Failed to authenticate API token, token has expired."), "pat"),
+            kind(400, &h, &wm(400, "Checksum validation failed"), "pat"),
+            ErrorKind::PatMalformed
+        );
+        assert_eq!(
+            kind(400, &h, &wm(400, "Api token is malformed"), "pat"),
+            ErrorKind::PatMalformed
+        );
+        assert_eq!(
+            kind(
+                401,
+                &h,
+                &wm(401, "Failed to authenticate API token, token has expired."),
+                "pat"
+            ),
             ErrorKind::TokenExpired
         );
         assert_eq!(
-            kind(401, &h, &wm(401, "Failed to authenticate API token, request http method is not allowed."), "pat"),
+            kind(
+                401,
+                &h,
+                &wm(
+                    401,
+                    "Failed to authenticate API token, request http method is not allowed."
+                ),
+                "pat"
+            ),
             ErrorKind::PatRejected
         );
-        assert_eq!(kind(401, &h, &wm(401, "The API token does not exists"), "pat"), ErrorKind::PatRejected);
+        assert_eq!(
+            kind(401, &h, &wm(401, "The API token does not exists"), "pat"),
+            ErrorKind::PatRejected
+        );
     }
 
     #[test]
@@ -415,16 +457,27 @@ mod tests {
                 "Bearer error=\"invalid_token\", error_description=\"Invalid mapping claim\", error_uri=\"https://tools.ietf.org/html/rfc6750#section-3.1\"",
             ),
         );
-        assert_eq!(bearer_error_description(&h).as_deref(), Some("Invalid mapping claim"));
+        assert_eq!(
+            bearer_error_description(&h).as_deref(),
+            Some("Invalid mapping claim")
+        );
         assert_eq!(kind(401, &h, b"", "oauth2"), ErrorKind::InvalidMappingClaim);
         let body = serde_json::to_vec(&serde_json::json!({"httpStatusCode":401,"status":"ERROR",
             "message":"invalid_token","devMessage":"Found no matching DHIS2 user for the mapping claim: 'username' with the value: 'null'"})).unwrap();
-        assert_eq!(kind(401, &HeaderMap::new(), &body, "oauth2"), ErrorKind::InvalidMappingClaim);
+        assert_eq!(
+            kind(401, &HeaderMap::new(), &body, "oauth2"),
+            ErrorKind::InvalidMappingClaim
+        );
         let mut h2 = HeaderMap::new();
         h2.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\", error_description=\"Jwt expired at 2026-01-01T00:00:00Z\""));
         assert_eq!(kind(401, &h2, b"", "oauth2"), ErrorKind::TokenExpired);
         let mut h3 = HeaderMap::new();
-        h3.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\", error_description=\"Invalid issuer\""));
+        h3.insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static(
+                "Bearer error=\"invalid_token\", error_description=\"Invalid issuer\"",
+            ),
+        );
         assert_eq!(kind(401, &h3, b"", "oauth2"), ErrorKind::OauthError);
     }
 
@@ -435,12 +488,22 @@ mod tests {
         assert_eq!(kind(302, &h, b"", "oauth2"), ErrorKind::SignInRequired);
         assert_eq!(kind(302, &h, b"", "basic"), ErrorKind::InvalidCredentials);
         let mut h = HeaderMap::new();
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
         assert_eq!(
-            kind(200, &h, b"<html><form id=login><input type=\"password\"></form>", "oauth2"),
+            kind(
+                200,
+                &h,
+                b"<html><form id=login><input type=\"password\"></form>",
+                "oauth2"
+            ),
             ErrorKind::SignInRequired
         );
-        assert!(looks_like_login_path("/dhis-web-commons/security/login.action"));
+        assert!(looks_like_login_path(
+            "/dhis-web-commons/security/login.action"
+        ));
         assert!(!looks_like_login_path("/api/me"));
     }
 }

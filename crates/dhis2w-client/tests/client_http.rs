@@ -197,7 +197,10 @@ async fn cross_host_redirect_never_receives_credentials() {
     let reqs = si.requests().await;
     let alias_host = format!("localhost:{port}");
     let to_alias: Vec<_> = reqs.iter().filter(|r| r["host"] == alias_host).collect();
-    assert!(!to_alias.is_empty(), "the alias host was contacted: {reqs:?}");
+    assert!(
+        !to_alias.is_empty(),
+        "the alias host was contacted: {reqs:?}"
+    );
     // Only the explicit aliased client (which the app never builds) sent auth to the alias;
     // the resolution itself sent none.
     let with_auth: Vec<_> = to_alias.iter().filter(|r| r["auth"] != "none").collect();
@@ -274,7 +277,9 @@ async fn probe_rejects_what_is_not_dhis2_and_unreachable_servers() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
-            let Ok((mut s, _)) = listener.accept().await else { return };
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 use tokio::io::{AsyncReadExt, AsyncWriteExt};
                 let mut buf = [0u8; 4096];
@@ -307,7 +312,10 @@ async fn probe_rejects_what_is_not_dhis2_and_unreachable_servers() {
         fast_options(),
     )
     .unwrap();
-    assert_eq!(c.me().await.unwrap_err().kind(), ErrorKind::ServerUnreachable);
+    assert_eq!(
+        c.me().await.unwrap_err().kind(),
+        ErrorKind::ServerUnreachable
+    );
 }
 
 #[tokio::test]
@@ -319,7 +327,10 @@ async fn retries_idempotent_requests_honouring_retry_after() {
     let started = std::time::Instant::now();
     let raw = c.get("/api/system/info", &[]).await.unwrap();
     assert_eq!(raw.status, 200);
-    assert!(started.elapsed() >= Duration::from_secs(2), "Retry-After: 1 was honoured twice");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "Retry-After: 1 was honoured twice"
+    );
     let n = si
         .requests()
         .await
@@ -330,7 +341,8 @@ async fn retries_idempotent_requests_honouring_retry_after() {
 
     // A POST is not idempotent: no retry.
     si.clear_requests().await;
-    si.set_faults(json!({"status": 503, "statusCount": 5})).await;
+    si.set_faults(json!({"status": 503, "statusCount": 5}))
+        .await;
     let raw = c
         .request(
             Method::POST,
@@ -351,7 +363,8 @@ async fn retries_idempotent_requests_honouring_retry_after() {
 
     // Retries are bounded: a permanent 503 ends as server_error.
     si.clear_faults().await;
-    si.set_faults(json!({"status": 503, "statusCount": 100})).await;
+    si.set_faults(json!({"status": 503, "statusCount": 100}))
+        .await;
     let e = c.system_info().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ServerError);
 }
@@ -407,10 +420,7 @@ async fn raw_get_streams_with_progress_and_can_be_cancelled() {
 
     // A connection reset mid-body is reported, not silently truncated.
     si.set_faults(json!({"resetMidBody": true})).await;
-    let e = c
-        .get("/api/organisationUnits", &q)
-        .await
-        .unwrap_err();
+    let e = c.get("/api/organisationUnits", &q).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ServerUnreachable, "{e}");
 
     // Non-2xx answers are returned as is for the browser; typed helpers map them.

@@ -10,8 +10,8 @@ use dhis2w_client::capture::{
 };
 use dhis2w_client::{
     AuthProvider, BrowserOpener, ClientAuth, ClientOptions, Dhis2Client, ErrorKind,
-    MemoryTokenStore, OAuth2Auth, OAuth2Config, OAuth2Token, Secret, SignInOptions,
-    SignInProgress, SignInStage, TokenKey, TokenStore,
+    MemoryTokenStore, OAuth2Auth, OAuth2Config, OAuth2Token, Secret, SignInOptions, SignInProgress,
+    SignInStage, TokenKey, TokenStore,
 };
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,7 +79,10 @@ fn oauth(si: &StandIn, kind: Kind, store: Arc<dyn TokenStore>, scope: Option<&st
 }
 
 fn admin(si: &StandIn) -> BrowserScript {
-    BrowserScript::new(&si.fx("/users/admin/username"), &si.fx("/users/admin/password"))
+    BrowserScript::new(
+        &si.fx("/users/admin/username"),
+        &si.fx("/users/admin/password"),
+    )
 }
 
 fn recorder() -> (Arc<Mutex<Vec<SignInProgress>>>, SignInOptions) {
@@ -93,7 +96,9 @@ fn recorder() -> (Arc<Mutex<Vec<SignInProgress>>>, SignInOptions) {
 }
 
 async fn port_is_closed(port: u16) -> bool {
-    tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err()
+    tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
 }
 
 /// Signs in through the loopback capturer and the HTTP browser; returns the provider.
@@ -127,7 +132,10 @@ async fn public_client_full_flow_through_the_loopback_capturer() {
     let (events, opts) = recorder();
     let signed = auth.sign_in(&cap, &browser, opts).await.unwrap();
     assert_eq!(signed.me.username(), Some("admin"));
-    assert!(!signed.has_refresh_token, "DHIS2 public clients get no refresh token");
+    assert!(
+        !signed.has_refresh_token,
+        "DHIS2 public clients get no refresh token"
+    );
 
     let seen = browser.outcome().await;
     assert!(seen.saw_login && seen.saw_consent);
@@ -145,14 +153,21 @@ async fn public_client_full_flow_through_the_loopback_capturer() {
     let stages: Vec<_> = events.lock().unwrap().iter().map(|e| e.stage).collect();
     assert_eq!(
         stages,
-        [SignInStage::WaitingForBrowser, SignInStage::Exchanging, SignInStage::Done]
+        [
+            SignInStage::WaitingForBrowser,
+            SignInStage::Exchanging,
+            SignInStage::Done
+        ]
     );
     assert_eq!(
         events.lock().unwrap()[0].authorize_url.as_deref(),
         Some(seen.authorize_url.as_str())
     );
 
-    assert!(port_is_closed(port).await, "the listener is closed after the flow");
+    assert!(
+        port_is_closed(port).await,
+        "the listener is closed after the flow"
+    );
 
     // The token works, and is read from / written to the store only when it changes.
     let c = client(&si, auth.clone());
@@ -210,7 +225,11 @@ async fn refresh_ahead_of_expiry_is_single_flight_across_200_requests() {
     let first = store.inner.get(auth.token_key()).await.unwrap().unwrap();
     let c = client(&si, auth.clone());
     c.me().await.unwrap();
-    assert_eq!(si.token_posts("refresh_token").await, 0, "not yet near expiry");
+    assert_eq!(
+        si.token_posts("refresh_token").await,
+        0,
+        "not yet near expiry"
+    );
     // Now within 60 s of expiry, but not expired.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let mut tasks = vec![];
@@ -221,13 +240,27 @@ async fn refresh_ahead_of_expiry_is_single_flight_across_200_requests() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    assert_eq!(si.token_posts("refresh_token").await, 1, "exactly one refresh");
+    assert_eq!(
+        si.token_posts("refresh_token").await,
+        1,
+        "exactly one refresh"
+    );
     let status = si.token_status(first.access_token.expose()).await;
-    assert_eq!(status["active"], true, "refreshed before the old token expired: {status}");
+    assert_eq!(
+        status["active"], true,
+        "refreshed before the old token expired: {status}"
+    );
     let now = store.inner.get(auth.token_key()).await.unwrap().unwrap();
     assert_ne!(now.access_token, first.access_token);
-    assert_eq!(now.refresh_token, first.refresh_token, "old refresh token kept");
-    assert_eq!(store.sets.load(Ordering::SeqCst), 2, "sign-in + one refresh");
+    assert_eq!(
+        now.refresh_token, first.refresh_token,
+        "old refresh token kept"
+    );
+    assert_eq!(
+        store.sets.load(Ordering::SeqCst),
+        2,
+        "sign-in + one refresh"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -255,7 +288,12 @@ async fn server_side_expiry_gives_one_refresh_and_one_retry() {
 #[tokio::test]
 async fn public_client_reaches_sign_in_required_without_opening_a_browser() {
     let si = StandIn::start(&["--access-ttl", "2"]).await;
-    let auth = Arc::new(oauth(&si, Kind::Public, Arc::new(MemoryTokenStore::new()), None));
+    let auth = Arc::new(oauth(
+        &si,
+        Kind::Public,
+        Arc::new(MemoryTokenStore::new()),
+        None,
+    ));
     let cap = LoopbackCapturer::bind().await.unwrap();
     let opened = Arc::new(AtomicUsize::new(0));
     struct Counting(TestBrowser, Arc<AtomicUsize>);
@@ -273,17 +311,24 @@ async fn public_client_reaches_sign_in_required_without_opening_a_browser() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let e = client(&si, auth.clone()).me().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::SignInRequired, "{e}");
-    assert_eq!(auth.headers().await.is_ok(), true, "token kept until sign-out");
+    assert!(auth.headers().await.is_ok(), "token kept until sign-out");
     assert_eq!(
         auth.refresh_if_needed().await.unwrap_err().kind(),
         ErrorKind::SignInRequired
     );
-    assert_eq!(opened.load(Ordering::SeqCst), 1, "no browser from background calls");
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        1,
+        "no browser from background calls"
+    );
     assert_eq!(si.token_posts("refresh_token").await, 0);
 
     // Never signed in at all.
     let fresh = oauth(&si, Kind::Public, Arc::new(MemoryTokenStore::new()), None);
-    assert_eq!(fresh.headers().await.unwrap_err().kind(), ErrorKind::SignInRequired);
+    assert_eq!(
+        fresh.headers().await.unwrap_err().kind(),
+        ErrorKind::SignInRequired
+    );
 }
 
 #[tokio::test]
@@ -295,7 +340,10 @@ async fn invalid_grant_on_refresh_means_sign_in_required_and_forgets_the_token()
     let e = auth.refresh_now().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::SignInRequired);
     assert!(store.get(auth.token_key()).await.unwrap().is_none());
-    assert_eq!(auth.headers().await.unwrap_err().kind(), ErrorKind::SignInRequired);
+    assert_eq!(
+        auth.headers().await.unwrap_err().kind(),
+        ErrorKind::SignInRequired
+    );
 }
 
 #[tokio::test]
@@ -322,7 +370,11 @@ async fn wrong_state_and_stray_requests_are_ignored() {
         .await
         .unwrap();
     let seen = browser.outcome().await;
-    assert_eq!(seen.stray_statuses, vec![404; 7], "favicon, /, no state x2, other path, POST, wrong state");
+    assert_eq!(
+        seen.stray_statuses,
+        vec![404; 7],
+        "favicon, /, no state x2, other path, POST, wrong state"
+    );
     assert_eq!(seen.callback_status, Some(200));
 }
 
@@ -372,7 +424,10 @@ async fn loopback_times_out_and_can_be_cancelled_and_closes_the_port() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout);
-    assert_eq!(events.lock().unwrap().last().unwrap().stage, SignInStage::Failed);
+    assert_eq!(
+        events.lock().unwrap().last().unwrap().stage,
+        SignInStage::Failed
+    );
     assert!(port_is_closed(port).await);
 
     // Cancel from the app.
@@ -391,7 +446,10 @@ async fn loopback_times_out_and_can_be_cancelled_and_closes_the_port() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Cancelled);
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(events.lock().unwrap().last().unwrap().stage, SignInStage::Cancelled);
+    assert_eq!(
+        events.lock().unwrap().last().unwrap().stage,
+        SignInStage::Cancelled
+    );
     assert!(port_is_closed(port).await);
 
     // A used capturer refuses a second wait.
@@ -433,7 +491,10 @@ async fn replayed_code_and_callback_are_refused() {
             ("code", code.as_str()),
             ("redirect_uri", redirect_uri.as_str()),
             ("client_id", si.fx("/clients/public/clientId").as_str()),
-            ("code_verifier", "replayed-without-the-verifier-aaaaaaaaaaaaaaaaaaaa"),
+            (
+                "code_verifier",
+                "replayed-without-the-verifier-aaaaaaaaaaaaaaaaaaaa",
+            ),
         ])
         .send()
         .await
@@ -446,7 +507,10 @@ async fn replayed_code_and_callback_are_refused() {
     let token = store.get(auth.token_key()).await.unwrap().unwrap();
     let st = si.token_status(token.access_token.expose()).await;
     assert_eq!(st["active"], true, "{st}");
-    assert_eq!(client(&si, auth).me().await.unwrap().username(), Some("admin"));
+    assert_eq!(
+        client(&si, auth).me().await.unwrap().username(),
+        Some("admin")
+    );
 }
 
 #[tokio::test]
@@ -465,7 +529,10 @@ async fn sign_out_revokes_and_deletes_the_token() {
     let st = si.token_status(token.access_token.expose()).await;
     assert_eq!(st["active"], false, "{st}");
     assert!(store.get(auth.token_key()).await.unwrap().is_none());
-    assert_eq!(auth.headers().await.unwrap_err().kind(), ErrorKind::SignInRequired);
+    assert_eq!(
+        auth.headers().await.unwrap_err().kind(),
+        ErrorKind::SignInRequired
+    );
 
     // Public clients cannot revoke on DHIS2: reported, token still deleted locally.
     let store = Arc::new(MemoryTokenStore::new());
@@ -552,12 +619,19 @@ async fn broken_mapping_claim_fails_sign_in_with_admin_words() {
     let auth = oauth(&si, Kind::Public, store.clone(), None);
     let cap = LoopbackCapturer::bind().await.unwrap();
     let e = auth
-        .sign_in(&cap, &TestBrowser::new(admin(&si)), SignInOptions::default())
+        .sign_in(
+            &cap,
+            &TestBrowser::new(admin(&si)),
+            SignInOptions::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidMappingClaim, "{e}");
     assert!(e.message().contains("administrator"));
-    assert!(store.get(auth.token_key()).await.unwrap().is_none(), "not stored");
+    assert!(
+        store.get(auth.token_key()).await.unwrap().is_none(),
+        "not stored"
+    );
 }
 
 #[tokio::test]
@@ -577,4 +651,126 @@ async fn a_token_stored_for_another_instance_or_client_is_refused() {
     store.set(auth.token_key(), &forged).await.unwrap();
     let e = auth.headers().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::SignInRequired);
+}
+
+/// A tiny token endpoint: `POST /oauth2/token` → `307`/`308`/`301` to `/oauth2/token/`, which
+/// answers a token only if the POST body arrived again. Records `(method, path, body)`.
+async fn redirecting_token_server(
+    status: u16,
+) -> (String, Arc<Mutex<Vec<(String, String, String)>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(vec![]));
+    let seen2 = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let seen = seen2.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![];
+                let mut chunk = [0u8; 4096];
+                let (head, mut body) = loop {
+                    let n = s.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break (
+                            String::from_utf8_lossy(&buf[..i]).into_owned(),
+                            buf[i + 4..].to_vec(),
+                        );
+                    }
+                };
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                while body.len() < len {
+                    let n = s.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    body.extend_from_slice(&chunk[..n]);
+                }
+                let mut words = head.split_whitespace();
+                let (method, path) = (
+                    words.next().unwrap().to_owned(),
+                    words.next().unwrap().to_owned(),
+                );
+                let body = String::from_utf8_lossy(&body).into_owned();
+                seen.lock()
+                    .unwrap()
+                    .push((method.clone(), path.clone(), body.clone()));
+                let resp = if path == "/oauth2/token" {
+                    format!("HTTP/1.1 {status} Moved\r\nLocation: /oauth2/token/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                } else if method == "POST" && body.contains("grant_type=refresh_token") {
+                    let b =
+                        r#"{"access_token":"new-access","token_type":"Bearer","expires_in":300}"#;
+                    format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}", b.len())
+                } else {
+                    let b = r#"{"error":"invalid_request"}"#;
+                    format!("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}", b.len())
+                };
+                let _ = s.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    (base, seen)
+}
+
+#[tokio::test]
+async fn token_post_redirects_are_re_sent_as_posts_with_the_form() {
+    for status in [301u16, 302, 307, 308] {
+        let (base, seen) = redirecting_token_server(status).await;
+        let store = Arc::new(MemoryTokenStore::new());
+        let meta: dhis2w_client::auth::ServerMetadata = serde_json::from_value(json!({
+            "issuer": format!("{base}/"),
+            "authorization_endpoint": format!("{base}/oauth2/authorize"),
+            "token_endpoint": format!("{base}/oauth2/token"),
+        }))
+        .unwrap();
+        let auth = OAuth2Auth::new(
+            OAuth2Config {
+                profile: "p".into(),
+                base_url: base.clone(),
+                client_id: "c".into(),
+                client_auth: ClientAuth::SecretPost(Secret::new("s")),
+                scope: None,
+            },
+            store.clone(),
+            &ClientOptions::default(),
+        )
+        .unwrap()
+        .with_metadata(meta);
+        let old = OAuth2Token {
+            key: auth.token_key().clone(),
+            access_token: Secret::new("old-access"),
+            refresh_token: Some(Secret::new("the-refresh-token")),
+            expires_at: 0,
+            scopes: vec!["ALL".into()],
+        };
+        store.set(auth.token_key(), &old).await.unwrap();
+        auth.refresh_if_needed().await.unwrap();
+        let now = store.get(auth.token_key()).await.unwrap().unwrap();
+        assert_eq!(now.access_token.expose(), "new-access");
+        assert_eq!(
+            now.refresh_token, old.refresh_token,
+            "kept when none is returned"
+        );
+        assert_eq!(now.scopes, old.scopes);
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 2, "{status}: {seen:?}");
+        assert_eq!(seen[1].0, "POST", "{status}: still a POST");
+        assert_eq!(seen[1].1, "/oauth2/token/");
+        assert!(seen[1].2.contains("refresh_token=the-refresh-token"));
+        assert!(seen[1].2.contains("client_secret=s"));
+    }
 }

@@ -7,7 +7,10 @@
 
 use super::AuthProvider;
 use crate::capture::{BrowserOpener, RedirectCapturer};
-use crate::client::{build_http_client, join_path, map_transport_error, normalise_base_url, same_origin, ClientOptions, X_REQUESTED_WITH};
+use crate::client::{
+    build_http_client, join_path, map_transport_error, normalise_base_url, same_origin,
+    ClientOptions, X_REQUESTED_WITH,
+};
 use crate::models::{Dhis2Version, LoginConfig, Me};
 use crate::token::{check_key, OAuth2Token, TokenKey, TokenStore};
 use crate::webmessage::error_from_response;
@@ -187,14 +190,15 @@ pub async fn discover(http: &reqwest::Client, base: &Url) -> Result<ServerMetada
             .map_err(|e| map_transport_error(e, &host))?;
         let has_keys = r.status().is_success()
             && is_json(r.headers())
-            && r
-                .json::<serde_json::Value>()
+            && r.json::<serde_json::Value>()
                 .await
                 .ok()
                 .map(|v| v.get("keys").map(|k| k.is_array()).unwrap_or(false))
                 .unwrap_or(false);
         if !has_keys {
-            return Err(not_enabled("no OAuth2 discovery document and no /oauth2 endpoints"));
+            return Err(not_enabled(
+                "no OAuth2 discovery document and no /oauth2 endpoints",
+            ));
         }
         let ep = |p: &str| join_path(base, p).map(|u| u.to_string());
         ServerMetadata {
@@ -217,7 +221,9 @@ pub async fn discover(http: &reqwest::Client, base: &Url) -> Result<ServerMetada
             ),
         ));
     } else if status.is_redirection() {
-        return Err(not_enabled("its OAuth2 discovery address leads to the login page"));
+        return Err(not_enabled(
+            "its OAuth2 discovery address leads to the login page",
+        ));
     } else {
         return Err(not_enabled(&format!(
             "its OAuth2 discovery address answered HTTP {} without JSON",
@@ -225,7 +231,10 @@ pub async fn discover(http: &reqwest::Client, base: &Url) -> Result<ServerMetada
         )));
     };
     if !meta.code_challenge_methods_supported.is_empty()
-        && !meta.code_challenge_methods_supported.iter().any(|m| m == "S256")
+        && !meta
+            .code_challenge_methods_supported
+            .iter()
+            .any(|m| m == "S256")
     {
         return Err(Error::new(
             ErrorKind::OauthError,
@@ -233,9 +242,12 @@ pub async fn discover(http: &reqwest::Client, base: &Url) -> Result<ServerMetada
              DHIS2 administrator.",
         ));
     }
-    for ep in [Some(&meta.token_endpoint), meta.revocation_endpoint.as_ref()]
-        .into_iter()
-        .flatten()
+    for ep in [
+        Some(&meta.token_endpoint),
+        meta.revocation_endpoint.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
     {
         let u = Url::parse(ep).map_err(|_| not_enabled("its discovery document is malformed"))?;
         if !same_origin(&u, base) {
@@ -462,7 +474,12 @@ impl OAuth2Auth {
 
     /// The scope that will be requested.
     pub async fn scope(&self) -> String {
-        if let Some(s) = self.config.scope.as_deref().filter(|s| !s.trim().is_empty()) {
+        if let Some(s) = self
+            .config
+            .scope
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
             return s.trim().to_owned();
         }
         default_scope(server_version(&self.http, &self.base).await).to_owned()
@@ -641,8 +658,11 @@ impl OAuth2Auth {
             return Err(error_from_response(status, &headers, &body, "oauth2"));
         }
         serde_json::from_slice(&body).map_err(|e| {
-            Error::new(ErrorKind::NotDhis2, "DHIS2's /api/me answer was not understood.")
-                .with_source(e)
+            Error::new(
+                ErrorKind::NotDhis2,
+                "DHIS2's /api/me answer was not understood.",
+            )
+            .with_source(e)
         })
     }
 
@@ -700,7 +720,10 @@ impl OAuth2Auth {
             if let Some(h) = &auth_header {
                 req = req.header(AUTHORIZATION, h.clone());
             }
-            let resp = req.send().await.map_err(|e| map_transport_error(e, &host))?;
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| map_transport_error(e, &host))?;
             let status = resp.status();
             if matches!(status.as_u16(), 301 | 302 | 307 | 308) {
                 let next = resp
@@ -812,7 +835,11 @@ impl OAuth2Auth {
         })
     }
 
-    fn token_from_response(&self, tr: TokenResponse, previous: Option<&OAuth2Token>) -> OAuth2Token {
+    fn token_from_response(
+        &self,
+        tr: TokenResponse,
+        previous: Option<&OAuth2Token>,
+    ) -> OAuth2Token {
         let expires_in = tr.expires_in.as_ref().and_then(|v| {
             v.as_i64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
@@ -1056,7 +1083,10 @@ mod tests {
         assert_eq!(default_scope(Dhis2Version::parse("2.43.1")), "ALL");
         assert_eq!(default_scope(Dhis2Version::parse("2.43.1.3")), "ALL");
         assert_eq!(default_scope(Dhis2Version::parse("2.43.2")), SCOPE_OIDC);
-        assert_eq!(default_scope(Dhis2Version::parse("2.44.0-SNAPSHOT")), SCOPE_OIDC);
+        assert_eq!(
+            default_scope(Dhis2Version::parse("2.44.0-SNAPSHOT")),
+            SCOPE_OIDC
+        );
         assert_eq!(default_scope(None), "ALL");
     }
 

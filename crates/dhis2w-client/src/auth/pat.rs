@@ -207,8 +207,10 @@ mod tests {
         assert_eq!(h[AUTHORIZATION], format!("ApiToken {}", VALID[0]).as_str());
         assert!(h[AUTHORIZATION].is_sensitive());
         assert!(!format!("{p:?}").contains("iKrAY"));
-        let e = PatAuth::new(Secret::new("d2p_iKrAY7sR6rPea1rub181baRzyyui2AW07ymXPRExAgwa051Mej"))
-            .unwrap_err();
+        let e = PatAuth::new(Secret::new(
+            "d2p_iKrAY7sR6rPea1rub181baRzyyui2AW07ymXPRExAgwa051Mej",
+        ))
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PatMalformed);
     }
 }

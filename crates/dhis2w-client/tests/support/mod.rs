@@ -134,7 +134,8 @@ impl StandIn {
 
     /// `POST /__standin/faults`.
     pub async fn set_faults(&self, faults: Value) {
-        self.control(reqwest::Method::POST, "faults", Some(faults)).await;
+        self.control(reqwest::Method::POST, "faults", Some(faults))
+            .await;
     }
 
     /// `DELETE /__standin/faults`.
@@ -162,7 +163,8 @@ impl StandIn {
 
     /// `DELETE /__standin/requests`.
     pub async fn clear_requests(&self) {
-        self.control(reqwest::Method::DELETE, "requests", None).await;
+        self.control(reqwest::Method::DELETE, "requests", None)
+            .await;
     }
 
     /// Number of `POST …/oauth2/token` requests with this grant type.
@@ -254,12 +256,14 @@ pub struct BrowserOutcome {
     pub stray_statuses: Vec<u16>,
 }
 
+type DriverTask = tokio::task::JoinHandle<Result<BrowserOutcome, String>>;
+
 /// A [`BrowserOpener`] that walks the stand-in's login and consent pages over HTTP with a
 /// cookie jar and no automatic redirects, then delivers the final redirect.
 #[derive(Clone)]
 pub struct TestBrowser {
     script: BrowserScript,
-    task: Arc<Mutex<Option<tokio::task::JoinHandle<Result<BrowserOutcome, String>>>>>,
+    task: Arc<Mutex<Option<DriverTask>>>,
 }
 
 impl TestBrowser {
@@ -278,7 +282,10 @@ impl TestBrowser {
             .unwrap()
             .take()
             .expect("the browser was never opened");
-        handle.await.expect("driver panicked").expect("driver failed")
+        handle
+            .await
+            .expect("driver panicked")
+            .expect("driver failed")
     }
 }
 
@@ -335,7 +342,11 @@ async fn drive(authorize_url: String, script: BrowserScript) -> Result<BrowserOu
         ..Default::default()
     };
     let mut current = start.clone();
-    let mut resp = jar.get(current.clone()).send().await.map_err(|e| e.to_string())?;
+    let mut resp = jar
+        .get(current.clone())
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     let callback = 'walk: {
         for _ in 0..25 {
             let status = resp.status();
@@ -350,14 +361,21 @@ async fn drive(authorize_url: String, script: BrowserScript) -> Result<BrowserOu
                     break 'walk next;
                 }
                 current = next;
-                resp = jar.get(current.clone()).send().await.map_err(|e| e.to_string())?;
+                resp = jar
+                    .get(current.clone())
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
                 continue;
             }
             let body = resp.text().await.map_err(|e| e.to_string())?;
             if status != 200 {
                 return Err(format!("HTTP {status} at {current}: {body}"));
             }
-            let form = tags(&body, "form").into_iter().next().ok_or("page without a form")?;
+            let form = tags(&body, "form")
+                .into_iter()
+                .next()
+                .ok_or("page without a form")?;
             let action = current
                 .join(&attr(form, "action").ok_or("form without action")?)
                 .map_err(|e| e.to_string())?;
@@ -473,7 +491,11 @@ async fn drive(authorize_url: String, script: BrowserScript) -> Result<BrowserOu
                     .map_err(|e| e.to_string())?;
                 out.stray_statuses.push(s.status().as_u16());
             }
-            let r = plain.get(callback.clone()).send().await.map_err(|e| e.to_string())?;
+            let r = plain
+                .get(callback.clone())
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
             out.callback_status = Some(r.status().as_u16());
             out.callback_body = r.text().await.unwrap_or_default();
         }
