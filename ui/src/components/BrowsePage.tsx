@@ -552,7 +552,7 @@ function Browser({ instance }: { instance: Instance }) {
                 </Button>
               </nav>
             )}
-            <JsonView ref={viewer} content={content} mode={mode} label={t("response.label")} dark={dark} />
+            <JsonView ref={viewer} content={content} mode={mode} onModeChange={setMode} label={t("response.label")} dark={dark} />
           </section>
         )}
       </div>

@@ -126,7 +126,7 @@ export function InstancesPage() {
         </Button>
       </div>
       {state?.storage.mode === "session_only" && (
-        <NoticeBox warning title={t("instances.storageTitle")} dataTest="storage-banner">
+        <NoticeBox warning dataTest="storage-banner">
           {t("instances.storageBanner")}
         </NoticeBox>
       )}

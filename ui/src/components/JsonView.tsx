@@ -7,8 +7,10 @@ export type JsonViewHandle = { expandAll: () => void; collapseAll: () => void };
 const MODES: Record<ViewMode, Mode> = { tree: Mode.tree, table: Mode.table, text: Mode.text };
 
 /** Read-only vanilla-jsoneditor (virtualised tree/table/text, with its own search: Ctrl+F). */
-export const JsonView = forwardRef<JsonViewHandle, { content: Content; mode: ViewMode; label: string; dark: boolean }>(
-  function JsonView({ content, mode, label, dark }, ref) {
+export const JsonView = forwardRef<JsonViewHandle, { content: Content; mode: ViewMode; label: string; dark: boolean; onModeChange?: (m: ViewMode) => void }>(
+  function JsonView({ content, mode, label, dark, onModeChange }, ref) {
+    const modeCb = useRef(onModeChange);
+    modeCb.current = onModeChange;
     const host = useRef<HTMLDivElement>(null);
     const editor = useRef<JsonEditor | null>(null);
 
@@ -16,7 +18,8 @@ export const JsonView = forwardRef<JsonViewHandle, { content: Content; mode: Vie
       if (!host.current) return;
       editor.current = createJSONEditor({
         target: host.current,
-        props: { content, mode: MODES[mode], readOnly: true, mainMenuBar: true, navigationBar: true, statusBar: true, askToFormat: false },
+        props: { content, mode: MODES[mode], readOnly: true, mainMenuBar: true, navigationBar: true, statusBar: true, askToFormat: false,
+          onChangeMode: (m: Mode) => modeCb.current?.(m as unknown as ViewMode) },
       });
       return () => {
         void editor.current?.destroy();
