@@ -18,6 +18,8 @@ import type {
   SessionStatus,
   VerifyResult,
 } from "./bindings";
+import type { SignInProgress } from "./bindings/SignInProgress";
+import type { BrowseProgress } from "./bindings/BrowseProgress";
 
 // ---------------------------------------------------------------- errors
 
@@ -156,14 +158,8 @@ export async function openInBrowser(url: string): Promise<void> {
 
 // ---------------------------------------------------------------- events
 
-export type SignInStage = "waiting_for_browser" | "exchanging" | "done" | "failed" | "cancelled";
-export type SignInProgress = {
-  instanceId: string;
-  stage: SignInStage;
-  authorizeUrl: string | null;
-  redirectUri: string | null;
-};
-export type BrowseProgress = { requestId: string; bytes: number; total: number | null };
+export type { SignInProgress, BrowseProgress };
+export type SignInStage = SignInProgress["stage"];
 
 export const onSignInProgress = (cb: (p: SignInProgress) => void): Promise<UnlistenFn> =>
   listen<SignInProgress>("sign-in-progress", (e) => cb(e.payload));
