@@ -105,33 +105,75 @@ pub fn build_http_client(options: &ClientOptions) -> Result<reqwest::Client> {
     })
 }
 
-/// Maps a transport error to an error kind with plain words.
-pub fn map_transport_error(e: reqwest::Error, what: &str) -> Error {
+/// The rustls error somewhere in `e`'s source chain, if any. `std::io::Error` hides the error
+/// it wraps from `source()` (it returns the inner error's source), so each `io::Error` is
+/// looked into with `get_ref()` as well.
+fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if let Some(t) = s.downcast_ref::<rustls::Error>() {
+            return Some(t);
+        }
+        if let Some(inner) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if let Some(t) = find_rustls_error(inner) {
+                return Some(t);
+            }
+        }
+        src = s.source();
+    }
+    None
+}
+
+/// True when the failure happened while setting up TLS: recognised from the rustls error in
+/// the chain; words are only a fallback for errors that lost their type on the way.
+fn is_tls_failure(e: &reqwest::Error) -> bool {
+    if find_rustls_error(e).is_some() {
+        return true;
+    }
     let mut chain = String::new();
-    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = src {
         chain.push_str(&s.to_string().to_ascii_lowercase());
         chain.push(' ');
         src = s.source();
     }
-    let tls = chain.contains("certificate")
+    chain.contains("certificate")
         || chain.contains("tls")
         || chain.contains("handshake")
-        || chain.contains("unknownissuer");
+        || chain.contains("unknownissuer")
+}
+
+/// Maps a transport error to an error kind with plain words.
+pub fn map_transport_error(e: reqwest::Error, what: &str) -> Error {
+    let tls = is_tls_failure(&e);
     let err = if e.is_timeout() {
         Error::new(
             ErrorKind::Timeout,
             format!("{what} took too long to answer. Check your connection and try again."),
         )
     } else if tls {
-        Error::new(
-            ErrorKind::Tls,
-            format!(
+        use rustls::CertificateError as C;
+        let message = match find_rustls_error(&e) {
+            Some(rustls::Error::InvalidCertificate(C::NotValidForName))
+            | Some(rustls::Error::InvalidCertificate(C::NotValidForNameContext { .. })) => format!(
+                "The secure connection to {what} failed: the server's certificate is for another \
+                 address. Check the address in the instance settings."
+            ),
+            Some(rustls::Error::InvalidCertificate(C::Expired))
+            | Some(rustls::Error::InvalidCertificate(C::ExpiredContext { .. })) => format!(
+                "The secure connection to {what} failed: the server's certificate has expired. \
+                 Tell the server's administrator."
+            ),
+            _ => format!(
                 "The secure connection to {what} failed (certificate problem). If your \
                  organisation uses its own certificate authority, add its CA certificate (PEM) \
                  in the instance settings."
             ),
-        )
+        };
+        Error::new(ErrorKind::Tls, message)
     } else if e.is_connect() {
         Error::new(
             ErrorKind::ServerUnreachable,
