@@ -17,6 +17,11 @@ const { values } = parseArgs({
     'access-ttl': { type: 'string', default: '300' },
     'refresh-ttl': { type: 'string', default: '3600' },
     verbose: { type: 'boolean', default: false },
+    // dhis2-server.md §9.2 switches, independent of the profile.
+    'no-discovery': { type: 'boolean', default: false },
+    'trailing-slash': { type: 'boolean', default: false },
+    'oauth2-off': { type: 'boolean', default: false },
+    'mapping-broken': { type: 'boolean', default: false },
   },
   allowPositionals: false,
 });
@@ -34,6 +39,8 @@ ctxPath = ctxPath.replace(/\/+$/, '');
 const opts = {
   host: values.host, port: Number(values.port), profile, ctxPath, data: values.data === 'large' ? 'large' : 'small',
   accessTtl: Number(values['access-ttl']), refreshTtl: Number(values['refresh-ttl']), verbose: values.verbose,
+  noDiscovery: values['no-discovery'], trailingSlash: values['trailing-slash'], oauth2Off: values['oauth2-off'],
+  mappingBroken: values['mapping-broken'],
 };
 
 const server = http.createServer();

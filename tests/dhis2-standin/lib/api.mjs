@@ -79,7 +79,9 @@ export async function authUser(S, req, res) {
 
   if (/^apitoken(\s|$)/i.test(header)) return authPat(S, req, res, header);
 
-  if (/^bearer /i.test(header)) {
+  // §9.2 `oauth2=off`: no JWT filter is installed, so a Bearer header is ignored (unauthenticated).
+  const bearerIgnored = S.oauth && (S.opts.oauth2Off || S.faults.oauth2Off);
+  if (/^bearer /i.test(header) && !bearerIgnored) {
     const token = header.slice(7).trim();
     if (!S.oauth) {
       // 2.40: opaque /uaa tokens (§3).

@@ -78,6 +78,19 @@ export async function handle(S, req, res) {
   const isOAuthPath = rel.startsWith('/oauth2/') || rel === '/userinfo' || rel.startsWith('/connect/') || rel.startsWith('/.well-known/');
   if (isOAuthPath) {
     if (!S.oauth) return sendText(res, 404, 'Not Found'); // §9.1 v2.40: no /oauth2/* (404)
+    if (S.opts.oauth2Off || S.faults.oauth2Off) return oauthOff(S, req, res, rel);
+    if (rel.startsWith('/.well-known/') && (S.opts.noDiscovery || S.faults.noDiscovery)) {
+      // Discovery missing while /oauth2/* is there: clients fall back to DHIS2's default paths.
+      return sendText(res, 404, 'Not Found');
+    }
+    if (S.opts.trailingSlash || S.faults.trailingSlash) {
+      // §2.2 / §9.2 `trailing-slash`: a 2.42.4 stack answered /oauth2/* with a 301 to the
+      // trailing-slash path (POSTs included). The stand-in's own interaction pages are exempt.
+      if (rel.startsWith('/oauth2/') && !rel.startsWith('/oauth2/interaction/')) {
+        if (!rel.endsWith('/')) return redirect(res, 301, `${S.baseUrl}${rel}/${url.search}`);
+        return oauthRoute(S, req, res, rel.replace(/\/+$/, ''), url);
+      }
+    }
     return oauthRoute(S, req, res, rel, url);
   }
 
@@ -85,6 +98,15 @@ export async function handle(S, req, res) {
   if (rel.startsWith('/api/')) return handleApi(S, req, res, rel, url);
 
   sendText(res, 404, 'Not Found');
+}
+
+// §9.2 `oauth2=off` (2.42.6+ with oauth2.server.enabled=off): discovery and the other OAuth2 pages
+// go to the login page, and a token POST gets DHIS2's generic 401 WebMessage, not OAuth JSON.
+function oauthOff(S, req, res, rel) {
+  if (rel === '/oauth2/token' && req.method === 'POST') {
+    return sendJson(res, 401, webMessage(401, { message: 'Unauthorized' }), { 'Cache-Control': 'no-cache, private' });
+  }
+  return redirect(res, 302, `${S.baseUrl}${S.profileInfo.loginPath}`);
 }
 
 async function oauthRoute(S, req, res, rel, url) {

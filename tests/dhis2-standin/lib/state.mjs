@@ -24,7 +24,7 @@ export async function createState(opts) {
     aliasUrl: `http://localhost:${opts.port}${opts.ctxPath}`,
     startedAt: Date.now(),
     sessions: new Map(),
-    faults: {},
+    faults: opts.mappingBroken ? { mappingBroken: true } : {},
     requests: [],
     seq: 0,
     uaaTokens: new Map(),
