@@ -774,3 +774,181 @@ async fn token_post_redirects_are_re_sent_as_posts_with_the_form() {
         assert!(seen[1].2.contains("client_secret=s"));
     }
 }
+
+#[tokio::test]
+async fn missing_discovery_falls_back_to_dhis2_default_paths() {
+    let si = StandIn::start(&["--no-discovery", "--context-path", "/dhis"]).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let auth = Arc::new(oauth(&si, Kind::Basic, store.clone(), None));
+    let meta = auth.metadata().await.unwrap().clone();
+    assert_eq!(
+        meta.authorization_endpoint,
+        format!("{}/oauth2/authorize", si.base)
+    );
+    assert_eq!(meta.token_endpoint, format!("{}/oauth2/token", si.base));
+    assert_eq!(
+        meta.revocation_endpoint.as_deref(),
+        Some(format!("{}/oauth2/revoke", si.base).as_str())
+    );
+    assert_eq!(meta.issuer, si.fx("/issuer"), "DHIS2's issuer rule");
+    let log = si.requests().await;
+    assert!(
+        log.iter()
+            .any(|r| r["path"] == "/dhis/.well-known/openid-configuration" && r["status"] == 404),
+        "discovery really was missing: {log:?}"
+    );
+    // The whole life cycle runs on the fallback paths.
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let signed = auth
+        .sign_in(
+            &cap,
+            &TestBrowser::new(admin(&si)),
+            SignInOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(signed.has_refresh_token);
+    client(&si, auth.clone()).me().await.unwrap();
+    auth.refresh_now().await.unwrap();
+    assert_eq!(si.token_posts("refresh_token").await, 1);
+    let refresh = store
+        .get(auth.token_key())
+        .await
+        .unwrap()
+        .unwrap()
+        .refresh_token
+        .unwrap();
+    let report = auth.sign_out().await.unwrap();
+    assert!(report.revoked, "{report:?}");
+    assert_eq!(si.token_status(refresh.expose()).await["revoked"], true);
+}
+
+/// The `POST …/oauth2/token…` entries of the stand-in's request log.
+async fn token_endpoint_log(si: &StandIn) -> Vec<serde_json::Value> {
+    si.requests()
+        .await
+        .into_iter()
+        .filter(|r| {
+            r["method"] == "POST"
+                && r["path"]
+                    .as_str()
+                    .unwrap_or("")
+                    .trim_end_matches('/')
+                    .ends_with("/oauth2/token")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn token_and_revocation_posts_survive_the_trailing_slash_301() {
+    let si = StandIn::start(&["--trailing-slash"]).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let auth = Arc::new(oauth(&si, Kind::Post, store.clone(), None));
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    auth.sign_in(
+        &cap,
+        &TestBrowser::new(admin(&si)),
+        SignInOptions::default(),
+    )
+    .await
+    .unwrap();
+    client(&si, auth.clone()).me().await.unwrap();
+    auth.refresh_now().await.unwrap();
+    let log = token_endpoint_log(&si).await;
+    // Each grant: a 301 at /oauth2/token, then the same POST with its form at /oauth2/token/.
+    let redirected: Vec<_> = log
+        .iter()
+        .filter(|r| r["path"] == "/oauth2/token")
+        .collect();
+    assert_eq!(redirected.len(), 2, "{log:?}");
+    assert!(redirected.iter().all(|r| r["status"] == 301), "{log:?}");
+    let served: Vec<_> = log
+        .iter()
+        .filter(|r| r["path"] == "/oauth2/token/")
+        .collect();
+    assert_eq!(served.len(), 2, "{log:?}");
+    assert_eq!(served[0]["grantType"], "authorization_code");
+    assert_eq!(served[1]["grantType"], "refresh_token");
+    assert!(served.iter().all(|r| r["status"] == 200), "{log:?}");
+    // Sign-out's revocation POSTs follow the 301 the same way.
+    let token = store.get(auth.token_key()).await.unwrap().unwrap();
+    let report = auth.sign_out().await.unwrap();
+    assert!(report.revoked, "{report:?}");
+    let refresh = token.refresh_token.unwrap();
+    assert_eq!(si.token_status(refresh.expose()).await["revoked"], true);
+    assert!(si
+        .requests()
+        .await
+        .iter()
+        .any(|r| r["path"] == "/oauth2/revoke/" && r["status"] == 200));
+}
+
+#[tokio::test]
+async fn discovery_fallback_follows_the_trailing_slash_301_on_jwks() {
+    let si = StandIn::start(&["--no-discovery", "--trailing-slash"]).await;
+    let http = dhis2w_client::build_http_client(&ClientOptions::default()).unwrap();
+    let base = url::Url::parse(&si.base).unwrap();
+    let meta = dhis2w_client::auth::discover(&http, &base).await.unwrap();
+    assert_eq!(meta.token_endpoint, format!("{}/oauth2/token", si.base));
+}
+
+#[tokio::test]
+async fn oauth2_server_switched_off_is_oauth_not_enabled() {
+    let si = StandIn::start(&["--oauth2-off"]).await;
+    let auth = oauth(&si, Kind::Basic, Arc::new(MemoryTokenStore::new()), None);
+    // 2.42.6+: discovery answers with a 302 to the login page.
+    let e = auth.metadata().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OauthNotEnabled, "{e}");
+    assert!(e.message().contains("administrator"), "{}", e.message());
+    let opened = Arc::new(AtomicUsize::new(0));
+    struct Counting(Arc<AtomicUsize>);
+    #[async_trait]
+    impl BrowserOpener for Counting {
+        async fn open(&self, _url: &str) -> dhis2w_client::Result<()> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let e = auth
+        .sign_in(&cap, &Counting(opened.clone()), SignInOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OauthNotEnabled);
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        0,
+        "no browser for a server without OAuth2"
+    );
+
+    // A token kept from when the server had OAuth2 on: the token endpoint now gives DHIS2's
+    // generic 401 (not OAuth JSON), which is "OAuth2 not enabled", not a protocol error.
+    let store = Arc::new(MemoryTokenStore::new());
+    let meta = dhis2w_client::auth::ServerMetadata {
+        issuer: format!("{}/", si.base),
+        authorization_endpoint: format!("{}/oauth2/authorize", si.base),
+        token_endpoint: format!("{}/oauth2/token", si.base),
+        revocation_endpoint: None,
+        userinfo_endpoint: None,
+        jwks_uri: None,
+        code_challenge_methods_supported: vec!["S256".into()],
+        token_endpoint_auth_methods_supported: vec![],
+        extra: Default::default(),
+    };
+    let auth = oauth(&si, Kind::Basic, store.clone(), None).with_metadata(meta);
+    store
+        .set(
+            auth.token_key(),
+            &OAuth2Token {
+                key: auth.token_key().clone(),
+                access_token: Secret::new("old-access"),
+                refresh_token: Some(Secret::new("old-refresh")),
+                expires_at: 0,
+                scopes: vec!["ALL".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let e = auth.refresh_now().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OauthNotEnabled, "{e}");
+}

@@ -181,13 +181,34 @@ pub async fn discover(http: &reqwest::Client, base: &Url) -> Result<ServerMetada
         drop(resp);
         // Fallback: discovery missing, but is the authorization server itself there?
         let jwks = join_path(base, "/oauth2/jwks")?;
-        let r = http
-            .get(jwks.clone())
-            .header(ACCEPT, "application/json")
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .map_err(|e| map_transport_error(e, &host))?;
+        // Same-origin redirects are followed (a 2.42.4 stack answers /oauth2/* with a 301 to
+        // the trailing-slash path, dhis2-server.md §2.2); nothing is sent to another origin.
+        let mut target = jwks.clone();
+        let mut hops = 0;
+        let r = loop {
+            let r = http
+                .get(target.clone())
+                .header(ACCEPT, "application/json")
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await
+                .map_err(|e| map_transport_error(e, &host))?;
+            let next = r
+                .status()
+                .is_redirection()
+                .then(|| r.headers().get(LOCATION))
+                .flatten()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| target.join(l).ok())
+                .filter(|n| same_origin(n, base));
+            match next {
+                Some(n) if hops < 3 => {
+                    hops += 1;
+                    target = n;
+                }
+                _ => break r,
+            }
+        };
         let has_keys = r.status().is_success()
             && is_json(r.headers())
             && r.json::<serde_json::Value>()
