@@ -475,3 +475,30 @@ async fn bad_extra_ca_file_is_reported() {
     )
     .is_err());
 }
+
+#[tokio::test]
+async fn a_server_slower_than_the_read_timeout_is_a_timeout() {
+    let si = StandIn::start(&[]).await;
+    let auth = BasicAuth::new(
+        si.fx("/users/admin/username"),
+        Secret::new(si.fx("/users/admin/password")),
+    )
+    .unwrap();
+    let c = Dhis2Client::new(
+        &si.base,
+        Arc::new(auth),
+        ClientOptions {
+            read_timeout: Duration::from_millis(300),
+            ..fast_options()
+        },
+    )
+    .unwrap();
+    si.set_faults(json!({"delayMs": 2000})).await;
+    let started = std::time::Instant::now();
+    let e = c.me().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+    assert!(e.message().contains("too long"), "{}", e.message());
+    assert!(started.elapsed() < Duration::from_millis(1800));
+    si.clear_faults().await;
+    c.me().await.unwrap();
+}
