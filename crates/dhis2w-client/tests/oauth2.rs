@@ -952,3 +952,28 @@ async fn oauth2_server_switched_off_is_oauth_not_enabled() {
     let e = auth.refresh_now().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OauthNotEnabled, "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tokens_shorter_than_the_refresh_margin_are_not_refreshed_on_every_request() {
+    // An administrator may set an access-token lifetime below the 60 s margin.
+    let si = StandIn::start(&["--access-ttl", "6"]).await;
+    let auth = signed_in(&si, Kind::Basic, Arc::new(MemoryTokenStore::new())).await;
+    let c = client(&si, auth.clone());
+    let burst = |c: Dhis2Client| async move {
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let c = c.clone();
+                tokio::spawn(async move { c.me().await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+    };
+    burst(c.clone()).await;
+    assert_eq!(si.token_posts("refresh_token").await, 0, "fresh token");
+    // Past half its lifetime: one refresh for all concurrent callers.
+    tokio::time::sleep(Duration::from_millis(3600)).await;
+    burst(c.clone()).await;
+    assert_eq!(si.token_posts("refresh_token").await, 1);
+}

@@ -385,6 +385,22 @@ struct OAuthErrorBody {
 struct TokenState {
     loaded: bool,
     token: Option<OAuth2Token>,
+    /// When this process obtained `token` (unix seconds); `None` for a token read from the store.
+    obtained_at: Option<i64>,
+}
+
+impl TokenState {
+    /// How long before expiry to refresh: [`REFRESH_MARGIN_SECS`]; for a token whose whole
+    /// lifetime is no longer than that, half its lifetime, so that such a server does not get a
+    /// refresh on every request.
+    fn refresh_margin(&self) -> i64 {
+        match (&self.token, self.obtained_at) {
+            (Some(t), Some(at)) if t.expires_at - at <= REFRESH_MARGIN_SECS => {
+                ((t.expires_at - at) / 2).max(0)
+            }
+            _ => REFRESH_MARGIN_SECS,
+        }
+    }
 }
 
 /// Which grant a token request is, for error words.
@@ -460,6 +476,7 @@ impl OAuth2Auth {
             state: Mutex::new(TokenState {
                 loaded: false,
                 token: None,
+                obtained_at: None,
             }),
         })
     }
@@ -653,6 +670,7 @@ impl OAuth2Auth {
             has_refresh_token: token.refresh_token.is_some(),
         };
         st.token = Some(token);
+        st.obtained_at = Some(now());
         Ok(signed)
     }
 
@@ -914,6 +932,7 @@ impl OAuth2Auth {
                     self.store.set(&self.key, &token).await?;
                 }
                 st.token = Some(token);
+                st.obtained_at = Some(now());
                 Ok(())
             }
             Err(e) if e.kind() == ErrorKind::SignInRequired => {
@@ -1062,7 +1081,7 @@ impl AuthProvider for OAuth2Auth {
             return Err(sign_in_required());
         };
         let left = token.expires_at - now();
-        if left > REFRESH_MARGIN_SECS {
+        if left > st.refresh_margin() {
             return Ok(());
         }
         if token.refresh_token.is_none() && left > 0 {
