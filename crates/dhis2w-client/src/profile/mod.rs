@@ -124,7 +124,9 @@ pub struct Instance {
 /// What the user typed in the add/edit form. Validated into an [`Instance`] by
 /// [`ProfileStore::add`] and [`ProfileStore::update`].
 ///
-/// The secret fields are write-only: `None` means "keep what is stored"; a value means
+/// The secret fields are write-only: they are read from JSON/TOML but never serialized, so an
+/// input echoed back to the UI or written anywhere carries no secret. `None` means "keep what
+/// is stored"; a value means
 /// "store this" (see [`SecretStore::save_input_secrets`](crate::secret_store::SecretStore::save_input_secrets)).
 /// The profile store itself ignores them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,10 +149,13 @@ pub struct InstanceInput {
     /// Notes.
     pub notes: Option<String>,
     /// Basic password to store (write-only).
+    #[serde(skip_serializing)]
     pub password: Option<Secret>,
     /// Personal access token to store (write-only).
+    #[serde(skip_serializing)]
     pub pat: Option<Secret>,
     /// OAuth2 client secret to store (write-only).
+    #[serde(skip_serializing)]
     pub client_secret: Option<Secret>,
 }
 
@@ -460,5 +465,13 @@ mod tests {
         .unwrap();
         assert_eq!(input.password.as_ref().unwrap().expose(), "pw");
         assert!(!format!("{input:?}").contains("\"pw\""));
+        // Write-only: serializing an input never carries its secrets.
+        let mut input = input;
+        input.pat = Some(Secret::new("d2p_secret"));
+        input.client_secret = Some(Secret::new("cs"));
+        let out = serde_json::to_string(&input).unwrap();
+        for s in ["pw", "d2p_secret", "\"cs\""] {
+            assert!(!out.contains(s), "{s} in {out}");
+        }
     }
 }
