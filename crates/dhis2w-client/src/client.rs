@@ -381,7 +381,12 @@ impl Dhis2Client {
     }
 
     fn is_ours(&self, u: &Url) -> bool {
-        same_origin(u, &self.base) && u.path().starts_with(self.base.path().trim_end_matches('/'))
+        let base_path = self.base.path().trim_end_matches('/');
+        // `/dhis` covers `/dhis` and `/dhis/…`, not `/dhis2/…` (another app on the host).
+        same_origin(u, &self.base)
+            && (u.path() == base_path
+                || u.path().starts_with(&format!("{base_path}/"))
+                || base_path.is_empty())
     }
 
     fn host_label(&self) -> String {
@@ -705,6 +710,7 @@ mod tests {
         assert!(c.url("https://a.example/dhis/api/me", &[]).is_ok());
         assert!(c.url("https://b.example/dhis/api/me", &[]).is_err());
         assert!(c.url("https://a.example/other/api/me", &[]).is_err());
+        assert!(c.url("https://a.example/dhis2/api/me", &[]).is_err());
         let u = c
             .url("/api/dataElements", &[("fields".into(), "id,name".into())])
             .unwrap();
