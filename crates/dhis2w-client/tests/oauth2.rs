@@ -977,3 +977,89 @@ async fn tokens_shorter_than_the_refresh_margin_are_not_refreshed_on_every_reque
     burst(c.clone()).await;
     assert_eq!(si.token_posts("refresh_token").await, 1);
 }
+
+/// A loopback capturer that announces another redirect URI than the one it listens on.
+struct WrongRedirect(LoopbackCapturer, String);
+
+#[async_trait]
+impl RedirectCapturer for WrongRedirect {
+    fn redirect_uri(&self) -> String {
+        self.1.clone()
+    }
+    async fn wait_for_code(
+        &self,
+        state: &str,
+        cancel: &CancellationToken,
+    ) -> dhis2w_client::Result<dhis2w_client::capture::AuthorizationResponse> {
+        self.0.wait_for_code(state, cancel).await
+    }
+}
+
+#[tokio::test]
+async fn an_unregistered_redirect_uri_or_client_fails_fast_without_a_browser() {
+    let si = StandIn::start(&[]).await;
+    let opened = Arc::new(AtomicUsize::new(0));
+    struct Counting(Arc<AtomicUsize>);
+    #[async_trait]
+    impl BrowserOpener for Counting {
+        async fn open(&self, _url: &str) -> dhis2w_client::Result<()> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+    let short = LoopbackOptions {
+        timeout: Duration::from_secs(20),
+        ..LoopbackOptions::default()
+    };
+    // `localhost` is not loopback for DHIS2 (exact match needed), and a wrong path never matches.
+    for uri in [
+        "http://localhost:5555/oauth2/callback".to_owned(),
+        "http://127.0.0.1:5555/other/callback".to_owned(),
+    ] {
+        let auth = oauth(&si, Kind::Public, Arc::new(MemoryTokenStore::new()), None);
+        let cap = WrongRedirect(
+            LoopbackCapturer::bind_with(short.clone()).await.unwrap(),
+            uri.clone(),
+        );
+        let started = std::time::Instant::now();
+        let e = auth
+            .sign_in(&cap, &Counting(opened.clone()), SignInOptions::default())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::RedirectNotRegistered, "{uri}: {e}");
+        assert!(
+            e.message().contains("http://127.0.0.1/oauth2/callback") || e.message().contains(&uri),
+            "{}",
+            e.message()
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no waiting for the timeout"
+        );
+    }
+    // An unknown client id.
+    let cfg_auth = OAuth2Auth::new(
+        OAuth2Config {
+            profile: "test".into(),
+            base_url: si.base.clone(),
+            client_id: "no-such-client".into(),
+            client_auth: ClientAuth::None,
+            scope: None,
+        },
+        Arc::new(MemoryTokenStore::new()),
+        &ClientOptions::default(),
+    )
+    .unwrap();
+    let cap = LoopbackCapturer::bind_with(short.clone()).await.unwrap();
+    let e = cfg_auth
+        .sign_in(&cap, &Counting(opened.clone()), SignInOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OauthError, "{e}");
+    assert!(e.message().contains("no-such-client"), "{}", e.message());
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        0,
+        "the browser was never opened"
+    );
+}

@@ -579,7 +579,9 @@ impl OAuth2Auth {
         Ok(u)
     }
 
-    /// Runs the interactive sign-in: discovery, PKCE S256 + `state`, opens the browser through
+    /// Runs the interactive sign-in: discovery, PKCE S256 + `state`, a cookie-less check of the
+    /// authorize request (an unregistered redirect URI fails at once with
+    /// [`ErrorKind::RedirectNotRegistered`] instead of a dead end in the browser), opens the browser through
     /// `browser`, waits for `capturer`, checks `iss`, exchanges the code, checks the token with
     /// `GET /api/me`, and only then stores it. Emits [`SignInProgress`] events.
     pub async fn sign_in(
@@ -627,6 +629,9 @@ impl OAuth2Auth {
             &pkce_challenge(&verifier),
             options.prompt_login,
         )?;
+        if let Some(e) = self.preflight_authorize(&url, &redirect_uri).await {
+            return Err(e);
+        }
         emit(SignInStage::WaitingForBrowser, Some(&url));
         if let Err(e) = browser.open(url.as_str()).await {
             tracing::warn!("could not open the browser: {}", e.message());
@@ -672,6 +677,56 @@ impl OAuth2Auth {
         st.token = Some(token);
         st.obtained_at = Some(now());
         Ok(signed)
+    }
+
+    /// Sends the authorize request once without a browser session (no cookies, no redirects)
+    /// to catch what the browser would otherwise show as a dead end: Spring Authorization
+    /// Server checks the client and the redirect URI before it asks anyone to log in, and
+    /// answers a bad one with a 400 page that never comes back to the app (dhis2-server.md
+    /// §2.6). Anything else (the usual 302 to the login page, an `error=` redirect that the
+    /// capturer will report, network trouble) lets the browser flow go on.
+    async fn preflight_authorize(&self, url: &Url, redirect_uri: &str) -> Option<Error> {
+        let resp = self
+            .http
+            .get(url.clone())
+            .header(ACCEPT, "text/html,application/json;q=0.9,*/*;q=0.8")
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .ok()?;
+        let status = resp.status();
+        if status != StatusCode::BAD_REQUEST {
+            return None;
+        }
+        let body = resp.text().await.unwrap_or_default().to_ascii_lowercase();
+        if body.contains("redirect_uri") || body.contains("redirect uri") {
+            Some(Error::new(
+                ErrorKind::RedirectNotRegistered,
+                format!(
+                    "DHIS2 does not accept the app's sign-in return address ({}). Ask your DHIS2 \
+                     administrator to add {} to the redirect URIs of the OAuth2 client \"{}\", or \
+                     switch the instance to the other redirect mode.",
+                    redirect_uri,
+                    if redirect_uri.starts_with("http://127.0.0.1") {
+                        crate::capture::LOOPBACK_REGISTERED_URI
+                    } else {
+                        redirect_uri
+                    },
+                    self.config.client_id
+                ),
+            ))
+        } else if body.contains("client") {
+            Some(Error::new(
+                ErrorKind::OauthError,
+                format!(
+                    "DHIS2 does not know the OAuth2 client id \"{}\". Check it in the instance \
+                     settings, or ask your DHIS2 administrator for the right one.",
+                    self.config.client_id
+                ),
+            ))
+        } else {
+            None
+        }
     }
 
     /// `GET /api/me` with a fresh token, so success is shown only if DHIS2 accepts it (§2.11).
