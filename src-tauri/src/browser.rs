@@ -80,23 +80,27 @@ pub fn build_main_window<R: Runtime>(
     test_program: Option<PathBuf>,
 ) -> tauri::Result<()> {
     let opener = SystemBrowser::new(app.clone(), test_program);
-    WebviewWindowBuilder::new(app, crate::MAIN_WINDOW, WebviewUrl::App("index.html".into()))
-        .title("dhis2w Desktop")
-        .inner_size(1280.0, 820.0)
-        .min_inner_size(800.0, 560.0)
-        .on_navigation(move |url| {
-            if is_local_url(url) {
-                return true;
+    WebviewWindowBuilder::new(
+        app,
+        crate::MAIN_WINDOW,
+        WebviewUrl::App("index.html".into()),
+    )
+    .title("dhis2w Desktop")
+    .inner_size(1280.0, 820.0)
+    .min_inner_size(800.0, 560.0)
+    .on_navigation(move |url| {
+        if is_local_url(url) {
+            return true;
+        }
+        if matches!(url.scheme(), "http" | "https") {
+            if let Err(e) = opener.open_url(url.as_str()) {
+                tracing::warn!(error = %e, "could not open a link in the system browser");
             }
-            if matches!(url.scheme(), "http" | "https") {
-                if let Err(e) = opener.open_url(url.as_str()) {
-                    tracing::warn!(error = %e, "could not open a link in the system browser");
-                }
-            }
-            false
-        })
-        .build()
-        .map(drop)
+        }
+        false
+    })
+    .build()
+    .map(drop)
 }
 
 #[cfg(test)]
@@ -105,7 +109,11 @@ mod tests {
 
     #[test]
     fn only_the_embedded_ui_is_local() {
-        for ok in ["tauri://localhost/index.html", "http://tauri.localhost/", "about:blank"] {
+        for ok in [
+            "tauri://localhost/index.html",
+            "http://tauri.localhost/",
+            "about:blank",
+        ] {
             assert!(is_local_url(&url::Url::parse(ok).unwrap()), "{ok}");
         }
         for bad in [

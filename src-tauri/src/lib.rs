@@ -60,10 +60,19 @@ where
             commands::app::app_about,
         ])
         .setup(move |app| {
-            let state = state::AppState::init(app.handle(), options)?;
-            app.manage(state);
+            init(app.handle(), options)?;
             then(app)
         })
+}
+
+/// Opens the stores named by `options` and manages the [`state::AppState`] (once). The setup
+/// hook of [`with_commands`] calls it; mock-runtime tests, whose apps never run the setup
+/// hook, call it after `build()`.
+pub fn init<R: Runtime>(app: &tauri::AppHandle<R>, options: Options) -> dhis2w_client::Result<()> {
+    if app.try_state::<state::AppState>().is_none() {
+        app.manage(state::AppState::init(app, options)?);
+    }
+    Ok(())
 }
 
 /// Starts the desktop app.

@@ -9,8 +9,8 @@ use dhis2w_client::history::HistoryStore;
 use dhis2w_client::profile::{Instance, InstanceInput, ProfileStore, Recovery};
 use dhis2w_client::secret_store::{KeyringTokenStore, SecretKind, SecretStore};
 use dhis2w_client::{
-    AuthProvider, BasicAuth, ClientAuth, ClientOptions, Dhis2Client, Error, ErrorKind,
-    OAuth2Auth, OAuth2Config, PatAuth, Result, TokenStore,
+    AuthProvider, BasicAuth, ClientAuth, ClientOptions, Dhis2Client, Error, ErrorKind, OAuth2Auth,
+    OAuth2Config, PatAuth, Result, TokenStore,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -198,8 +198,7 @@ impl AppState {
 
     async fn build_session(&self, inst: Instance) -> Result<Session> {
         let options = client_options(inst.ca_cert_path.as_deref());
-        let (auth, oauth2): (Arc<dyn AuthProvider>, Option<Arc<OAuth2Auth>>) = match inst
-            .auth_kind
+        let (auth, oauth2): (Arc<dyn AuthProvider>, Option<Arc<OAuth2Auth>>) = match inst.auth_kind
         {
             dhis2w_client::profile::AuthKind::Basic => {
                 let password = self
@@ -229,7 +228,11 @@ impl AppState {
                         ),
                     )
                 })?;
-                let client_auth = match self.secrets.reveal(&inst.id, SecretKind::ClientSecret).await? {
+                let client_auth = match self
+                    .secrets
+                    .reveal(&inst.id, SecretKind::ClientSecret)
+                    .await?
+                {
                     Some(s) if !s.is_empty() => ClientAuth::SecretBasic(s),
                     _ => ClientAuth::None,
                 };
@@ -363,7 +366,9 @@ impl AppState {
 /// Client options for an instance: the defaults plus its extra CA certificate.
 pub fn client_options(ca_cert_path: Option<&str>) -> ClientOptions {
     ClientOptions {
-        extra_ca_pem: ca_cert_path.filter(|p| !p.trim().is_empty()).map(PathBuf::from),
+        extra_ca_pem: ca_cert_path
+            .filter(|p| !p.trim().is_empty())
+            .map(PathBuf::from),
         ..ClientOptions::default()
     }
 }

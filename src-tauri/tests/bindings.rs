@@ -23,7 +23,10 @@ fn committed_bindings_match_the_rust_types() {
             if update {
                 std::fs::write(&path, &text).unwrap();
             } else {
-                drifted.push(format!("{}:\n--- committed\n{committed}\n--- generated\n{text}", path.display()));
+                drifted.push(format!(
+                    "{}:\n--- committed\n{committed}\n--- generated\n{text}",
+                    path.display()
+                ));
             }
         }
     }
@@ -50,17 +53,46 @@ fn error_kinds_match_the_core() {
         .find(|(n, _)| *n == "ErrorKind")
         .unwrap()
         .1;
-    assert_eq!(text.matches('"').count() / 2, dhis2w_client::ErrorKind::ALL.len(), "{text}");
+    assert_eq!(
+        text.matches('"').count() / 2,
+        dhis2w_client::ErrorKind::ALL.len(),
+        "{text}"
+    );
 }
 
 #[test]
 fn generated_shapes_follow_the_contract() {
-    let all: std::collections::HashMap<_, _> = dhis2w_desktop_lib::dto::bindings().into_iter().collect();
+    let all: std::collections::HashMap<_, _> =
+        dhis2w_desktop_lib::dto::bindings().into_iter().collect();
     // Spot checks of docs/commands.md shapes that are easy to get wrong.
-    assert!(all["StorageStatus"].contains(r#"mode: "keyring" | "session_only""#), "{}", all["StorageStatus"]);
-    assert!(all["SessionStatus"].contains("expiresAt: number | null"), "{}", all["SessionStatus"]);
-    assert!(all["BrowseMeta"].contains("sizeBytes: number"), "{}", all["BrowseMeta"]);
-    assert!(all["BrowseRequest"].contains("query: Array<[string, string]>"), "{}", all["BrowseRequest"]);
-    assert!(all["ImportReport"].contains("instanceId: string"), "{}", all["ImportReport"]);
-    assert!(all["ProbeResult"].contains("deepLink: string"), "{}", all["ProbeResult"]);
+    assert!(
+        all["StorageStatus"].contains(r#"mode: "keyring" | "session_only""#),
+        "{}",
+        all["StorageStatus"]
+    );
+    assert!(
+        all["SessionStatus"].contains("expiresAt: number | null"),
+        "{}",
+        all["SessionStatus"]
+    );
+    assert!(
+        all["BrowseMeta"].contains("sizeBytes: number"),
+        "{}",
+        all["BrowseMeta"]
+    );
+    assert!(
+        all["BrowseRequest"].contains("query: Array<[string, string]>"),
+        "{}",
+        all["BrowseRequest"]
+    );
+    assert!(
+        all["ImportReport"].contains("instanceId: string"),
+        "{}",
+        all["ImportReport"]
+    );
+    assert!(
+        all["ProbeResult"].contains("deepLink: string"),
+        "{}",
+        all["ProbeResult"]
+    );
 }

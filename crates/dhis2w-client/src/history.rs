@@ -109,26 +109,29 @@ impl HistoryStore {
         let _g = self.guard();
         let query = redact_query(query);
         let mut file = self.read(instance_id)?;
-        let entry = if let Some(e) = file
+        let entry = match file
             .entries
-            .iter_mut()
-            .find(|e| e.path == path && e.query == query)
+            .iter()
+            .position(|e| e.path == path && e.query == query)
         {
-            e.status = status;
-            e.at = at;
-            e.clone()
-        } else {
-            let e = HistoryEntry {
+            Some(i) => {
+                let mut e = file.entries.remove(i);
+                e.status = status;
+                e.at = at;
+                e
+            }
+            None => HistoryEntry {
                 id: new_id(at),
                 path: path.to_owned(),
                 query,
                 status,
                 at,
                 pinned: false,
-            };
-            file.entries.push(e.clone());
-            e
+            },
         };
+        // The latest request goes first; the sort is stable, so it stays ahead of entries
+        // recorded in the same second.
+        file.entries.insert(0, entry.clone());
         sort_entries(&mut file.entries);
         let max = self.max_unpinned;
         let mut unpinned = 0usize;
@@ -144,7 +147,12 @@ impl HistoryStore {
     }
 
     /// Pins or unpins an entry; returns the updated list. `not_found` if no such entry.
-    pub fn pin(&self, instance_id: &str, entry_id: &str, pinned: bool) -> Result<Vec<HistoryEntry>> {
+    pub fn pin(
+        &self,
+        instance_id: &str,
+        entry_id: &str,
+        pinned: bool,
+    ) -> Result<Vec<HistoryEntry>> {
         let _g = self.guard();
         let mut file = self.read(instance_id)?;
         let entry = file
@@ -216,7 +224,9 @@ impl HistoryStore {
             version: 1,
             entries: file.entries.clone(),
         })
-        .map_err(|e| Error::new(ErrorKind::Internal, "Could not encode the history.").with_source(e))?;
+        .map_err(|e| {
+            Error::new(ErrorKind::Internal, "Could not encode the history.").with_source(e)
+        })?;
         write_atomic(&path, &data).map_err(|e| io_error("save the request history", e))
     }
 }
@@ -369,8 +379,14 @@ mod tests {
         let s = HistoryStore::new(&dir);
         assert!(s.list("inst1").unwrap().is_empty());
         let a = s.record("inst1", "/api/me", &[], 200, 10).unwrap();
-        s.record("inst1", "/api/organisationUnits", &q(&[("paging", "false")]), 200, 20)
-            .unwrap();
+        s.record(
+            "inst1",
+            "/api/organisationUnits",
+            &q(&[("paging", "false")]),
+            200,
+            20,
+        )
+        .unwrap();
         let list = s.list("inst1").unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].path, "/api/organisationUnits");
@@ -381,6 +397,9 @@ mod tests {
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].id, a.id);
         assert_eq!(list[0].status, 404);
+        // Same second: the latest request still comes first.
+        s.record("inst1", "/api/x", &[], 200, 30).unwrap();
+        assert_eq!(s.list("inst1").unwrap()[0].path, "/api/x");
         // Other instances are separate files.
         assert!(s.list("inst2").unwrap().is_empty());
         assert!(dir.join("inst1.json").exists());
@@ -418,7 +437,11 @@ mod tests {
             .record(
                 "i",
                 "/api/me",
-                &q(&[("fields", "id"), ("access_token", "tok-SECRET"), ("Password", "pw-SECRET")]),
+                &q(&[
+                    ("fields", "id"),
+                    ("access_token", "tok-SECRET"),
+                    ("Password", "pw-SECRET"),
+                ]),
                 200,
                 5,
             )
@@ -434,7 +457,11 @@ mod tests {
         let dir = temp_dir("ids");
         let s = HistoryStore::new(&dir);
         for bad in ["", "../x", "a/b", "a.b"] {
-            assert_eq!(s.list(bad).unwrap_err().kind(), ErrorKind::InvalidInput, "{bad}");
+            assert_eq!(
+                s.list(bad).unwrap_err().kind(),
+                ErrorKind::InvalidInput,
+                "{bad}"
+            );
         }
         s.record("keep", "/api/x", &[], 200, 1).unwrap();
         s.record("gone", "/api/x", &[], 200, 1).unwrap();
@@ -465,7 +492,10 @@ mod tests {
 
     #[test]
     fn curl_uses_placeholders_for_every_auth_kind() {
-        let url = url::Url::parse("https://play.example.org/dhis/api/organisationUnits?fields=id,name&paging=false").unwrap();
+        let url = url::Url::parse(
+            "https://play.example.org/dhis/api/organisationUnits?fields=id,name&paging=false",
+        )
+        .unwrap();
         let pat = render_curl(&url, &CurlAuth::Pat);
         assert_eq!(
             pat,
@@ -473,8 +503,16 @@ mod tests {
         );
         let bearer = render_curl(&url, &CurlAuth::Bearer);
         assert!(bearer.contains("-H \"Authorization: Bearer $DHIS2_TOKEN\""));
-        let basic = render_curl(&url, &CurlAuth::Basic { username: "ad\"min$".into() });
-        assert!(basic.contains("-u \"ad\\\"min\\$:$DHIS2_PASSWORD\""), "{basic}");
+        let basic = render_curl(
+            &url,
+            &CurlAuth::Basic {
+                username: "ad\"min$".into(),
+            },
+        );
+        assert!(
+            basic.contains("-u \"ad\\\"min\\$:$DHIS2_PASSWORD\""),
+            "{basic}"
+        );
         let none = render_curl(&url, &CurlAuth::None);
         assert!(!none.contains("Authorization") && !none.contains("-u "));
     }

@@ -19,7 +19,11 @@ const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 /// [`BrowseMeta`], then the body unchanged.
 pub fn frame(meta: &BrowseMeta, body: &[u8]) -> Result<Vec<u8>> {
     let meta = serde_json::to_vec(meta).map_err(|e| {
-        Error::new(ErrorKind::Internal, "Could not encode the response details.").with_source(e)
+        Error::new(
+            ErrorKind::Internal,
+            "Could not encode the response details.",
+        )
+        .with_source(e)
     })?;
     let n = u32::try_from(meta.len())
         .map_err(|_| Error::new(ErrorKind::Internal, "Response details too large."))?;
@@ -68,7 +72,12 @@ pub async fn browse_get<R: Runtime>(
     };
     let result = session
         .client
-        .get_streaming(&request.path, &request.query, Some(&progress), Some(&cancel))
+        .get_streaming(
+            &request.path,
+            &request.query,
+            Some(&progress),
+            Some(&cancel),
+        )
         .await;
     state.end_request(&request.request_id);
     let raw = result?;
@@ -83,13 +92,61 @@ pub async fn browse_get<R: Runtime>(
     }
     let meta = BrowseMeta {
         status: raw.status,
-        headers: raw.headers,
+        headers: redact_headers(raw.headers),
         elapsed_ms: raw.elapsed.as_millis() as u64,
         size_bytes: raw.body.len() as u64,
         content_type: raw.content_type,
-        url: raw.url,
+        url: redact_url(&raw.url),
     };
     Ok(Response::new(frame(&meta, &raw.body)?))
+}
+
+/// Placeholder for values the webview must not see.
+const REDACTED: &str = "[hidden by dhis2w Desktop]";
+
+/// Response headers for the UI: session cookies (`Set-Cookie`) and anything carrying a
+/// credential are replaced by a placeholder.
+pub fn redact_headers(headers: Vec<(String, String)>) -> Vec<(String, String)> {
+    headers
+        .into_iter()
+        .map(|(k, v)| {
+            let lower = k.to_ascii_lowercase();
+            if matches!(
+                lower.as_str(),
+                "set-cookie" | "authorization" | "cookie" | "proxy-authorization"
+            ) {
+                (k, REDACTED.to_owned())
+            } else {
+                (k, v)
+            }
+        })
+        .collect()
+}
+
+/// The answering URL for the UI, with credential-looking query values replaced.
+pub fn redact_url(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return raw.to_owned();
+    };
+    if !url
+        .query_pairs()
+        .any(|(k, _)| dhis2w_client::history::is_secret_param(&k))
+    {
+        return raw.to_owned();
+    }
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if dhis2w_client::history::is_secret_param(&k) {
+                REDACTED.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url.to_string()
 }
 
 /// `browse_cancel`: stops a running `browse_get` (it then fails with `cancelled`).
@@ -118,7 +175,11 @@ pub async fn browse_pin(
     pinned: bool,
 ) -> Result<Vec<HistoryEntry>> {
     state.instance(&instance_id).await?;
-    Ok(crate::convert::history(state.history.pin(&instance_id, &entry_id, pinned)?))
+    Ok(crate::convert::history(state.history.pin(
+        &instance_id,
+        &entry_id,
+        pinned,
+    )?))
 }
 
 /// Builds URLs only; never sends anything.
@@ -197,11 +258,16 @@ pub async fn browse_save<R: Runtime>(
     let write_path = path.clone();
     tokio::task::spawn_blocking(move || dhis2w_client::history::write_atomic(&write_path, &data))
         .await
-        .map_err(|e| Error::new(ErrorKind::Internal, "Saving stopped unexpectedly.").with_source(e))?
+        .map_err(|e| {
+            Error::new(ErrorKind::Internal, "Saving stopped unexpectedly.").with_source(e)
+        })?
         .map_err(|e| {
             Error::new(
                 ErrorKind::InvalidInput,
-                format!("Could not save to {}. Choose another folder.", path.display()),
+                format!(
+                    "Could not save to {}. Choose another folder.",
+                    path.display()
+                ),
             )
             .with_source(e)
         })?;
@@ -247,6 +313,22 @@ mod tests {
         let back: BrowseMeta = serde_json::from_slice(&out[4..4 + n]).unwrap();
         assert_eq!(back, meta);
         assert_eq!(&out[4 + n..], b"{}");
+    }
+
+    #[test]
+    fn cookies_and_credential_parameters_are_hidden() {
+        let h = redact_headers(vec![
+            ("Set-Cookie".into(), "JSESSIONID=abc".into()),
+            ("content-type".into(), "application/json".into()),
+        ]);
+        assert_eq!(h[0].1, REDACTED);
+        assert_eq!(h[1].1, "application/json");
+        let u = redact_url("http://x/api/me?fields=id&access_token=abc");
+        assert!(!u.contains("abc") && u.contains("fields=id"), "{u}");
+        assert_eq!(
+            redact_url("http://x/api/me?fields=id,name"),
+            "http://x/api/me?fields=id,name"
+        );
     }
 
     #[test]

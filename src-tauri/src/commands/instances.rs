@@ -3,9 +3,7 @@
 use crate::dto::{self, ImportReport, InstanceInput, InstancesState, ProbeResult, VerifyResult};
 use crate::state::{client_options, AppState};
 use dhis2w_client::profile::{self, dhis2w_default_paths, AuthKind};
-use dhis2w_client::{
-    AuthProvider, BasicAuth, Dhis2Client, Error, ErrorKind, PatAuth, Result,
-};
+use dhis2w_client::{AuthProvider, BasicAuth, Dhis2Client, Error, ErrorKind, PatAuth, Result};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::State;
@@ -18,12 +16,20 @@ pub async fn instances_list(state: State<'_, AppState>) -> Result<InstancesState
 
 /// `instances_add`: validates, saves the instance, then stores the secrets it came with.
 #[tauri::command]
-pub async fn instances_add(state: State<'_, AppState>, input: InstanceInput) -> Result<dto::Instance> {
+pub async fn instances_add(
+    state: State<'_, AppState>,
+    input: InstanceInput,
+) -> Result<dto::Instance> {
     let input: profile::InstanceInput = input.into();
     let inst = state.profiles.lock().await.add(&input)?;
     if let Err(e) = state.secrets.save_input_secrets(&inst.id, &input).await {
         // Do not keep an instance whose secret could not be stored.
-        let _ = state.profiles.lock().await.remove(&inst.id, &state.secrets).await;
+        let _ = state
+            .profiles
+            .lock()
+            .await
+            .remove(&inst.id, &state.secrets)
+            .await;
         return Err(e);
     }
     state.instance_dto(inst).await
@@ -47,7 +53,12 @@ pub async fn instances_edit(
 #[tauri::command]
 pub async fn instances_remove(state: State<'_, AppState>, id: String) -> Result<InstancesState> {
     state.cancel_sign_in(&id);
-    state.profiles.lock().await.remove(&id, &state.secrets).await?;
+    state
+        .profiles
+        .lock()
+        .await
+        .remove(&id, &state.secrets)
+        .await?;
     state.forget_session(&id);
     state.set_signed_out(&id, false);
     state.history.remove_instance(&id)?;
@@ -56,14 +67,20 @@ pub async fn instances_remove(state: State<'_, AppState>, id: String) -> Result<
 
 /// `instances_set_default`.
 #[tauri::command]
-pub async fn instances_set_default(state: State<'_, AppState>, id: String) -> Result<InstancesState> {
+pub async fn instances_set_default(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<InstancesState> {
     state.profiles.lock().await.set_default(Some(&id))?;
     state.instances_state().await
 }
 
 /// `instances_set_active`.
 #[tauri::command]
-pub async fn instances_set_active(state: State<'_, AppState>, id: String) -> Result<InstancesState> {
+pub async fn instances_set_active(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<InstancesState> {
     state.profiles.lock().await.set_active(Some(&id))?;
     state.instances_state().await
 }
@@ -118,35 +135,44 @@ async fn verify_with(client: &Dhis2Client) -> Result<VerifyResult> {
 #[tauri::command]
 pub async fn instances_verify(input: InstanceInput) -> Result<VerifyResult> {
     let base = dhis2w_client::client::normalise_base_url(&input.base_url)?;
-    let auth: Arc<dyn AuthProvider> = match AuthKind::from(input.auth_kind) {
-        AuthKind::Basic => {
-            let password = input.password.filter(|p| !p.is_empty()).ok_or_else(|| {
-                Error::new(ErrorKind::InvalidInput, "Enter the password to check it.")
-            })?;
-            let username = input.username.unwrap_or_default();
-            Arc::new(BasicAuth::new(username, password.into())?)
-        }
-        AuthKind::Pat => {
-            let pat = input.pat.filter(|p| !p.is_empty()).ok_or_else(|| {
-                Error::new(ErrorKind::InvalidInput, "Paste the personal access token to check it.")
-            })?;
-            Arc::new(PatAuth::new(pat.into())?)
-        }
-        AuthKind::Oauth2 => {
-            return Err(Error::new(
+    let auth: Arc<dyn AuthProvider> =
+        match AuthKind::from(input.auth_kind) {
+            AuthKind::Basic => {
+                let password = input.password.filter(|p| !p.is_empty()).ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidInput, "Enter the password to check it.")
+                })?;
+                let username = input.username.unwrap_or_default();
+                Arc::new(BasicAuth::new(username, password.into())?)
+            }
+            AuthKind::Pat => {
+                let pat = input.pat.filter(|p| !p.is_empty()).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidInput,
+                        "Paste the personal access token to check it.",
+                    )
+                })?;
+                Arc::new(PatAuth::new(pat.into())?)
+            }
+            AuthKind::Oauth2 => return Err(Error::new(
                 ErrorKind::InvalidInput,
                 "OAuth2 sign-in is checked by signing in: save the instance, then click Sign in.",
-            ))
-        }
-    };
-    let client = Dhis2Client::new(base.as_str(), auth, client_options(input.ca_cert_path.as_deref()))?;
+            )),
+        };
+    let client = Dhis2Client::new(
+        base.as_str(),
+        auth,
+        client_options(input.ca_cert_path.as_deref()),
+    )?;
     verify_with(&client).await
 }
 
 /// `instances_verify_saved`: checks a saved instance's stored credentials (or OAuth2 token).
 /// Never opens a browser.
 #[tauri::command]
-pub async fn instances_verify_saved(state: State<'_, AppState>, id: String) -> Result<VerifyResult> {
+pub async fn instances_verify_saved(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<VerifyResult> {
     let session = state.session(&id).await?;
     let result = verify_with(&session.client).await?;
     state.set_user(

@@ -3,7 +3,9 @@
 
 use crate::dto::{events, SessionState, SessionStatus, SessionUser, SignInProgress, SignInStage};
 use crate::state::{focus_main_window, AppState};
-use dhis2w_client::capture::{DeepLinkCapturer, DeepLinkOptions, LoopbackCapturer, RedirectCapturer};
+use dhis2w_client::capture::{
+    DeepLinkCapturer, DeepLinkOptions, LoopbackCapturer, RedirectCapturer,
+};
 use dhis2w_client::profile::{AuthKind, RedirectMode};
 use dhis2w_client::secret_store::SecretKind;
 use dhis2w_client::{Error, ErrorKind, Result, SignInOptions};
@@ -70,7 +72,10 @@ fn emit_changed<R: Runtime>(app: &AppHandle<R>, status: &SessionStatus) {
 
 /// `session_status`.
 #[tauri::command]
-pub async fn session_status(state: State<'_, AppState>, instance_id: String) -> Result<SessionStatus> {
+pub async fn session_status(
+    state: State<'_, AppState>,
+    instance_id: String,
+) -> Result<SessionStatus> {
     status_of(&state, &instance_id).await
 }
 
@@ -92,8 +97,17 @@ pub async fn session_sign_in<R: Runtime>(
         None => {
             let me = session.client.me().await?;
             let username = me.username().unwrap_or_default().to_owned();
-            let display_name = me.display_name().map(str::to_owned).unwrap_or_else(|| username.clone());
-            state.set_user(&id, SessionUser { username, display_name });
+            let display_name = me
+                .display_name()
+                .map(str::to_owned)
+                .unwrap_or_else(|| username.clone());
+            state.set_user(
+                &id,
+                SessionUser {
+                    username,
+                    display_name,
+                },
+            );
         }
         Some(auth) => {
             let (seq, cancel) = state.begin_sign_in(&id);
@@ -103,7 +117,9 @@ pub async fn session_sign_in<R: Runtime>(
                 let payload = SignInProgress {
                     instance_id: progress_id.clone(),
                     stage: match p.stage {
-                        dhis2w_client::SignInStage::WaitingForBrowser => SignInStage::WaitingForBrowser,
+                        dhis2w_client::SignInStage::WaitingForBrowser => {
+                            SignInStage::WaitingForBrowser
+                        }
                         dhis2w_client::SignInStage::Exchanging => SignInStage::Exchanging,
                         dhis2w_client::SignInStage::Done => SignInStage::Done,
                         dhis2w_client::SignInStage::Failed => SignInStage::Failed,
@@ -151,7 +167,13 @@ pub async fn session_sign_in<R: Runtime>(
                 .display_name()
                 .map(str::to_owned)
                 .unwrap_or_else(|| username.clone());
-            state.set_user(&id, SessionUser { username, display_name });
+            state.set_user(
+                &id,
+                SessionUser {
+                    username,
+                    display_name,
+                },
+            );
             focus_main_window(&app);
         }
     }
