@@ -135,6 +135,24 @@ pub struct StandIn {
     pub url: String,
     pub fixtures: Value,
     http: reqwest::Client,
+    log_dir: PathBuf,
+}
+
+impl Drop for StandIn {
+    /// Saves the stand-in's request log next to the scenario's other files (kept on failure).
+    fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let Ok(u) = url::Url::parse(&self.url) else { return };
+        let addr = format!("{}:{}", u.host_str().unwrap_or("127.0.0.1"), u.port().unwrap_or(80));
+        let Ok(mut s) = TcpStream::connect(addr) else { return };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
+        let _ = write!(s, "GET {}/__standin/requests HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", u.path().trim_end_matches('/'), u.host_str().unwrap_or(""));
+        let mut buf = String::new();
+        let _ = s.read_to_string(&mut buf);
+        if let Some((_, body)) = buf.split_once("\r\n\r\n") {
+            let _ = std::fs::write(self.log_dir.join("standin-requests.json"), body);
+        }
+    }
 }
 
 impl StandIn {
@@ -166,7 +184,7 @@ impl StandIn {
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
         let fixtures: Value = http.get(format!("{url}/__standin/fixtures")).send().await?.error_for_status()?.json().await?;
-        Ok(Self { _child: child, url, fixtures, http })
+        Ok(Self { _child: child, url, fixtures, http, log_dir: log_dir.to_path_buf() })
     }
 
     pub fn user(&self, key: &str) -> (String, String, String) {
@@ -240,6 +258,7 @@ pub struct TestEnv {
     pub name: String,
     dir: Option<tempfile::TempDir>,
     pub root: PathBuf,
+    shots: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl TestEnv {
@@ -254,7 +273,15 @@ impl TestEnv {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(root.join("run"), std::fs::Permissions::from_mode(0o700))?;
         }
-        Ok(Self { name: name.to_string(), dir: Some(dir), root })
+        // Old screenshots of this scenario would mislead: remove them.
+        if let Ok(rd) = std::fs::read_dir(screenshot_dir()) {
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&format!("{name}-")) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        Ok(Self { name: name.to_string(), dir: Some(dir), root, shots: Default::default() })
     }
 
     pub fn path(&self, p: &str) -> PathBuf {
@@ -396,7 +423,7 @@ pub struct App {
     pub client: Client,
     driver: Option<DriverProcess>,
     pub name: String,
-    shots: usize,
+    shots: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl App {
@@ -444,7 +471,7 @@ impl App {
         .await
         .context("creating the WebDriver session timed out (is another dhis2w-desktop holding the single-instance name?)")?
         .context("creating the WebDriver session")?;
-        let app = Self { client, driver: Some(driver), name: env.name.clone(), shots: 0 };
+        let app = Self { client, driver: Some(driver), name: env.name.clone(), shots: env.shots.clone() };
         app.wait_css("header.app-header", Duration::from_secs(20)).await.context("the app's header did not appear")?;
         Ok(app)
     }
@@ -461,8 +488,8 @@ impl App {
     }
 
     /// Saves a PNG of the window to target/e2e-screenshots/<scenario>-<n>-<label>.png.
-    pub async fn screenshot(&mut self, label: &str) -> Result<PathBuf> {
-        self.shots += 1;
+    pub async fn screenshot(&self, label: &str) -> Result<PathBuf> {
+        let n = self.shots.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         // Let the webview paint what the DOM already shows (two animation frames).
         let _ = tokio::time::timeout(
             Duration::from_secs(2),
@@ -473,7 +500,7 @@ impl App {
         )
         .await;
         let png = self.client.screenshot().await?;
-        let p = screenshot_dir().join(format!("{}-{}-{}.png", self.name, self.shots, label));
+        let p = screenshot_dir().join(format!("{}-{}-{}.png", self.name, n, label));
         std::fs::write(&p, png)?;
         Ok(p)
     }
@@ -496,11 +523,10 @@ impl App {
             }
         })
         .await;
-        if r.is_err() {
-            let body = self.body_text().await.unwrap_or_default();
-            return r.with_context(|| format!("the window shows:\n{}", truncate(&body, 3000)));
+        match r {
+            Err(e) => Err(e.context(self.failure_context().await)),
+            ok => ok,
         }
-        r
     }
 
     pub async fn wait_css(&self, css: &str, timeout: Duration) -> Result<Element> {
@@ -548,8 +574,7 @@ impl App {
         let b = match b {
             Ok(b) => b,
             Err(e) => {
-                let body = self.body_text().await.unwrap_or_default();
-                return Err(e.context(format!("the window shows:\n{}", truncate(&body, 3000))));
+                return Err(e.context(self.failure_context().await));
             }
         };
         b.click().await.with_context(|| format!("clicking \"{text}\""))?;
@@ -577,6 +602,13 @@ impl App {
         self.fill(&format!("[id=\"{id}\"]"), value).await
     }
 
+    /// What the window shows, for error messages; also saves a "failure" screenshot.
+    pub async fn failure_context(&self) -> String {
+        let body = self.body_text().await.unwrap_or_default();
+        let shot = self.screenshot("failure").await.map(|p| p.display().to_string()).unwrap_or_else(|e| format!("(none: {e})"));
+        format!("the window shows (screenshot {shot}):\n{}", truncate(&body, 3000))
+    }
+
     pub async fn body_text(&self) -> Result<String> {
         Ok(self.client.execute("return document.body.innerText", vec![]).await?.as_str().unwrap_or_default().to_string())
     }
@@ -592,11 +624,10 @@ impl App {
             }
         })
         .await;
-        if r.is_err() {
-            let body = self.body_text().await.unwrap_or_default();
-            return r.with_context(|| format!("the window shows:\n{}", truncate(&body, 3000)));
+        match r {
+            Err(e) => Err(e.context(self.failure_context().await)),
+            ok => ok,
         }
-        r
     }
 
     /// The visible text of every element matching `sel`, joined by newlines.
@@ -624,11 +655,10 @@ impl App {
             Ok(t.contains(needle).then_some(t))
         })
         .await;
-        if r.is_err() {
-            let body = self.body_text().await.unwrap_or_default();
-            return r.with_context(|| format!("the window shows:\n{}", truncate(&body, 3000)));
+        match r {
+            Err(e) => Err(e.context(self.failure_context().await)),
+            ok => ok,
         }
-        r
     }
 
     /// Calls a Tauri command from the page (for reading ids and state, never to replace a click).
@@ -685,6 +715,29 @@ fn scope_xpath(within: &str) -> Result<String> {
     bail!("unsupported scope selector {within}; use XPath")
 }
 
+/// Checks that do not stop a scenario: it goes on (to show what else works) and fails at the end
+/// with every failed check.
+#[derive(Default)]
+pub struct Soft(Vec<String>);
+
+impl Soft {
+    pub fn check(&mut self, ok: bool, msg: impl Into<String>) {
+        if !ok {
+            let m = msg.into();
+            eprintln!("e2e: CHECK FAILED (scenario continues): {m}");
+            self.0.push(m);
+        }
+    }
+
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            bail!("{} check(s) failed:\n- {}", self.0.len(), self.0.join("\n- "))
+        }
+    }
+}
+
 pub fn xpath_lit(s: &str) -> String {
     if !s.contains('\'') {
         format!("'{s}'")
@@ -706,47 +759,27 @@ pub fn truncate(s: &str, n: usize) -> String {
 // ---------------------------------------------------------------------------------------------
 // The keyring, as `secret-tool` sees it
 
-/// `secret-tool search --all service org.dhis2w.desktop [attr value …]`: the matching items'
-/// attributes (one map per item). Secrets themselves are not returned.
-pub fn keyring_items(extra: &[(&str, &str)]) -> Result<Vec<std::collections::BTreeMap<String, String>>> {
-    let mut cmd = std::process::Command::new("secret-tool");
-    cmd.args(["search", "--all", "service", KEYRING_SERVICE]);
-    for (k, v) in extra {
-        cmd.args([k, v]);
-    }
-    let out = cmd.output().context("running secret-tool")?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let mut items = vec![];
-    let mut cur: Option<std::collections::BTreeMap<String, String>> = None;
-    for line in text.lines() {
-        if line.starts_with('[') {
-            if let Some(c) = cur.take() {
-                items.push(c);
-            }
-            cur = Some(Default::default());
-        } else if let Some(rest) = line.strip_prefix("attribute.") {
-            if let (Some(c), Some((k, v))) = (cur.as_mut(), rest.split_once(" = ")) {
-                c.insert(k.to_string(), v.to_string());
-            }
-        } else if let Some((k, v)) = line.split_once(" = ") {
-            if let Some(c) = cur.as_mut() {
-                c.insert(format!("_{}", k.trim()), v.to_string());
-            }
-        }
-    }
-    if let Some(c) = cur.take() {
-        items.push(c);
-    }
-    Ok(items)
+/// The secret stored for `account` (`<instance id>:<kind>`) under the app's service, read the
+/// way any Secret Service client would: `secret-tool lookup service org.dhis2w.desktop username
+/// <account>` (keyring 4's attribute names). `None` when there is no such item.
+pub fn keyring_secret(account: &str) -> Result<Option<String>> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", KEYRING_SERVICE, "username", account])
+        .output()
+        .context("running secret-tool")?;
+    Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned()).filter(|s| !s.is_empty()))
 }
 
-/// Reads one secret with `secret-tool lookup`.
-pub fn keyring_lookup(attrs: &[(&str, &str)]) -> Option<String> {
-    let mut cmd = std::process::Command::new("secret-tool");
-    cmd.arg("lookup");
-    for (k, v) in attrs {
-        cmd.args([k, v]);
-    }
-    let out = cmd.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+/// The labels of every item of the app's service (`secret-tool search --all service …`); the app
+/// labels items `keyring:<account>@<service>`. Secrets are not returned.
+pub fn keyring_labels() -> Result<Vec<String>> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", KEYRING_SERVICE])
+        .output()
+        .context("running secret-tool")?;
+    // secret-tool prints label/secret on stdout and the attributes on stderr; only stdout is used.
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("label = ").map(str::to_string))
+        .collect())
 }

@@ -33,7 +33,7 @@ impl App {
     }
 
     /// Wizard steps 1–3: address, method, details; stops on step 4 ("Check and save").
-    pub async fn wizard_to_step4(&mut self, address: &str, name: &str, method: &Method<'_>, colour: Option<&str>) -> Result<()> {
+    pub async fn wizard_to_step4(&self, address: &str, name: &str, method: &Method<'_>, colour: Option<&str>) -> Result<()> {
         self.go_to("Instances").await?;
         self.click("[data-test=\"add-instance\"]").await?;
         self.wait_text("Add a DHIS2 instance", SHORT).await?;
@@ -107,7 +107,7 @@ impl App {
 
     /// Waits for the sign-in dialog to say "You are signed in as …"; returns that text, and
     /// closes the dialog.
-    pub async fn wait_signed_in_dialog(&mut self, timeout: Duration) -> Result<String> {
+    pub async fn wait_signed_in_dialog(&self, timeout: Duration) -> Result<String> {
         let t = self
             .wait_text_in("[data-test=\"sign-in-dialog\"]", "You are signed in as", timeout)
             .await
@@ -118,36 +118,56 @@ impl App {
     }
 
     /// Browse page: GET `path` (typed into the path field) and wait for the response status.
-    /// Returns (status text, response section text).
+    /// Returns (status text, response section text) or ("error", the error notice's text).
     pub async fn browse(&self, path: &str) -> Result<(String, String)> {
         self.go_to("Browse").await?;
         self.fill("#browse-path", path).await?;
-        let before = self.text_of("[data-test=\"response-status\"]").await.unwrap_or_default();
-        let _ = before;
-        // Clear any old result marker, then send.
-        self.client.execute("document.querySelectorAll('[data-test=\"response-status\"]').forEach(e => e.setAttribute('data-e2e-old', '1'))", vec![]).await?;
+        self.watch_browse().await?;
         self.click("[data-test=\"browse-send\"]").await?;
         self.wait_browse_result().await
     }
 
-    /// Waits for a new response (or an error notice) on the Browse page.
+    /// Starts watching the Browse page for one request: while a request runs, the Get button
+    /// becomes "Cancel request" (data-test browse-cancel). Call before the click that sends.
+    pub async fn watch_browse(&self) -> Result<()> {
+        self.client
+            .execute(
+                "if (window.__e2eObs) window.__e2eObs.disconnect();
+                 window.__e2eSawLoading = false;
+                 const check = () => { if (document.querySelector('[data-test=\"browse-cancel\"], [data-test=\"browse-progress\"]')) window.__e2eSawLoading = true; };
+                 window.__e2eObs = new MutationObserver(check);
+                 window.__e2eObs.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-test'] });",
+                vec![],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Waits until the request watched by [`Self::watch_browse`] has finished; returns (status,
+    /// response text) or ("error", error notice text).
     pub async fn wait_browse_result(&self) -> Result<(String, String)> {
-        let r = poll("a response or an error on the Browse page", LONG, || async {
+        let r = poll("the request to finish on the Browse page", LONG, || async {
             let v = self
                 .client
                 .execute(
-                    "const s = document.querySelector('[data-test=\"response-status\"]:not([data-e2e-old])');
+                    "if (!window.__e2eSawLoading) return null;
+                     if (document.querySelector('[data-test=\"browse-cancel\"], [data-test=\"browse-progress\"]')) return null;
                      const err = document.querySelector('.browse-main [data-test=\"error-notice\"]');
+                     if (err) return { error: err.innerText };
+                     const s = document.querySelector('[data-test=\"response-status\"]');
                      const sec = document.querySelector('section.response');
                      if (s) return { status: s.innerText.trim(), text: sec ? sec.innerText : '' };
-                     if (err) return { error: err.innerText };
                      return null;",
                     vec![],
                 )
                 .await?;
             Ok(if v.is_null() { None } else { Some(v) })
         })
-        .await?;
+        .await;
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => return Err(e.context(self.failure_context().await)),
+        };
         if let Some(e) = r.get("error").and_then(|e| e.as_str()) {
             return Ok(("error".into(), e.to_string()));
         }

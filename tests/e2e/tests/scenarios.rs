@@ -5,7 +5,7 @@
 //! dbus-run-session -- tests/harness/keyring-session.sh xvfb-run -a -s "-screen 0 1280x800x24" \
 //!   env DHIS2W_NO_REGISTER=1 cargo test -p dhis2w-e2e -- --test-threads=1
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
 use base64::Engine;
@@ -43,16 +43,16 @@ async fn begin(name: &str, standin_args: &[&str]) -> Result<(TestEnv, StandIn)> 
     Ok((env, standin))
 }
 
-/// The JSON keyring item holding an instance's OAuth2 token set, if any.
+/// The instance's OAuth2 token set as stored in the keyring (JSON), if any.
 fn stored_token(instance_id: &str) -> Result<Option<Value>> {
-    let account = format!("{instance_id}:oauth2_token");
-    for item in keyring_items(&[])? {
-        if item.values().any(|v| v == &account) {
-            let secret = item.get("_secret").cloned().unwrap_or_default();
-            return Ok(Some(serde_json::from_str(&secret).unwrap_or(Value::String(secret))));
-        }
-    }
-    Ok(None)
+    Ok(keyring_secret(&format!("{instance_id}:oauth2_token"))?
+        .map(|s| serde_json::from_str(s.trim()).unwrap_or(Value::String(s))))
+}
+
+/// Waits (up to 10 s) for the keyring to hold the instance's token set; the app writes it right
+/// after the code exchange.
+async fn wait_stored_token(instance_id: &str) -> Result<Value> {
+    poll(&format!("the keyring item {instance_id}:oauth2_token"), SHORT, || async { stored_token(instance_id) }).await
 }
 
 fn token_field(tok: &Value, snake: &str, camel: &str) -> Option<String> {
@@ -61,7 +61,7 @@ fn token_field(tok: &Value, snake: &str, camel: &str) -> Option<String> {
 }
 
 /// Signs in to an OAuth2 instance from its card, through the test browser; returns the dialog's text.
-async fn sign_in_from_card(app: &mut App, env: &TestEnv, name: &str, user: &str, password: &str) -> Result<String> {
+async fn sign_in_from_card(app: &App, env: &TestEnv, name: &str, user: &str, password: &str) -> Result<String> {
     env.set_browser(user, password, "complete")?;
     app.card_button(name, "Sign in").await?;
     app.wait_signed_in_dialog(LONG).await.with_context(|| format!("test browser log: {:?}", env.browser_events()))
@@ -72,7 +72,7 @@ async fn sign_in_from_card(app: &mut App, env: &TestEnv, name: &str, user: &str,
 async fn s01_basic_wizard_verify_and_browse_me() -> Result<()> {
     let (env, standin) = begin("s01-basic", &[]).await?;
     let (user, password, display) = standin.user("admin");
-    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
     app.wait_text("You have not added any DHIS2 instance yet.", SHORT).await?;
     app.screenshot("empty").await?;
 
@@ -102,10 +102,7 @@ async fn s01_basic_wizard_verify_and_browse_me() -> Result<()> {
         .collect::<String>();
     ensure!(!profile.contains(&password), "the password must not be in the config dir");
     let id = app.instance_id("Country HMIS").await?;
-    ensure!(
-        keyring_items(&[])?.iter().any(|i| i.values().any(|v| v == &format!("{id}:password"))),
-        "the password is stored in the keyring"
-    );
+    ensure!(keyring_secret(&format!("{id}:password"))?.as_deref() == Some(password.as_str()), "the password is stored in the keyring");
     app.close().await?;
     env.passed();
     Ok(())
@@ -117,7 +114,7 @@ async fn s02_pat_wizard_then_mistyped_pat_shows_friendly_error() -> Result<()> {
     let (env, standin) = begin("s02-pat", &[]).await?;
     let (_, _, display) = standin.user("admin");
     let pat = standin.pat("valid");
-    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
 
     app.wizard_to_step4(&standin.url, "HMIS token", &Method::Pat { token: &pat }, Some("green")).await?;
     let ok = app.wizard_verify_ok().await?;
@@ -161,7 +158,7 @@ async fn s03_oauth_confidential_loopback_sign_in_survives_restart() -> Result<()
     let (user, password, display) = standin.user("admin");
     let (client_id, secret) = standin.client("confidential");
     env.set_browser(&user, &password, "complete")?;
-    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
 
     app.wizard_to_step4(
         &standin.url,
@@ -188,20 +185,23 @@ async fn s03_oauth_confidential_loopback_sign_in_survives_restart() -> Result<()
     ensure!(app.response_as_text().await?.contains("\"admin\""), "response shows admin");
     app.screenshot("browse").await?;
     let id = app.instance_id("HMIS browser").await?;
-    ensure!(stored_token(&id)?.is_some(), "the token set is in the keyring");
+    wait_stored_token(&id).await.context("the token set is in the keyring")?;
     app.close().await?;
 
     // Restart: still signed in, no browser opened; the token comes from the keyring.
     let token_grants_before = standin.token_grants("authorization_code").await?.len();
-    let mut app = App::launch(&env, LaunchOptions::default()).await?;
-    app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), LONG).await?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
+    let mut soft = Soft::default();
+    let state = app.wait_card_state("HMIS browser", "Signed in as", LONG).await?;
     app.screenshot("after-restart").await?;
+    soft.check(state.contains(&display), format!("after a restart the card names the user (\"Signed in as {display}\"), but shows: {state:?}"));
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "browse after restart: {status}");
     ensure!(env.browser_launches() == 1, "no browser launched after the restart");
     ensure!(standin.token_grants("authorization_code").await?.len() == token_grants_before, "no new code exchange");
     app.screenshot("browse-after-restart").await?;
     app.close().await?;
+    soft.finish()?;
     env.passed();
     Ok(())
 }
@@ -213,19 +213,21 @@ async fn s04_access_token_expiry_refreshes_silently() -> Result<()> {
     let (env, standin) = begin("s04-refresh", &["--access-ttl", "66"]).await?;
     let (user, password, display) = standin.user("admin");
     env.write_presets(&json!([preset_oauth(&standin, "HMIS browser", "confidential", "loopback", PURPLE)]))?;
-    let mut app = App::launch(&env, LaunchOptions::default()).await?;
-    let t0 = Instant::now();
-    sign_in_from_card(&mut app, &env, "HMIS browser", &user, &password).await?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
+    sign_in_from_card(&app, &env, "HMIS browser", &user, &password).await?;
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "{status}");
     ensure!(standin.token_grants("refresh_token").await?.is_empty(), "no refresh yet");
     let id = app.instance_id("HMIS browser").await?;
-    let first = stored_token(&id)?.context("token stored")?;
+    let first = wait_stored_token(&id).await?;
     let first_access = token_field(&first, "access_token", "accessToken").context("access token in the stored set")?;
 
-    // Into the refresh-ahead window.
-    let wait = Duration::from_secs(8).saturating_sub(t0.elapsed());
-    tokio::time::sleep(wait).await;
+    // Into the refresh-ahead window: 60 s before expiry (plus 2 s for whole-second rounding).
+    let expires_at = first["expires_at"].as_i64().or_else(|| first["expiresAt"].as_i64()).context("expires_at in the token set")?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+    let wait = (expires_at - 60 + 2 - now).max(0) as u64;
+    ensure!(wait <= 10, "the access token lives {} s more; expected about 66 s TTL", expires_at - now);
+    tokio::time::sleep(Duration::from_secs(wait)).await;
     let seq_before = standin.requests().await?.last().map(|r| r["seq"].as_i64().unwrap_or(0)).unwrap_or(0);
     let (status, _) = app.browse("/api/me").await?;
     app.screenshot("browse-after-refresh").await?;
@@ -258,12 +260,12 @@ async fn s05_public_client_expiry_asks_to_sign_in_again() -> Result<()> {
     let (env, standin) = begin("s05-public", &[]).await?;
     let (user, password, _) = standin.user("admin");
     env.write_presets(&json!([preset_oauth(&standin, "HMIS public app", "public", "loopback", PURPLE)]))?;
-    let mut app = App::launch(&env, LaunchOptions::default()).await?;
-    sign_in_from_card(&mut app, &env, "HMIS public app", &user, &password).await?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
+    sign_in_from_card(&app, &env, "HMIS public app", &user, &password).await?;
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "{status}");
     let id = app.instance_id("HMIS public app").await?;
-    let tok = stored_token(&id)?.context("token stored")?;
+    let tok = wait_stored_token(&id).await?;
     ensure!(token_field(&tok, "refresh_token", "refreshToken").is_none(), "a public client has no refresh token");
 
     // The server expires the access token (as DHIS2 does when its lifetime ends).
@@ -275,11 +277,21 @@ async fn s05_public_client_expiry_asks_to_sign_in_again() -> Result<()> {
     ensure!(plain.iter().any(|p| text.contains(p)), "plain words asking to sign in again: {text}");
     ensure!(text.to_lowercase().contains("sign in"), "{text}");
     ensure!(!text.contains("Jwt expired") || text.contains("Technical details"), "raw server text only under details: {text}");
-    let state = app.wait_card_state("HMIS public app", "Needs sign-in", SHORT).await?;
-    app.screenshot("card-needs-sign-in").await?;
-    ensure!(state.contains("Needs sign-in"), "{state}");
     ensure!(standin.token_grants("refresh_token").await?.is_empty(), "no refresh attempted for a public client");
     ensure!(env.browser_launches() == 1, "the browser does not open by itself");
+
+    // Where the person goes to act on it: the instance card must offer "Sign in" again.
+    let status = app.invoke("session_status", json!({ "instanceId": id })).await.unwrap_or_default();
+    let state = app
+        .wait_card_state("HMIS public app", "Needs sign-in", SHORT)
+        .await
+        .with_context(|| format!("after the server rejected the expired token, session_status says {status}"))?;
+    app.screenshot("card-needs-sign-in").await?;
+    ensure!(state.contains("Needs sign-in"), "{state}");
+    sign_in_from_card(&app, &env, "HMIS public app", &user, &password).await?;
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "browse after signing in again: {status}");
+    ensure!(env.browser_launches() == 2, "one more browser sign-in");
     app.close().await?;
     env.passed();
     Ok(())
@@ -291,7 +303,7 @@ async fn s06_deep_link_callback_via_gio_open_reaches_running_app() -> Result<()>
     let (env, standin) = begin("s06-deeplink", &[]).await?;
     let (user, password, display) = standin.user("admin");
     env.write_presets(&json!([preset_oauth(&standin, "HMIS link", "confidential", "deep_link", PURPLE)]))?;
-    let mut app = App::launch(&env, LaunchOptions { register_deep_links: true }).await?;
+    let app = App::launch(&env, LaunchOptions { register_deep_links: true }).await?;
 
     // The app registered its handler in the scenario's own XDG dirs.
     let handler = poll("the deep-link handler registration", SHORT, || async {
@@ -336,7 +348,7 @@ async fn s07_switch_instances_from_header_changes_colour_and_user() -> Result<()
         preset_basic(&standin, "National (admin)", "admin", BLUE),
         preset_pat(&standin, "District (analyst)", "analyst", GREEN),
     ]))?;
-    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
     app.wait_el(&card("District (analyst)"), SHORT).await?;
 
     app.switch_in_header("National (admin)").await?;
@@ -372,11 +384,11 @@ async fn s08_sign_out_revokes_token_and_clears_keyring() -> Result<()> {
     let (env, standin) = begin("s08-signout", &[]).await?;
     let (user, password, display) = standin.user("admin");
     env.write_presets(&json!([preset_oauth(&standin, "HMIS browser", "confidential", "loopback", PURPLE)]))?;
-    let mut app = App::launch(&env, LaunchOptions::default()).await?;
-    sign_in_from_card(&mut app, &env, "HMIS browser", &user, &password).await?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
+    sign_in_from_card(&app, &env, "HMIS browser", &user, &password).await?;
     app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT).await?;
     let id = app.instance_id("HMIS browser").await?;
-    let tok = stored_token(&id)?.context("token set in the keyring after sign-in")?;
+    let tok = wait_stored_token(&id).await.context("token set in the keyring after sign-in")?;
     let access = token_field(&tok, "access_token", "accessToken").context("access token")?;
     let refresh = token_field(&tok, "refresh_token", "refreshToken").context("refresh token (confidential client)")?;
     ensure!(standin.token_status(&access).await?["active"] == true, "token active before sign-out");
@@ -406,7 +418,7 @@ async fn s09_cancel_sign_in_closes_loopback_port() -> Result<()> {
     let (env, standin) = begin("s09-cancel", &[]).await?;
     let (user, password, _) = standin.user("admin");
     env.write_presets(&json!([preset_oauth(&standin, "HMIS browser", "confidential", "loopback", PURPLE)]))?;
-    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
     env.set_browser(&user, &password, "hold")?;
     app.card_button("HMIS browser", "Sign in").await?;
     app.wait_text_in("[data-test=\"sign-in-dialog\"]", "Continue in your browser", LONG).await?;
@@ -441,7 +453,7 @@ async fn s10_browse_org_units_paging_and_copy_as_curl_without_secret() -> Result
     let (env, standin) = begin("s10-paging", &[]).await?;
     let (user, password, _) = standin.user("admin");
     env.write_presets(&json!([preset_basic(&standin, "National (admin)", "admin", BLUE)]))?;
-    let mut app = App::launch(&env, LaunchOptions::default()).await?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
     app.wait_el(&card("National (admin)"), SHORT).await?;
     app.switch_in_header("National (admin)").await.ok();
 
@@ -452,7 +464,7 @@ async fn s10_browse_org_units_paging_and_copy_as_curl_without_secret() -> Result
     let first = app.response_as_text().await?;
     ensure!(first.contains("Sierra Leone"), "page 1 shows the first org units: {}", truncate(&first, 300));
 
-    app.client.execute("document.querySelectorAll('[data-test=\"response-status\"]').forEach(e => e.setAttribute('data-e2e-old', '1'))", vec![]).await?;
+    app.watch_browse().await?;
     app.click("[data-test=\"pager-next\"]").await?;
     let (status, _) = app.wait_browse_result().await?;
     ensure!(status == "200", "{status}");
