@@ -545,7 +545,9 @@ impl App {
 
     pub async fn click(&self, sel: &str) -> Result<()> {
         let e = self.wait_el(sel, Duration::from_secs(15)).await?;
-        e.click().await.with_context(|| format!("clicking {sel}"))?;
+        if let Err(err) = e.click().await {
+            return Err(anyhow!("clicking {sel}: {err:?}").context(self.failure_context().await));
+        }
         Ok(())
     }
 
@@ -577,7 +579,9 @@ impl App {
                 return Err(e.context(self.failure_context().await));
             }
         };
-        b.click().await.with_context(|| format!("clicking \"{text}\""))?;
+        if let Err(err) = b.click().await {
+            return Err(anyhow!("clicking \"{text}\": {err:?}").context(self.failure_context().await));
+        }
         Ok(())
     }
 
@@ -606,7 +610,18 @@ impl App {
     pub async fn failure_context(&self) -> String {
         let body = self.body_text().await.unwrap_or_default();
         let shot = self.screenshot("failure").await.map(|p| p.display().to_string()).unwrap_or_else(|e| format!("(none: {e})"));
-        format!("the window shows (screenshot {shot}):\n{}", truncate(&body, 3000))
+        let details = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll('[data-test=\"error-notice\"] details')).map(d => d.textContent).join('\\n')",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let details = if details.is_empty() { String::new() } else { format!("\nerror details: {details}") };
+        format!("the window shows (screenshot {shot}):\n{}{details}", truncate(&body, 3000))
     }
 
     pub async fn body_text(&self) -> Result<String> {

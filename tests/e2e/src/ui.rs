@@ -206,11 +206,16 @@ impl App {
         Ok(v.as_str().unwrap_or_default().to_string())
     }
 
-    /// Picks an instance in the header's "Active instance" switcher.
+    /// Picks an instance in the header's "Active instance" switcher and waits for its list to close.
     pub async fn switch_in_header(&self, name: &str) -> Result<()> {
         self.click("[data-test=\"instance-switcher\"]").await?;
-        let opt = format!("//*[@role='option'][normalize-space(.)={n}] | //*[@data-value][normalize-space(.)={n}]", n = xpath_lit(name));
+        let opt = format!("//*[@role='option'][normalize-space(.)={n}]", n = xpath_lit(name));
+        self.wait_el(&opt, SHORT).await?;
+        self.screenshot("switcher-open").await?;
         self.click(&opt).await.context("choosing the instance in the header switcher")?;
+        poll("the switcher's list to close", SHORT, || async { Ok((!self.is_shown("//*[@role='option']").await?).then_some(())) })
+            .await
+            .map_err(|e| e.context("the header switcher's list stays open after choosing"))?;
         Ok(())
     }
 }
