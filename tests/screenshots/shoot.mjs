@@ -1,0 +1,124 @@
+// Drives dhis2w Desktop through tauri-driver (WebDriver) and saves one PNG per screen.
+// Called by run.sh inside a private bus and Xvfb. Usage: node shoot.mjs <app binary> <out dir>
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import net from "node:net";
+
+const [app, outDir] = process.argv.slice(2);
+const PORT = Number(process.env.SHOTS_DRIVER_PORT || 4544);
+const NATIVE = PORT + 1;
+const W3C = "element-6066-11e4-a52f-4a89c6f4a20e";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error("[screenshots]", ...a);
+
+const driver = spawn("tauri-driver", ["--port", String(PORT), "--native-port", String(NATIVE)], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
+const stop = () => { try { driver.kill(); } catch {} };
+process.on("exit", stop);
+
+async function portOpen(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1", () => { s.end(); resolve(true); });
+    s.on("error", () => resolve(false));
+  });
+}
+for (let i = 0; i < 100 && !((await portOpen(PORT)) && (await portOpen(NATIVE))); i++) await sleep(100);
+
+async function wd(method, path, body) {
+  const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value).slice(0, 300)}`);
+  return json.value;
+}
+
+const session = await wd("POST", "/session", {
+  capabilities: { alwaysMatch: { "tauri:options": { application: app } } },
+});
+const S = `/session/${session.sessionId}`;
+
+async function find(xpath, timeout = 20_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    let why = "";
+    try {
+      const els = await wd("POST", `${S}/elements`, { using: "xpath", value: xpath });
+      if (els.length) { const el = els[els.length - 1]; return el[W3C] ?? Object.values(el)[0]; }
+    } catch (e) {
+      why = e.message;
+    }
+    if (Date.now() > end) throw new Error(`not found: ${xpath} ${why}`);
+    await sleep(200);
+  }
+}
+const lit = (s) => `'${s}'`;
+const button = (text, scope = "") => `${scope}//button[normalize-space(.)=${lit(text)}]`;
+const text = (t) => `//*[contains(normalize-space(.), ${lit(t)})]`;
+const card = (name) => `//li[contains(concat(' ', normalize-space(@class), ' '), ' instance-card ')][.//h3[normalize-space(text()[1])=${lit(name)} or normalize-space(.)=${lit(name)} or .//*[normalize-space(.)=${lit(name)}]]]`;
+const click = async (xpath) => wd("POST", `${S}/element/${await find(xpath)}/click`, {});
+async function fill(xpath, value) {
+  const id = await find(xpath);
+  await wd("POST", `${S}/element/${id}/clear`, {}).catch(() => {});
+  await wd("POST", `${S}/element/${id}/value`, { text: value });
+}
+async function shot(name) {
+  await sleep(600); // let the last paint land
+  const png = await wd("GET", `${S}/screenshot`);
+  writeFileSync(`${outDir}/${name}.png`, Buffer.from(png, "base64"));
+  log("saved", `${outDir}/${name}.png`);
+}
+
+let failed = false;
+try {
+  // 1. Instances (the presets are listed).
+  await find(card("Stand-in (password)"));
+  await shot("01-instances");
+
+  // 2. Add instance wizard, after checking the stand-in's address.
+  await click('//*[@data-test="add-instance"]');
+  await find(text("Add a DHIS2 instance"));
+  await fill('//input[@name="address"]', process.env.STANDIN_URL);
+  await click(button("Check address"));
+  await find('//*[@data-test="probe-result"]', 30_000);
+  await shot("02-add-instance");
+  await wd("POST", `${S}/execute/sync`, {
+    script: "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));", args: [],
+  });
+  await click('//nav//button[normalize-space(.)="Instances"]').catch(() => {});
+  await sleep(500);
+
+  // 3. Sign-in: the browser sign-in dialog while it waits (the test browser never comes back).
+  await click(button("Sign in", card("Stand-in (browser sign-in)")));
+  await find(text("Continue in your browser"), 30_000);
+  await shot("03-sign-in");
+  await click('//*[@data-test="cancel-sign-in"]').catch(() => {});
+  await sleep(800);
+  const close = await find('//*[@data-test="close-sign-in"]', 3000).catch(() => null);
+  if (close) await wd("POST", `${S}/element/${close}/click`, {});
+
+  // 4. API browser: /api/organisationUnits on the password instance.
+  await click(button("Switch to this one", card("Stand-in (password)"))).catch(() => {});
+  await click('//nav//button[normalize-space(.)="Browse"]');
+  await fill('//input[@data-test="browse-path"]', "/api/organisationUnits");
+  await click('//*[@data-test="browse-send"]');
+  await find('//*[@data-test="response-status"]', 30_000);
+  await shot("04-browse");
+
+  // 5. Settings.
+  await click('//nav//button[normalize-space(.)="Settings"]');
+  await find(text("Settings"));
+  await shot("05-settings");
+} catch (e) {
+  failed = true;
+  log("FAILED:", e.message);
+  await shot("failure").catch(() => {});
+} finally {
+  await wd("DELETE", S).catch(() => {});
+  stop();
+}
+process.exit(failed ? 1 : 0);
