@@ -65,7 +65,8 @@ fn desktop_entry_passes_the_url_and_handles_the_scheme() {
         .find(|l| l.starts_with("MimeType="))
         .unwrap_or_else(|| panic!("no MimeType= in\n{text}"));
     assert!(
-        mime.split(['=', ';']).any(|m| m == "x-scheme-handler/org.dhis2w.desktop"),
+        mime.split(['=', ';'])
+            .any(|m| m == "x-scheme-handler/org.dhis2w.desktop"),
         "{mime}"
     );
     assert!(text.contains("Name=dhis2w Desktop"), "{text}");
@@ -74,7 +75,10 @@ fn desktop_entry_passes_the_url_and_handles_the_scheme() {
     let icons = out.path().join("usr/share/icons/hicolor");
     assert!(icons.is_dir(), "no icons in the package");
     // desktop-file-validate, when installed, accepts the entry.
-    if let Ok(o) = Command::new("desktop-file-validate").arg(&entries[0]).output() {
+    if let Ok(o) = Command::new("desktop-file-validate")
+        .arg(&entries[0])
+        .output()
+    {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     }
 }
