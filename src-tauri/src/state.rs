@@ -5,13 +5,11 @@ use crate::browser::SystemBrowser;
 use crate::dto;
 use crate::options::{Options, SecretMode};
 use dhis2w_client::capture::DeepLinkHandle;
+use dhis2w_client::from_profile;
 use dhis2w_client::history::HistoryStore;
 use dhis2w_client::profile::{Instance, InstanceInput, ProfileStore, Recovery};
-use dhis2w_client::secret_store::{KeyringTokenStore, SecretKind, SecretStore};
-use dhis2w_client::{
-    AuthProvider, BasicAuth, ClientAuth, ClientOptions, Dhis2Client, Error, ErrorKind, OAuth2Auth,
-    OAuth2Config, PatAuth, Result, TokenStore,
-};
+use dhis2w_client::secret_store::SecretStore;
+use dhis2w_client::{ClientOptions, Dhis2Client, Error, ErrorKind, OAuth2Auth, Result};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -39,8 +37,6 @@ pub struct AppState {
     pub recovery: Option<Recovery>,
     /// Passwords, PATs, client secrets and tokens.
     pub secrets: SecretStore,
-    /// OAuth2 tokens (inside `secrets`).
-    pub tokens: Arc<dyn TokenStore>,
     /// Request history.
     pub history: HistoryStore,
     sessions: Mutex<HashMap<String, Session>>,
@@ -86,13 +82,11 @@ impl AppState {
                 "Secrets are kept for this session only (DHIS2W_SECRETS=session_only).".into(),
             )),
         };
-        let tokens: Arc<dyn TokenStore> = Arc::new(KeyringTokenStore::new(secrets.clone()));
         let state = Self {
             history: HistoryStore::new(data_dir.join("history")),
             profiles: tokio::sync::Mutex::new(profiles),
             recovery,
             secrets,
-            tokens,
             sessions: Mutex::default(),
             users: Mutex::default(),
             signed_out: Mutex::default(),
@@ -197,64 +191,13 @@ impl AppState {
     }
 
     async fn build_session(&self, inst: Instance) -> Result<Session> {
-        let options = client_options(inst.ca_cert_path.as_deref());
-        let (auth, oauth2): (Arc<dyn AuthProvider>, Option<Arc<OAuth2Auth>>) = match inst.auth_kind
-        {
-            dhis2w_client::profile::AuthKind::Basic => {
-                let password = self
-                    .secrets
-                    .reveal(&inst.id, SecretKind::Password)
-                    .await?
-                    .ok_or_else(|| missing_secret(&inst.name, "password"))?;
-                let username = inst.username.clone().unwrap_or_default();
-                (Arc::new(BasicAuth::new(username, password)?), None)
-            }
-            dhis2w_client::profile::AuthKind::Pat => {
-                let pat = self
-                    .secrets
-                    .reveal(&inst.id, SecretKind::Pat)
-                    .await?
-                    .ok_or_else(|| missing_secret(&inst.name, "personal access token"))?;
-                (Arc::new(PatAuth::new(pat)?), None)
-            }
-            dhis2w_client::profile::AuthKind::Oauth2 => {
-                let settings = inst.oauth2.clone().ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::InvalidInput,
-                        format!(
-                            "\"{}\" has no OAuth2 client settings. Edit the instance and enter \
-                             the client id.",
-                            inst.name
-                        ),
-                    )
-                })?;
-                let client_auth = match self
-                    .secrets
-                    .reveal(&inst.id, SecretKind::ClientSecret)
-                    .await?
-                {
-                    Some(s) if !s.is_empty() => ClientAuth::SecretBasic(s),
-                    _ => ClientAuth::None,
-                };
-                let auth = Arc::new(OAuth2Auth::new(
-                    OAuth2Config {
-                        profile: inst.id.clone(),
-                        base_url: inst.base_url.clone(),
-                        client_id: settings.client_id,
-                        client_auth,
-                        scope: settings.scope,
-                    },
-                    self.tokens.clone(),
-                    &options,
-                )?);
-                (auth.clone() as Arc<dyn AuthProvider>, Some(auth))
-            }
-        };
-        let client = Dhis2Client::new(&inst.base_url, auth, options)?;
+        let options = from_profile::client_options(&inst);
+        let auth = from_profile::profile_auth(&inst, &self.secrets, &options).await?;
+        let client = Dhis2Client::new(&inst.base_url, auth.provider(), options)?;
         Ok(Session {
+            oauth2: auth.oauth2().cloned(),
             instance: inst,
             client,
-            oauth2,
         })
     }
 
@@ -371,13 +314,6 @@ pub fn client_options(ca_cert_path: Option<&str>) -> ClientOptions {
             .map(PathBuf::from),
         ..ClientOptions::default()
     }
-}
-
-fn missing_secret(name: &str, what: &str) -> Error {
-    Error::new(
-        ErrorKind::SignInRequired,
-        format!("No {what} is saved for \"{name}\". Edit the instance and enter it."),
-    )
 }
 
 /// Hands a deep link to the state's waiting sign-in and brings the window to the front.
