@@ -779,7 +779,8 @@ pub fn truncate(s: &str, n: usize) -> String {
 /// <account>` (keyring 4's attribute names). `None` when there is no such item.
 pub fn keyring_secret(account: &str) -> Result<Option<String>> {
     let out = std::process::Command::new("secret-tool")
-        .args(["lookup", "service", KEYRING_SERVICE, "username", account])
+        // "--": instance ids may start with '-', which secret-tool would take for an option.
+        .args(["lookup", "--", "service", KEYRING_SERVICE, "username", account])
         .output()
         .context("running secret-tool")?;
     Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned()).filter(|s| !s.is_empty()))
@@ -789,7 +790,7 @@ pub fn keyring_secret(account: &str) -> Result<Option<String>> {
 /// labels items `keyring:<account>@<service>`. Secrets are not returned.
 pub fn keyring_labels() -> Result<Vec<String>> {
     let out = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", KEYRING_SERVICE])
+        .args(["search", "--all", "--", "service", KEYRING_SERVICE])
         .output()
         .context("running secret-tool")?;
     // secret-tool prints label/secret on stdout and the attributes on stderr; only stdout is used.
