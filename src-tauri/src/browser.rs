@@ -79,7 +79,8 @@ pub fn build_main_window<R: Runtime>(
     app: &AppHandle<R>,
     test_program: Option<PathBuf>,
 ) -> tauri::Result<()> {
-    let opener = SystemBrowser::new(app.clone(), test_program);
+    let opener = SystemBrowser::new(app.clone(), test_program.clone());
+    let popup_opener = SystemBrowser::new(app.clone(), test_program);
     WebviewWindowBuilder::new(
         app,
         crate::MAIN_WINDOW,
@@ -98,6 +99,16 @@ pub fn build_main_window<R: Runtime>(
             }
         }
         false
+    })
+    // `target="_blank"` links and window.open never get a webview of their own: web addresses
+    // go to the system browser, anything else is dropped.
+    .on_new_window(move |url, _features| {
+        if matches!(url.scheme(), "http" | "https") {
+            if let Err(e) = popup_opener.open_url(url.as_str()) {
+                tracing::warn!(error = %e, "could not open a link in the system browser");
+            }
+        }
+        tauri::webview::NewWindowResponse::Deny
     })
     .build()
     .map(drop)

@@ -38,7 +38,14 @@ export XDG_CONFIG_HOME=$RUN/xdg-config XDG_CACHE_HOME=$RUN/xdg-cache
 mkdir -p "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
 export DHIS2W_CONFIG_DIR=$RUN/config DHIS2W_DATA_DIR=$RUN/data DHIS2W_PRESETS=$RUN/presets.json
 export DHIS2W_NO_REGISTER=1 DHIS2W_KEYRING_SERVICE=org.dhis2w.desktop.screenshots
-export DHIS2W_TEST_BROWSER=/bin/true   # TEST ONLY: the sign-in screen waits; no browser opens
+# TEST ONLY: a "browser" that only records what it was asked to open, so the sign-in screen
+# waits and the navigation-guard check can see which links went to the system browser.
+cat > "$RUN/record-browser.sh" <<REC
+#!/bin/sh
+printf '%s\n' "\$1" >> "$RUN/opened-urls.txt"
+REC
+chmod +x "$RUN/record-browser.sh"
+export DHIS2W_TEST_BROWSER=$RUN/record-browser.sh OPENED_URLS=$RUN/opened-urls.txt
 export KEYRING_TMP=$RUN/keyring
 mkdir -p "$KEYRING_TMP"
 exec "$ROOT/tests/harness/keyring-session.sh" node "$ROOT/tests/screenshots/shoot.mjs" "$APP" "$OUT"

@@ -1,7 +1,7 @@
 // Drives dhis2w Desktop through tauri-driver (WebDriver) and saves one PNG per screen.
 // Called by run.sh inside a private bus and Xvfb. Usage: node shoot.mjs <app binary> <out dir>
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 
 const [app, outDir] = process.argv.slice(2);
@@ -113,6 +113,20 @@ try {
   await click('//nav//button[normalize-space(.)="Settings"]');
   await find(text("Settings"));
   await shot("05-settings");
+
+  // The webview never leaves the app: a remote navigation is refused and the address goes to
+  // the system browser (here the recording test browser) instead. (New-window requests cannot
+  // be checked here: under WebDriver they go to the automation session, not the app.)
+  const exec = (script) => wd("POST", `${S}/execute/sync`, { script, args: [] });
+  await exec("window.location.href = 'https://example.org/navigated'; return 1;");
+  await sleep(1500);
+  const here = await exec("return window.location.href;");
+  if (!/^(tauri:\/\/localhost|http:\/\/tauri\.localhost)/.test(here)) throw new Error(`the webview navigated to ${here}`);
+  const opened = existsSync(process.env.OPENED_URLS) ? readFileSync(process.env.OPENED_URLS, "utf8") : "";
+  for (const u of ["https://example.org/navigated"]) {
+    if (!opened.includes(u)) throw new Error(`${u} did not go to the system browser (opened: ${JSON.stringify(opened)})`);
+  }
+  log("navigation guard: remote pages open in the system browser, the webview stays on", here);
 } catch (e) {
   failed = true;
   log("FAILED:", e.message);
