@@ -435,6 +435,12 @@ async fn s08_sign_out_revokes_token_and_clears_keyring() -> Result<()> {
     let access = token_field(&tok, "access_token", "accessToken").context("access token")?;
     let refresh = token_field(&tok, "refresh_token", "refreshToken").context("refresh token (confidential client)")?;
     ensure!(standin.token_status(&access).await?["active"] == true, "token active before sign-out");
+    // Copy as curl for a bearer-token instance carries no token either.
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "{status}");
+    app.click("[data-test=\"copy-curl\"]").await?;
+    let curl = app.wait_text_in("[data-test=\"curl\"]", "curl", SHORT).await?;
+    ensure!(!curl.contains(&access) && !curl.contains(&refresh), "copy as curl must not contain a token: {curl}");
 
     app.card_button("HMIS browser", "Sign out").await?;
     let state = app.wait_card_state("HMIS browser", "Signed out", LONG).await?;
