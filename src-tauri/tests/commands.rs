@@ -20,7 +20,12 @@ fn instances_add_list_edit_default_active_remove() {
     let t = TestApp::new();
     let state = t.ok("instances_list", json!({}));
     assert_eq!(state["instances"], json!([]));
-    assert_eq!(state["storage"]["mode"], "session_only");
+    let mode = if keyring_session() {
+        "keyring"
+    } else {
+        "session_only"
+    };
+    assert_eq!(state["storage"]["mode"], mode, "{state}");
 
     let inst = t.add(json!({}));
     let id = inst["id"].as_str().unwrap().to_owned();

@@ -131,7 +131,8 @@ pub fn fixture_secrets(s: &StandIn) -> Vec<String> {
     out
 }
 
-/// A mock-runtime app with isolated dirs and session-only secrets.
+/// A mock-runtime app with isolated dirs and session-only secrets (keyring secrets inside
+/// `keyring-session.sh`).
 pub struct TestApp {
     pub app: App<MockRuntime>,
     pub caller: Caller,
@@ -153,11 +154,23 @@ pub struct Caller {
     pub seen: Arc<Mutex<Vec<String>>>,
 }
 
+/// True when the tests run inside `tests/harness/keyring-session.sh` (a real, unlocked,
+/// throw-away Secret Service): secrets then go to the keyring, under a per-test service name.
+pub fn keyring_session() -> bool {
+    std::env::var("DHIS2W_KEYRING_SESSION").as_deref() == Ok("1")
+}
+
 pub fn options_in(dir: &Path) -> Options {
+    let secrets = if keyring_session() {
+        let tag = dir.file_name().unwrap().to_string_lossy().replace('.', "-");
+        SecretMode::KeyringService(format!("org.dhis2w.desktop.test.{tag}"))
+    } else {
+        SecretMode::SessionOnly
+    };
     Options {
         config_dir: Some(dir.join("config")),
         data_dir: Some(dir.join("data")),
-        secrets: SecretMode::SessionOnly,
+        secrets,
         presets: None,
         test_browser: Some(repo_root().join("src-tauri/tests/fake-browser.sh")),
         test_save_path: None,
