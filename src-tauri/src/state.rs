@@ -97,7 +97,10 @@ impl AppState {
             options,
         };
         if let Some(path) = state.options.presets.clone() {
-            tauri::async_runtime::block_on(state.add_presets(&path))?;
+            // A broken presets file (a demo aid) must not stop the app from starting.
+            if let Err(e) = tauri::async_runtime::block_on(state.add_presets(&path)) {
+                tracing::warn!(error = %e, "presets not added");
+            }
         }
         Ok(state)
     }
