@@ -54,6 +54,7 @@ npm_ci() {
 npm_ci tests/dhis2-standin
 npm_ci ui
 npm_ci src-tauri
+npm_ci tests/e2e
 
 if ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver (cargo install, about 30 s)"
