@@ -133,6 +133,12 @@ pub async fn resolve_base_url_with(http: &reqwest::Client, input: &str) -> Resul
     Ok(candidate)
 }
 
+/// `url` spelled as saved instances are (see [`crate::profile::normalize_base_url`]): no
+/// trailing slash, also for a server at the root (`http://host:8080`, not `http://host:8080/`).
+pub fn canonical_string(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
+}
+
 /// A sign-in method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -260,7 +266,7 @@ pub async fn probe_with(http: &reqwest::Client, address: &str) -> Result<ProbeRe
         SignInMethod::Pat
     };
     Ok(ProbeResult {
-        canonical_url: base.to_string(),
+        canonical_url: canonical_string(&base),
         version,
         system_name: login_config.and_then(|c| c.application_title),
         methods: ProbeMethods {
@@ -307,5 +313,17 @@ mod tests {
         );
         assert_eq!(strip("https://h/dhis/api/me"), "https://h/dhis");
         assert_eq!(strip("https://h/dhis"), "https://h/dhis");
+    }
+
+    #[test]
+    fn canonical_strings_have_no_trailing_slash() {
+        let root = Url::parse("http://127.0.0.1:33679/").unwrap();
+        assert_eq!(canonical_string(&root), "http://127.0.0.1:33679");
+        let sub = Url::parse("https://h/dhis").unwrap();
+        assert_eq!(canonical_string(&sub), "https://h/dhis");
+        assert_eq!(
+            canonical_string(&root),
+            crate::profile::normalize_base_url(root.as_str()).unwrap()
+        );
     }
 }

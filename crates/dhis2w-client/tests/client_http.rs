@@ -252,7 +252,7 @@ async fn resolve_strips_login_and_app_pages_under_a_context_path() {
 async fn probe_reports_version_and_methods() {
     let si = StandIn::start(&[]).await;
     let p = probe(&si.fx("/aliasUrl")).await.unwrap();
-    assert_eq!(p.canonical_url.trim_end_matches('/'), si.base);
+    assert_eq!(p.canonical_url, si.base.trim_end_matches('/'));
     assert_eq!(p.version.as_deref(), Some(si.fx("/version").as_str()));
     assert!(p.methods.oauth2.available, "{p:?}");
     assert_eq!(p.recommended, SignInMethod::Oauth2);
