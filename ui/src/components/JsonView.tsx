@@ -1,5 +1,6 @@
 import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
-import { createJSONEditor, Mode, type Content, type JsonEditor } from "vanilla-jsoneditor";
+import { createJSONEditor, Mode, type Content, type JsonEditor, type MenuItem } from "vanilla-jsoneditor";
+import { withoutModeButtons } from "../json/menu";
 
 export type ViewMode = "tree" | "table" | "text";
 export type JsonViewHandle = { expandAll: () => void; collapseAll: () => void };
@@ -19,6 +20,7 @@ export const JsonView = forwardRef<JsonViewHandle, { content: Content; mode: Vie
       editor.current = createJSONEditor({
         target: host.current,
         props: { content, mode: MODES[mode], readOnly: true, mainMenuBar: true, navigationBar: true, statusBar: true, askToFormat: false,
+          onRenderMenu: (items: MenuItem[]) => withoutModeButtons(items),
           onChangeMode: (m: Mode) => modeCb.current?.(m as unknown as ViewMode) },
       });
       return () => {
