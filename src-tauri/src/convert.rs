@@ -165,3 +165,22 @@ impl From<core_history::HistoryEntry> for dto::HistoryEntry {
 pub fn history(entries: Vec<core_history::HistoryEntry>) -> Vec<dto::HistoryEntry> {
     entries.into_iter().map(Into::into).collect()
 }
+
+impl From<dhis2w_client::SessionUser> for dto::SessionUser {
+    fn from(u: dhis2w_client::SessionUser) -> Self {
+        Self {
+            username: u.username,
+            display_name: u.display_name,
+        }
+    }
+}
+
+impl From<dhis2w_client::SessionState> for dto::SessionState {
+    fn from(s: dhis2w_client::SessionState) -> Self {
+        match s {
+            dhis2w_client::SessionState::SignedIn => Self::SignedIn,
+            dhis2w_client::SessionState::SignedOut => Self::SignedOut,
+            dhis2w_client::SessionState::NeedsSignIn => Self::NeedsSignIn,
+        }
+    }
+}

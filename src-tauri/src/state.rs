@@ -9,8 +9,10 @@ use dhis2w_client::from_profile;
 use dhis2w_client::history::HistoryStore;
 use dhis2w_client::profile::{Instance, InstanceInput, ProfileStore, Recovery};
 use dhis2w_client::secret_store::SecretStore;
-use dhis2w_client::{ClientOptions, Dhis2Client, Error, ErrorKind, OAuth2Auth, Result};
-use std::collections::{HashMap, HashSet};
+use dhis2w_client::{
+    ClientOptions, CredentialSessions, Dhis2Client, Error, ErrorKind, OAuth2Auth, Result,
+};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Manager, Runtime};
@@ -40,10 +42,9 @@ pub struct AppState {
     /// Request history.
     pub history: HistoryStore,
     sessions: Mutex<HashMap<String, Session>>,
-    /// Users seen by sign-in or verify, per instance (for the status display).
-    users: Mutex<HashMap<String, dto::SessionUser>>,
-    /// Basic/PAT instances the user signed out of in this run.
-    signed_out: Mutex<HashSet<String>>,
+    /// The core's in-memory sign-in knowledge: users seen by sign-in, verify or `/api/me`,
+    /// and Basic/PAT credentials the server refused.
+    pub credentials: CredentialSessions,
     sign_ins: Mutex<HashMap<String, (u64, CancellationToken)>>,
     next_flow: std::sync::atomic::AtomicU64,
     requests: Mutex<HashMap<String, CancellationToken>>,
@@ -88,8 +89,7 @@ impl AppState {
             recovery,
             secrets,
             sessions: Mutex::default(),
-            users: Mutex::default(),
-            signed_out: Mutex::default(),
+            credentials: CredentialSessions::new(),
             sign_ins: Mutex::default(),
             next_flow: std::sync::atomic::AtomicU64::new(1),
             requests: Mutex::default(),
@@ -177,7 +177,7 @@ impl AppState {
     /// Forgets the cached client and user of `id` (after an edit, removal or sign-out).
     pub fn forget_session(&self, id: &str) {
         lock(&self.sessions).remove(id);
-        lock(&self.users).remove(id);
+        self.credentials.forget(id);
     }
 
     /// The client of a saved instance, built on first use.
@@ -204,29 +204,9 @@ impl AppState {
         })
     }
 
-    /// Remembers who is signed in to `id`.
-    pub fn set_user(&self, id: &str, user: dto::SessionUser) {
-        lock(&self.users).insert(id.to_owned(), user);
-    }
-
     /// The user last seen for `id`.
     pub fn user(&self, id: &str) -> Option<dto::SessionUser> {
-        lock(&self.users).get(id).cloned()
-    }
-
-    /// Marks a Basic/PAT instance signed out (or back in) for this run.
-    pub fn set_signed_out(&self, id: &str, out: bool) {
-        let mut s = lock(&self.signed_out);
-        if out {
-            s.insert(id.to_owned());
-        } else {
-            s.remove(id);
-        }
-    }
-
-    /// True when the user signed out of the Basic/PAT instance `id` in this run.
-    pub fn is_signed_out(&self, id: &str) -> bool {
-        lock(&self.signed_out).contains(id)
+        self.credentials.user(id).map(Into::into)
     }
 
     /// Starts tracking a sign-in of `id`, cancelling one already running. Returns the flow

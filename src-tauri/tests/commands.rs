@@ -241,6 +241,7 @@ fn import_cli_profiles() {
 fn basic_and_pat_sessions_sign_in_and_out() {
     let s = standin();
     let t = TestApp::new();
+    let display = s.fx("/users/admin/displayName");
     let changed = Arc::new(Mutex::new(Vec::<Value>::new()));
     let c = changed.clone();
     t.app.listen("session-changed", move |e| {
@@ -248,27 +249,48 @@ fn basic_and_pat_sessions_sign_in_and_out() {
             .unwrap()
             .push(serde_json::from_str(e.payload()).unwrap());
     });
+    // A stored password: signed in, and who it is comes from one /api/me check.
     let inst = t.add(json!({}));
     let id = inst["id"].as_str().unwrap();
     let st = t.ok("session_status", json!({ "instanceId": id }));
-    assert_eq!(st["state"], "signed_in");
+    assert_eq!(st["state"], "signed_in", "{st}");
+    assert_eq!(st["user"]["displayName"], display, "{st}");
     assert_eq!(st["expiresAt"], Value::Null);
 
+    // Sign out deletes the stored password: the app can no longer act as the user.
     let st = t.ok("session_sign_out", json!({ "instanceId": id }));
     assert_eq!(st["state"], "signed_out");
+    assert_eq!(st["user"], Value::Null);
+    let list = t.ok("instances_list", json!({}));
+    assert_eq!(list["instances"][0]["secrets"]["password"], false, "{list}");
+    assert_eq!(
+        t.ok("session_status", json!({ "instanceId": id }))["state"],
+        "signed_out"
+    );
     let req =
         json!({"request": {"requestId": "r1", "instanceId": id, "path": "/api/me", "query": []}});
     assert_eq!(
         t.raw("browse_get", req.clone()).unwrap_err()["kind"],
         "sign_in_required"
     );
+    // Signing in without a stored password asks for it (the UI opens the wizard).
+    t.err(
+        "session_sign_in",
+        json!({ "instanceId": id, "differentUser": false }),
+        "sign_in_required",
+    );
 
+    // The password entered again: sign-in checks it and names the user.
+    t.ok(
+        "instances_edit",
+        json!({ "id": id, "input": basic_input(s) }),
+    );
     let st = t.ok(
         "session_sign_in",
         json!({ "instanceId": id, "differentUser": false }),
     );
     assert_eq!(st["state"], "signed_in");
-    assert_eq!(st["user"]["displayName"], s.fx("/users/admin/displayName"));
+    assert_eq!(st["user"]["displayName"], display);
     assert!(t.raw("browse_get", req).is_ok());
     wait_for("session-changed events", || {
         changed.lock().unwrap().len() >= 2
@@ -276,30 +298,65 @@ fn basic_and_pat_sessions_sign_in_and_out() {
     assert_eq!(changed.lock().unwrap()[0]["state"], "signed_out");
     assert_eq!(changed.lock().unwrap()[1]["state"], "signed_in");
 
-    // Wrong stored password: sign-in fails with its kind.
+    // A wrong stored password: "needs sign-in", and sign-in fails with its kind.
     let mut wrong = basic_input(s);
     merge(&mut wrong, json!({"password": "wrong-password"}));
     t.ok("instances_edit", json!({ "id": id, "input": wrong }));
+    let st = t.ok("session_status", json!({ "instanceId": id }));
+    assert_eq!(st["state"], "needs_sign_in", "{st}");
+    assert_eq!(st["user"], Value::Null);
     t.err(
         "session_sign_in",
         json!({ "instanceId": id, "differentUser": false }),
         "invalid_credentials",
+    );
+    assert_eq!(
+        t.ok("session_status", json!({ "instanceId": id }))["state"],
+        "needs_sign_in"
     );
 
     // PAT.
     let p = t.add(
         json!({"name": "Pat", "authKind": "pat", "password": null, "pat": s.fx("/pats/valid")}),
     );
+    let st = t.ok("session_status", json!({ "instanceId": p["id"] }));
+    assert_eq!(st["state"], "signed_in", "{st}");
+    assert_eq!(st["user"]["displayName"], display, "{st}");
     let st = t.ok(
         "session_sign_in",
         json!({ "instanceId": p["id"], "differentUser": false }),
     );
     assert_eq!(st["state"], "signed_in");
+    let st = t.ok("session_sign_out", json!({ "instanceId": p["id"] }));
+    assert_eq!(st["state"], "signed_out");
+    assert_eq!(
+        t.ok("instances_list", json!({}))["instances"][1]["secrets"]["pat"],
+        false
+    );
     let e = t.add(json!({"name": "Expired", "authKind": "pat", "password": null, "pat": s.fx("/pats/expired")}));
+    assert_eq!(
+        t.ok("session_status", json!({ "instanceId": e["id"] }))["state"],
+        "needs_sign_in"
+    );
     t.err(
         "session_sign_in",
         json!({ "instanceId": e["id"], "differentUser": false }),
         "token_expired",
+    );
+
+    // A server that cannot be reached: still signed in (the password is stored), no user.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let off = t.add(json!({"name": "Offline", "baseUrl": format!("http://{dead}")}));
+    let st = t.ok("session_status", json!({ "instanceId": off["id"] }));
+    assert_eq!(st["state"], "signed_in", "{st}");
+    assert_eq!(st["user"], Value::Null, "{st}");
+    t.err(
+        "session_sign_in",
+        json!({ "instanceId": off["id"], "differentUser": false }),
+        "server_unreachable",
     );
 
     t.err(

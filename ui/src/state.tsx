@@ -3,7 +3,8 @@ import * as api from "./api";
 import type { AppError, Instance, InstancesState, SessionStatus } from "./bindings";
 
 export type Page = "instances" | "browse" | "settings" | "about";
-export type WizardState = { mode: "add" } | { mode: "edit"; instance: Instance } | null;
+/** `step` 3 opens the edit wizard at the credentials (e.g. after signing out of a Basic/PAT instance). */
+export type WizardState = { mode: "add" } | { mode: "edit"; instance: Instance; step?: 1 | 3 } | null;
 export type SignInRequest = { instanceId: string; differentUser: boolean } | null;
 
 type AppCtx = {

@@ -16,6 +16,7 @@ pub mod probe;
 pub mod profile;
 pub mod secret;
 pub mod secret_store;
+pub mod session;
 pub mod token;
 pub mod webmessage;
 
@@ -34,4 +35,5 @@ pub use probe::{probe, resolve_base_url, ProbeResult, SignInMethod};
 pub use profile::{AuthKind, Instance, InstanceInput, ProfileStore};
 pub use secret::Secret;
 pub use secret_store::{KeyringTokenStore, SecretKind, SecretStore, StorageMode, StorageStatus};
+pub use session::{CredentialSessions, CredentialStatus, SessionState, SessionUser};
 pub use token::{MemoryTokenStore, OAuth2Token, TokenKey, TokenStore};

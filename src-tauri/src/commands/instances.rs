@@ -60,7 +60,6 @@ pub async fn instances_remove(state: State<'_, AppState>, id: String) -> Result<
         .remove(&id, &state.secrets)
         .await?;
     state.forget_session(&id);
-    state.set_signed_out(&id, false);
     state.history.remove_instance(&id)?;
     state.instances_state().await
 }
@@ -174,10 +173,15 @@ pub async fn instances_verify_saved(
     id: String,
 ) -> Result<VerifyResult> {
     let session = state.session(&id).await?;
-    let result = verify_with(&session.client).await?;
-    state.set_user(
+    let result = verify_with(&session.client).await;
+    if let Err(e) = &result {
+        // A refused password/PAT makes the instance "needs sign-in".
+        state.credentials.observe_error(&id, e);
+    }
+    let result = result?;
+    state.credentials.remember_user(
         &id,
-        dto::SessionUser {
+        dhis2w_client::SessionUser {
             username: result.username.clone(),
             display_name: result.display_name.clone(),
         },

@@ -1,18 +1,18 @@
 //! `session_*` commands: signing in and out. Status carries the user, expiry and scopes,
 //! never a token.
 
-use crate::dto::{events, SessionState, SessionStatus, SessionUser, SignInProgress, SignInStage};
+use crate::dto::{events, SessionState, SessionStatus, SignInProgress, SignInStage};
 use crate::state::{focus_main_window, AppState};
 use dhis2w_client::capture::{
     DeepLinkCapturer, DeepLinkOptions, LoopbackCapturer, RedirectCapturer,
 };
 use dhis2w_client::profile::{AuthKind, RedirectMode};
-use dhis2w_client::secret_store::SecretKind;
 use dhis2w_client::{Error, ErrorKind, Result, SignInOptions};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
-/// The session status of `id`, from what is stored (no network call).
+/// The session status of `id`. Basic/PAT: the core's answer (stored secret, user seen this
+/// run, or one short `/api/me` check); OAuth2: the stored token (no network call).
 pub async fn status_of(state: &AppState, id: &str) -> Result<SessionStatus> {
     let inst = state.instance(id).await?;
     let mut status = SessionStatus {
@@ -24,24 +24,9 @@ pub async fn status_of(state: &AppState, id: &str) -> Result<SessionStatus> {
     };
     match inst.auth_kind {
         AuthKind::Basic | AuthKind::Pat => {
-            let kind = if inst.auth_kind == AuthKind::Basic {
-                SecretKind::Password
-            } else {
-                SecretKind::Pat
-            };
-            if state.is_signed_out(id) {
-                status.state = SessionState::SignedOut;
-            } else if !state.secrets.has(id, kind).await? {
-                status.state = SessionState::NeedsSignIn;
-            } else {
-                status.state = SessionState::SignedIn;
-                status.user = state.user(id).or_else(|| {
-                    inst.username.clone().map(|u| SessionUser {
-                        username: u.clone(),
-                        display_name: u,
-                    })
-                });
-            }
+            let s = state.credentials.status(&inst, &state.secrets).await?;
+            status.state = s.state.into();
+            status.user = s.user.map(Into::into);
         }
         AuthKind::Oauth2 => {
             let session = state.session(id).await?;
@@ -79,9 +64,10 @@ pub async fn session_status(
     status_of(&state, &instance_id).await
 }
 
-/// `session_sign_in`: Basic/PAT check the stored credentials with `/api/me`; OAuth2 runs the
-/// browser sign-in (PKCE, loopback or deep-link redirect), streaming `sign-in-progress`.
-/// Resolves when done; the main window comes to the front after a browser sign-in.
+/// `session_sign_in`: Basic/PAT check the stored password/PAT with `/api/me` (none stored:
+/// `sign_in_required`, and the UI asks for it); OAuth2 runs the browser sign-in (PKCE,
+/// loopback or deep-link redirect), streaming `sign-in-progress`. Resolves when done; the main
+/// window comes to the front after a browser sign-in.
 #[tauri::command]
 pub async fn session_sign_in<R: Runtime>(
     app: AppHandle<R>,
@@ -90,24 +76,21 @@ pub async fn session_sign_in<R: Runtime>(
     different_user: bool,
 ) -> Result<SessionStatus> {
     let id = instance_id;
-    state.set_signed_out(&id, false);
+    let inst = state.instance(&id).await?;
+    if inst.auth_kind != AuthKind::Oauth2 {
+        state.credentials.sign_in(&inst, &state.secrets).await?;
+        let status = status_of(&state, &id).await?;
+        emit_changed(&app, &status);
+        return Ok(status);
+    }
     state.forget_session(&id);
     let session = state.session(&id).await?;
     match &session.oauth2 {
         None => {
-            let me = session.client.me().await?;
-            let username = me.username().unwrap_or_default().to_owned();
-            let display_name = me
-                .display_name()
-                .map(str::to_owned)
-                .unwrap_or_else(|| username.clone());
-            state.set_user(
-                &id,
-                SessionUser {
-                    username,
-                    display_name,
-                },
-            );
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "OAuth2 session without provider.",
+            ))
         }
         Some(auth) => {
             let (seq, cancel) = state.begin_sign_in(&id);
@@ -161,19 +144,9 @@ pub async fn session_sign_in<R: Runtime>(
             };
             state.end_sign_in(&id, seq);
             let signed = result?;
-            let username = signed.me.username().unwrap_or_default().to_owned();
-            let display_name = signed
-                .me
-                .display_name()
-                .map(str::to_owned)
-                .unwrap_or_else(|| username.clone());
-            state.set_user(
-                &id,
-                SessionUser {
-                    username,
-                    display_name,
-                },
-            );
+            state
+                .credentials
+                .remember_user(&id, dhis2w_client::SessionUser::from_me(&signed.me));
             focus_main_window(&app);
         }
     }
@@ -190,8 +163,8 @@ pub async fn session_cancel_sign_in(state: State<'_, AppState>, instance_id: Str
     Ok(())
 }
 
-/// `session_sign_out`: OAuth2 revokes where possible and deletes the token; Basic/PAT keep
-/// their stored secret but stop using it until the next sign-in.
+/// `session_sign_out`: OAuth2 revokes where possible and deletes the token; Basic/PAT delete
+/// the stored password/PAT (the app can no longer act as the user).
 #[tauri::command]
 pub async fn session_sign_out<R: Runtime>(
     app: AppHandle<R>,
@@ -211,7 +184,7 @@ pub async fn session_sign_out<R: Runtime>(
             tracing::info!(revoked = report.revoked, "{detail}");
         }
     } else {
-        state.set_signed_out(&id, true);
+        state.credentials.sign_out(&inst, &state.secrets).await?;
     }
     state.forget_session(&id);
     let status = status_of(&state, &id).await?;

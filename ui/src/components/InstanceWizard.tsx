@@ -121,8 +121,9 @@ export function InstanceWizard() {
   const { t } = useI18n();
   const { wizard, setWizard, refresh, startSignIn } = useApp();
   const editing = wizard?.mode === "edit" ? wizard.instance : null;
+  const credentialsFirst = wizard?.mode === "edit" && wizard.step === 3;
 
-  const [step, setStep] = useState(1);
+  const [step, setStep] = useState<number>(credentialsFirst ? 3 : 1);
   const [address, setAddress] = useState(editing?.baseUrl ?? "");
   const [probe, setProbe] = useState<ProbeResult | null>(null);
   const [probing, setProbing] = useState(false);
@@ -366,7 +367,7 @@ export function InstanceWizard() {
               value={name}
               onChange={({ value }: { value?: string }) => setName(value ?? "")}
               helpText={t("field.nameHelp")}
-              initialFocus
+              initialFocus={!credentialsFirst || method === "oauth2"}
             />
             {method === "basic" && (
               <>
@@ -393,6 +394,7 @@ export function InstanceWizard() {
                   error={showRequired && missing.password}
                   validationText={showRequired && missing.password ? t("wizard.required") : undefined}
                   onChange={({ value }: { value?: string }) => setPassword(value ?? "")}
+                  initialFocus={credentialsFirst}
                   dataTest="password"
                 />
               </>
@@ -409,6 +411,7 @@ export function InstanceWizard() {
                 error={showRequired && missing.pat}
                 validationText={showRequired && missing.pat ? t("wizard.required") : undefined}
                 onChange={({ value }: { value?: string }) => setPat(value ?? "")}
+                initialFocus={credentialsFirst}
                 dataTest="pat"
               />
             )}

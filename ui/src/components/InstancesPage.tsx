@@ -14,7 +14,7 @@ export const METHOD_KEY: Record<Instance["authKind"], MessageKey> = {
 
 function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: AppError | null) => void }) {
   const { t } = useI18n();
-  const { state, sessions, apply, setActive, setWizard, startSignIn, setSession } = useApp();
+  const { state, sessions, apply, refresh, setActive, setWizard, startSignIn, setSession } = useApp();
   const [confirmRemove, setConfirmRemove] = useState(false);
   const [busy, setBusy] = useState(false);
   const status = sessions[instance.id];
@@ -59,7 +59,17 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
             </Button>
           )}
           {signedIn ? (
-            <Button small disabled={busy} onClick={() => void run(async () => setSession(await api.sessionSignOut(instance.id)))}>
+            <Button
+              small
+              disabled={busy}
+              onClick={() =>
+                void run(async () => {
+                  setSession(await api.sessionSignOut(instance.id));
+                  // Basic/PAT sign-out deletes the stored password/token: show it as gone.
+                  if (instance.authKind !== "oauth2") await refresh();
+                })
+              }
+            >
               {t("instances.signOut")}
             </Button>
           ) : (

@@ -9,6 +9,17 @@ import { ErrorNotice } from "./common";
 
 export const SIGN_IN_SECONDS = 5 * 60;
 
+/** Errors after which a Basic/PAT instance needs a new password or token. */
+const CREDENTIAL_ERRORS = new Set<AppError["kind"]>([
+  "sign_in_required",
+  "invalid_credentials",
+  "account_locked",
+  "account_disabled",
+  "token_expired",
+  "pat_malformed",
+  "pat_rejected",
+]);
+
 type Phase =
   | { kind: "starting" }
   | { kind: "waiting" }
@@ -20,9 +31,14 @@ type Phase =
 
 export function SignInDialog() {
   const { t } = useI18n();
-  const { signIn, closeSignIn, state, setSession } = useApp();
+  const { signIn, closeSignIn, state, setSession, setWizard } = useApp();
   const instanceId = signIn?.instanceId ?? "";
   const instance = state?.instances.find((i) => i.id === instanceId);
+  const usesStoredSecret = instance != null && instance.authKind !== "oauth2";
+  const askCredentials = () => {
+    closeSignIn();
+    if (instance) setWizard({ mode: "edit", instance, step: 3 });
+  };
   const [phase, setPhase] = useState<Phase>({ kind: "starting" });
   const [authorizeUrl, setAuthorizeUrl] = useState<string | null>(null);
   const [deadline, setDeadline] = useState<number | null>(null);
@@ -31,6 +47,10 @@ export function SignInDialog() {
   const [linkError, setLinkError] = useState<AppError | null>(null);
   const [attempt, setAttempt] = useState(0);
   const finished = useRef(false);
+  const usesStoredSecretRef = useRef(usesStoredSecret);
+  usesStoredSecretRef.current = usesStoredSecret;
+  const askCredentialsRef = useRef(askCredentials);
+  askCredentialsRef.current = askCredentials;
 
   // Listen for progress, then start the sign-in.
   useEffect(() => {
@@ -68,6 +88,11 @@ export function SignInDialog() {
         if (dead) return;
         finished.current = true;
         const err = api.toAppError(e);
+        // Basic/PAT with nothing stored (e.g. after signing out): ask for the password/token.
+        if (err.kind === "sign_in_required" && usesStoredSecretRef.current) {
+          askCredentialsRef.current();
+          return;
+        }
         setPhase((prev) => (prev.kind === "expired" ? prev : err.kind === "cancelled" ? { kind: "cancelled" } : { kind: "failed", error: err }));
       }
     })();
@@ -113,7 +138,7 @@ export function SignInDialog() {
         <div aria-live="polite" className="signin-body">
           {phase.kind === "starting" && (
             <p className="row">
-              <CircularLoader small /> {t("signin.starting")}
+              <CircularLoader small /> {usesStoredSecret ? t("signin.basicHelp") : t("signin.starting")}
             </p>
           )}
           {phase.kind === "waiting" && (
@@ -170,6 +195,11 @@ export function SignInDialog() {
       </ModalContent>
       <ModalActions>
         <ButtonStrip end>
+          {phase.kind === "failed" && usesStoredSecret && CREDENTIAL_ERRORS.has(phase.error.kind) && (
+            <Button onClick={askCredentials} dataTest="enter-credentials">
+              {t("instances.enterCredentials")}
+            </Button>
+          )}
           {(phase.kind === "failed" || phase.kind === "cancelled" || phase.kind === "expired") && (
             <Button onClick={() => setAttempt((n) => n + 1)} dataTest="retry">
               {t("common.retry")}

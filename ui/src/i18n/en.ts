@@ -32,6 +32,7 @@ export const en = {
   "instances.emptyHint": "Add one to get started: you only need its web address.",
   "instances.storageTitle": "Secure storage is unavailable",
   "instances.storageBanner": "Secure storage is unavailable: secrets will be kept only until you close the app.",
+  "instances.enterCredentials": "Enter password or token",
   "instances.active": "Active",
   "instances.default": "Default",
   "instances.edit": "Edit",

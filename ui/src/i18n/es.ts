@@ -33,6 +33,7 @@ export const es: Dictionary = {
   "instances.emptyHint": "Añada una para empezar: solo necesita su dirección web.",
   "instances.storageTitle": "El almacenamiento seguro no está disponible",
   "instances.storageBanner": "El almacenamiento seguro no está disponible: los secretos se guardarán solo hasta que cierre la aplicación.",
+  "instances.enterCredentials": "Introducir contraseña o token",
   "instances.active": "Activa",
   "instances.default": "Predeterminada",
   "instances.edit": "Editar",

@@ -33,6 +33,7 @@ export const fr: Dictionary = {
   "instances.emptyHint": "Ajoutez-en une pour commencer : il suffit de son adresse web.",
   "instances.storageTitle": "Stockage sécurisé indisponible",
   "instances.storageBanner": "Le stockage sécurisé est indisponible : les secrets ne seront conservés que jusqu'à la fermeture de l'application.",
+  "instances.enterCredentials": "Saisir le mot de passe ou le jeton",
   "instances.active": "Active",
   "instances.default": "Par défaut",
   "instances.edit": "Modifier",

@@ -33,6 +33,7 @@ export const pt: Dictionary = {
   "instances.emptyHint": "Adicione uma para começar: só precisa do endereço web.",
   "instances.storageTitle": "O armazenamento seguro não está disponível",
   "instances.storageBanner": "O armazenamento seguro não está disponível: os segredos só serão guardados até fechar a aplicação.",
+  "instances.enterCredentials": "Introduzir palavra-passe ou token",
   "instances.active": "Ativa",
   "instances.default": "Predefinida",
   "instances.edit": "Editar",

@@ -44,7 +44,8 @@ const instances: Instance[] = [
     caCertPath: null,
     color: "#1565c0",
     notes: null,
-    secrets: { ...noSecrets, password: true },
+    // Signed out: nothing stored (signing out of a Basic/PAT instance deletes its secret).
+    secrets: { ...noSecrets },
   },
   {
     id: "training",
@@ -252,6 +253,8 @@ async function signIn(instanceId: string, differentUser: boolean): Promise<Sessi
   if (!inst) err("not_found", "This instance no longer exists.");
   if (inst.authKind !== "oauth2") {
     await sleep(300);
+    if (!(inst.authKind === "basic" ? inst.secrets.password : inst.secrets.pat))
+      err("sign_in_required", `No ${inst.authKind === "basic" ? "password" : "personal access token"} is saved for "${inst.name}". Enter it to sign in.`);
     if (inst.id === "training") err("pat_rejected", "The server answered 401 to this token.");
     const s: SessionStatus = { instanceId, state: "signed_in", user: { username: inst.username ?? "admin", displayName: "John Traore" }, expiresAt: null, scopes: [] };
     sessions[instanceId] = s;
@@ -341,6 +344,8 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
       signIns.get(a.instanceId)?.cancel();
       return null;
     case "session_sign_out": {
+      const inst = instances.find((i) => i.id === a.instanceId);
+      if (inst && inst.authKind !== "oauth2") inst.secrets = { ...inst.secrets, password: false, pat: false };
       const s: SessionStatus = { instanceId: a.instanceId, state: "signed_out", user: null, expiresAt: null, scopes: [] };
       sessions[a.instanceId] = s;
       return s;

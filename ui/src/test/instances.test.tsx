@@ -70,6 +70,24 @@ describe("instances screen", () => {
     await waitFor(() => expect(calls.some((c) => c.cmd === "session_cancel_sign_in")).toBe(true));
   });
 
+  it("signing in to a Basic instance with nothing stored opens the wizard at the credentials", async () => {
+    const user = userEvent.setup();
+    const signedOut: InstancesState = {
+      ...baseState,
+      instances: [{ ...baseState.instances[0]!, secrets: { password: false, pat: false, clientSecret: false, token: false } }],
+    };
+    renderApp((cmd, args) => {
+      if (cmd === "session_status") return { instanceId: args.instanceId, state: "signed_out", user: null, expiresAt: null, scopes: [] };
+      if (cmd === "session_sign_in") throw { kind: "sign_in_required", message: "No password is saved." };
+    }, signedOut);
+    expect(await screen.findByText("Signed out")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+    const wizard = await screen.findByTestId("wizard");
+    expect(within(wizard).getByText("Edit Country HMIS")).toBeInTheDocument();
+    expect(within(wizard).getByLabelText(/^Password/)).toBeInTheDocument();
+    expect(screen.queryByTestId("sign-in-dialog")).not.toBeInTheDocument();
+  });
+
   it("switches language for every screen string", async () => {
     const user = userEvent.setup();
     renderApp(() => undefined);
