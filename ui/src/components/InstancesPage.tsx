@@ -48,7 +48,7 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
         </div>
         <div className="instance-url mono">{instance.baseUrl}</div>
         <div className="instance-meta">
-          <SessionLabel instance={instance} status={status} />
+          <SessionLabel status={status} />
           <span className="muted"> · {t("instances.method", { method: t(METHOD_KEY[instance.authKind]) })}</span>
         </div>
         {instance.notes && <div className="muted small">{t("instances.notes", { notes: instance.notes })}</div>}

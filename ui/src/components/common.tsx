@@ -1,5 +1,5 @@
 import { NoticeBox } from "@dhis2/ui";
-import type { AppError, Instance, SessionStatus } from "../bindings";
+import type { AppError, SessionStatus } from "../bindings";
 import { useI18n, type T } from "../i18n";
 
 /** A plain-words error with its next step; the backend's own message is offered as details. */
@@ -32,11 +32,12 @@ export function ColorDot({ color, size = 12 }: { color: string | null; size?: nu
   );
 }
 
-export function sessionText(t: T, instance: Instance, s: SessionStatus | undefined, nowSec = Date.now() / 1000): string {
+export function sessionText(t: T, s: SessionStatus | undefined, nowSec = Date.now() / 1000): string {
   if (!s) return t("state.checking");
   if (s.state === "signed_in") {
-    const name = s.user?.displayName || s.user?.username || instance.username || "";
-    let text = t("state.signedIn", { name });
+    // The DHIS2 display name, else the username; just "Signed in" while nobody is known yet.
+    const name = s.user?.displayName?.trim() || s.user?.username?.trim() || "";
+    let text = name ? t("state.signedIn", { name }) : t("state.signedInNoName");
     if (s.expiresAt != null) {
       const minutes = Math.floor((s.expiresAt - nowSec) / 60);
       text += " · " + (minutes >= 0 ? t("state.expiresIn", { minutes: Math.max(minutes, 0) }) : t("state.expired"));
@@ -46,8 +47,8 @@ export function sessionText(t: T, instance: Instance, s: SessionStatus | undefin
   return s.state === "needs_sign_in" ? t("state.needsSignIn") : t("state.signedOut");
 }
 
-export function SessionLabel({ instance, status }: { instance: Instance; status: SessionStatus | undefined }) {
+export function SessionLabel({ status }: { status: SessionStatus | undefined }) {
   const { t } = useI18n();
   const cls = !status ? "state" : status.state === "signed_in" ? "state state-ok" : status.state === "needs_sign_in" ? "state state-warn" : "state";
-  return <span className={cls} data-test="session-state">{sessionText(t, instance, status)}</span>;
+  return <span className={cls} data-test="session-state">{sessionText(t, status)}</span>;
 }

@@ -48,6 +48,7 @@ export const en = {
   "instances.notes": "Notes: {notes}",
 
   "state.signedIn": "Signed in as {name}",
+  "state.signedInNoName": "Signed in",
   "state.expiresIn": "expires in {minutes} min",
   "state.expired": "sign-in expired",
   "state.signedOut": "Signed out",

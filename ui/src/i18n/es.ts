@@ -49,6 +49,7 @@ export const es: Dictionary = {
   "instances.notes": "Notas: {notes}",
 
   "state.signedIn": "Sesión iniciada como {name}",
+  "state.signedInNoName": "Sesión iniciada",
   "state.expiresIn": "caduca en {minutes} min",
   "state.expired": "sesión caducada",
   "state.signedOut": "Sesión cerrada",

@@ -49,6 +49,7 @@ export const fr: Dictionary = {
   "instances.notes": "Notes : {notes}",
 
   "state.signedIn": "Connecté en tant que {name}",
+  "state.signedInNoName": "Connecté",
   "state.expiresIn": "expire dans {minutes} min",
   "state.expired": "connexion expirée",
   "state.signedOut": "Déconnecté",

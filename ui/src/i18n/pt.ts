@@ -49,6 +49,7 @@ export const pt: Dictionary = {
   "instances.notes": "Notas: {notes}",
 
   "state.signedIn": "Sessão iniciada como {name}",
+  "state.signedInNoName": "Sessão iniciada",
   "state.expiresIn": "expira em {minutes} min",
   "state.expired": "sessão expirada",
   "state.signedOut": "Sessão terminada",

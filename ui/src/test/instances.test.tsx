@@ -70,6 +70,30 @@ describe("instances screen", () => {
     await waitFor(() => expect(calls.some((c) => c.cmd === "session_cancel_sign_in")).toBe(true));
   });
 
+  it("names the user by display name, else username, else just \"Signed in\"", async () => {
+    const patState: InstancesState = {
+      ...baseState,
+      instances: [
+        { ...baseState.instances[0]!, id: "a", name: "Named" },
+        { ...baseState.instances[0]!, id: "b", name: "Username only" },
+        { ...baseState.instances[0]!, id: "c", name: "Not checked yet", authKind: "pat", username: null },
+      ],
+    };
+    const users: Record<string, { username: string; displayName: string } | null> = {
+      a: { username: "admin", displayName: "John Traore" },
+      b: { username: "admin", displayName: "" },
+      c: null,
+    };
+    renderApp((cmd, args) => {
+      if (cmd === "session_status")
+        return { instanceId: args.instanceId, state: "signed_in", user: users[args.instanceId], expiresAt: null, scopes: [] };
+    }, patState);
+    expect(await screen.findByText("Signed in as John Traore")).toBeInTheDocument();
+    expect(screen.getByText("Signed in as admin")).toBeInTheDocument();
+    const states = screen.getAllByTestId("session-state").map((e) => e.textContent);
+    expect(states).toEqual(["Signed in as John Traore", "Signed in as admin", "Signed in"]);
+  });
+
   it("signing in to a Basic instance with nothing stored opens the wizard at the credentials", async () => {
     const user = userEvent.setup();
     const signedOut: InstancesState = {
