@@ -14,33 +14,42 @@ export function InstanceSwitcher() {
   const { state, active, setActive } = useApp();
   const instances = state?.instances ?? [];
   const options = instances.map((i) => ({ value: i.id, label: i.name }));
+  const colour = active?.color ?? null;
   return (
     <div className="switcher">
-      <ColorDot color={active?.color ?? null} size={14} />
       <span id="switcher-label" className="switcher-caption">
         {t("switcher.label")}
       </span>
-      <SimpleSingleSelect
-        name="instance-switcher"
-        labelledBy="switcher-label"
-        dense
-        options={options}
-        selected={active ? { value: active.id, label: active.name } : undefined}
-        placeholder={instances.length ? t("switcher.placeholder") : t("switcher.none")}
-        disabled={instances.length === 0}
-        onChange={(value: string) => {
-          if (value) void setActive(value);
-        }}
-        optionComponent={({ label, value }: { label: string; value: string }) => {
-          const inst = instances.find((i) => i.id === value);
-          return (
-            <span className="switcher-option">
-              <ColorDot color={inst?.color ?? null} /> {label}
-            </span>
-          );
-        }}
-        dataTest="instance-switcher"
-      />
+      {/* The colour tells people which instance they are on: a ringed dot (visible on the
+          header's own blue) and a bar on the switcher's edge. */}
+      <ColorDot color={colour} size={16} ring />
+      <div
+        className={colour ? "switcher-select switcher-select-coloured" : "switcher-select"}
+        style={colour ? { borderLeftColor: colour } : undefined}
+        data-test="switcher-colour"
+      >
+        <SimpleSingleSelect
+          name="instance-switcher"
+          labelledBy="switcher-label"
+          dense
+          options={options}
+          selected={active ? { value: active.id, label: active.name } : undefined}
+          placeholder={instances.length ? t("switcher.placeholder") : t("switcher.none")}
+          disabled={instances.length === 0}
+          onChange={(value: string) => {
+            if (value) void setActive(value);
+          }}
+          optionComponent={({ label, value }: { label: string; value: string }) => {
+            const inst = instances.find((i) => i.id === value);
+            return (
+              <span className="switcher-option">
+                <ColorDot color={inst?.color ?? null} /> {label}
+              </span>
+            );
+          }}
+          dataTest="instance-switcher"
+        />
+      </div>
     </div>
   );
 }

@@ -112,6 +112,14 @@ describe("instances screen", () => {
     expect(screen.queryByTestId("sign-in-dialog")).not.toBeInTheDocument();
   });
 
+  it("shows the active instance's colour next to the switcher and along the header's top", async () => {
+    renderApp(() => undefined);
+    const bar = await screen.findByTestId("switcher-colour");
+    expect(bar.style.borderLeftColor).toBe("rgb(46, 125, 50)");
+    expect(document.querySelector<HTMLElement>("header.app-header")!.style.borderTopColor).toBe("rgb(46, 125, 50)");
+    expect(document.querySelector(".switcher .color-dot-ring")).not.toBeNull();
+  });
+
   it("switches language for every screen string", async () => {
     const user = userEvent.setup();
     renderApp(() => undefined);
