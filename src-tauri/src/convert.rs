@@ -184,3 +184,12 @@ impl From<dhis2w_client::SessionState> for dto::SessionState {
         }
     }
 }
+
+impl From<dhis2w_client::ResourcePath> for dto::ResourcePath {
+    fn from(r: dhis2w_client::ResourcePath) -> Self {
+        Self {
+            path: r.path,
+            display_name: r.display_name,
+        }
+    }
+}

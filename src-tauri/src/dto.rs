@@ -277,6 +277,14 @@ pub struct HistoryEntry {
     pub pinned: bool,
 }
 
+/// An API path for the browser's autocomplete (`browse_resources`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcePath {
+    pub path: String,
+    pub display_name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AboutInfo {
@@ -354,6 +362,7 @@ pub fn bindings() -> Vec<(&'static str, String)> {
         one::<OAuth2Settings>("OAuth2Settings", &cfg),
         one::<ProbeResult>("ProbeResult", &cfg),
         one::<RedirectMode>("RedirectMode", &cfg),
+        one::<ResourcePath>("ResourcePath", &cfg),
         one::<SessionState>("SessionState", &cfg),
         one::<SessionStatus>("SessionStatus", &cfg),
         one::<SignInProgress>("SignInProgress", &cfg),

@@ -56,6 +56,7 @@ where
             commands::browse::browse_history,
             commands::browse::browse_pin,
             commands::browse::browse_curl,
+            commands::browse::browse_resources,
             commands::browse::browse_save,
             commands::app::app_about,
         ])

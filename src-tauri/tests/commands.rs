@@ -382,6 +382,39 @@ fn basic_and_pat_sessions_sign_in_and_out() {
     t.assert_no_secrets(&secrets());
 }
 
+#[test]
+fn browse_resources_lists_paths_without_touching_the_history() {
+    let t = TestApp::new();
+    let id = t.add(json!({}))["id"].as_str().unwrap().to_owned();
+    let paths = t.ok("browse_resources", json!({ "instanceId": id }));
+    let list = paths.as_array().unwrap();
+    assert!(
+        list.iter()
+            .any(|p| p["path"] == "/api/dataElements" && p["displayName"].is_string()),
+        "{paths}"
+    );
+    assert!(list
+        .iter()
+        .all(|p| p["path"].as_str().unwrap().starts_with("/api/")));
+    assert_eq!(
+        t.ok("browse_history", json!({ "instanceId": id })),
+        json!([]),
+        "the autocomplete request is not the user's"
+    );
+    t.err(
+        "browse_resources",
+        json!({ "instanceId": "nope" }),
+        "not_found",
+    );
+    t.ok("session_sign_out", json!({ "instanceId": id }));
+    t.err(
+        "browse_resources",
+        json!({ "instanceId": id }),
+        "sign_in_required",
+    );
+    t.assert_no_secrets(&secrets());
+}
+
 fn oauth_instance(t: &TestApp, name: &str, client: &str, mode: &str) -> String {
     let s = standin();
     let secret = if client == "confidential" {

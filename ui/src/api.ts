@@ -15,6 +15,7 @@ import type {
   InstanceInput,
   InstancesState,
   ProbeResult,
+  ResourcePath,
   SessionStatus,
   VerifyResult,
 } from "./bindings";
@@ -139,6 +140,8 @@ export const browseCancel = (requestId: string) => call<null>("browse_cancel", {
 export const browseHistory = (instanceId: string) => call<HistoryEntry[]>("browse_history", { instanceId });
 export const browsePin = (instanceId: string, entryId: string, pinned: boolean) =>
   call<HistoryEntry[]>("browse_pin", { instanceId, entryId, pinned });
+export const browseResources = (instanceId: string) =>
+  call<ResourcePath[]>("browse_resources", { instanceId });
 export const browseCurl = (request: BrowseRequest) => call<string>("browse_curl", { request });
 export const browseSave = (suggestedName: string, contents: string) =>
   call<string | null>("browse_save", { suggestedName, contents });

@@ -1,6 +1,6 @@
 //! [`Dhis2Client`]: the DHIS2 HTTP client used with any [`AuthProvider`].
 
-use crate::models::{LoginConfig, Me, Resources, SystemInfo};
+use crate::models::{LoginConfig, Me, ResourcePath, Resources, SystemInfo};
 use crate::webmessage::{error_from_response, is_login_page, is_login_redirect};
 use crate::{AuthProvider, Error, ErrorKind, Result};
 use futures_util::StreamExt;
@@ -675,6 +675,11 @@ impl Dhis2Client {
     /// `GET /api/resources`.
     pub async fn resources(&self) -> Result<Resources> {
         self.get_json("/api/resources", &[]).await
+    }
+
+    /// The API paths of `/api/resources`, for the API browser's autocomplete.
+    pub async fn resource_paths(&self) -> Result<Vec<ResourcePath>> {
+        Ok(self.resources().await?.paths())
     }
 }
 

@@ -30,7 +30,7 @@ pub use capture::{
 pub use client::{build_http_client, ClientOptions, Dhis2Client, RawResponse};
 pub use error::{Error, ErrorKind, Result};
 pub use from_profile::{auth_provider, profile_auth, ProfileAuth};
-pub use models::{Dhis2Version, LoginConfig, Me, Resources, SystemInfo};
+pub use models::{Dhis2Version, LoginConfig, Me, ResourcePath, Resources, SystemInfo};
 pub use probe::{probe, resolve_base_url, ProbeResult, SignInMethod};
 pub use profile::{AuthKind, Instance, InstanceInput, ProfileStore};
 pub use secret::Secret;

@@ -132,6 +132,49 @@ pub struct Resources {
     pub extra: Map<String, Value>,
 }
 
+/// An API path for the browser's autocomplete, from `/api/resources`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcePath {
+    /// e.g. `/api/dataElements` (relative to the instance's base URL).
+    pub path: String,
+    /// e.g. `Data Elements`.
+    pub display_name: String,
+}
+
+impl Resources {
+    /// The resources as API paths (`/api/…`, taken from each `href`, else from `plural`),
+    /// sorted by path, without duplicates.
+    pub fn paths(&self) -> Vec<ResourcePath> {
+        let mut out: Vec<ResourcePath> = self
+            .resources
+            .iter()
+            .filter_map(|r| {
+                let path = match (&r.href, &r.plural) {
+                    (Some(h), _) if h.contains("/api/") => {
+                        let p = &h[h.find("/api/")?..];
+                        p.split(['?', '#']).next().unwrap_or(p).to_owned()
+                    }
+                    (_, Some(plural)) if !plural.trim().is_empty() => {
+                        format!("/api/{}", plural.trim())
+                    }
+                    _ => return None,
+                };
+                let display_name = r
+                    .display_name
+                    .clone()
+                    .filter(|d| !d.trim().is_empty())
+                    .or_else(|| r.plural.clone())
+                    .unwrap_or_else(|| path.trim_start_matches("/api/").to_owned());
+                Some(ResourcePath { path, display_name })
+            })
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out.dedup_by(|a, b| a.path == b.path);
+        out
+    }
+}
+
 /// A DHIS2 version as `(major, minor, patch, hotfix)`, e.g. `2.42.4.1` → `(2, 42, 4, 1)`.
 /// Missing parts are 0; suffixes such as `-SNAPSHOT` are ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -163,6 +206,26 @@ impl Dhis2Version {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resources_become_api_paths() {
+        let r: Resources = serde_json::from_str(
+            r#"{"resources":[
+                {"displayName":"Data Elements","plural":"dataElements","href":"https://h/dhis/api/dataElements"},
+                {"displayName":"Indicators","plural":"indicators","href":"https://h/dhis/api/indicators?x=1"},
+                {"plural":"users"},
+                {"displayName":"Nothing"}
+            ]}"#,
+        )
+        .unwrap();
+        let p = r.paths();
+        assert_eq!(
+            p.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(),
+            ["/api/dataElements", "/api/indicators", "/api/users"]
+        );
+        assert_eq!(p[0].display_name, "Data Elements");
+        assert_eq!(p[2].display_name, "users");
+    }
 
     #[test]
     fn versions_parse() {

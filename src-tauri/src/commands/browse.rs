@@ -1,6 +1,6 @@
 //! `browse_*` commands: the API browser, its history and "copy as curl".
 
-use crate::dto::{events, BrowseMeta, BrowseProgress, BrowseRequest, HistoryEntry};
+use crate::dto::{events, BrowseMeta, BrowseProgress, BrowseRequest, HistoryEntry, ResourcePath};
 use crate::state::AppState;
 use async_trait::async_trait;
 use dhis2w_client::history::{render_curl, CurlAuth};
@@ -175,6 +175,21 @@ pub async fn browse_pin(
         &entry_id,
         pinned,
     )?))
+}
+
+/// `browse_resources`: the instance's API paths (`/api/resources`) for the path
+/// autocomplete. Not recorded in the history: the user did not ask for it.
+#[tauri::command]
+pub async fn browse_resources(
+    state: State<'_, AppState>,
+    instance_id: String,
+) -> Result<Vec<ResourcePath>> {
+    let session = state.session(&instance_id).await?;
+    let paths = session.client.resource_paths().await;
+    if let Err(e) = &paths {
+        state.credentials.observe_error(&instance_id, e);
+    }
+    Ok(paths?.into_iter().map(Into::into).collect())
 }
 
 /// Builds URLs only; never sends anything.

@@ -14,6 +14,7 @@ export type { MethodSupport } from "./MethodSupport";
 export type { OAuth2Settings } from "./OAuth2Settings";
 export type { ProbeResult } from "./ProbeResult";
 export type { RedirectMode } from "./RedirectMode";
+export type { ResourcePath } from "./ResourcePath";
 export type { SessionState } from "./SessionState";
 export type { SessionStatus } from "./SessionStatus";
 export type { StorageStatus } from "./StorageStatus";

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } fro
 import { Button, ButtonStrip, Checkbox, InputField, LinearLoader, NoticeBox, SegmentedControl } from "@dhis2/ui";
 import type { Content } from "vanilla-jsoneditor";
 import * as api from "../api";
-import type { AppError, BrowseMeta, BrowseRequest, HistoryEntry, Instance } from "../bindings";
+import type { AppError, BrowseMeta, BrowseRequest, HistoryEntry, Instance, ResourcePath } from "../bindings";
 import { copyText, formatBytes, formatMs } from "../format";
 import { useI18n, type MessageKey } from "../i18n";
 import { parseBody, type Parsed } from "../json/parse";
@@ -61,17 +61,12 @@ function normalisePath(p: string): string {
   return s.startsWith("/") ? s : `/${s}`;
 }
 
-/** Paths for autocomplete from /api/resources (hrefs are absolute; keep the /api/… part). */
-export function resourcePaths(json: unknown): string[] {
-  const list = (json as { resources?: { href?: unknown }[] } | null)?.resources;
-  if (!Array.isArray(list)) return [];
-  const out: string[] = [];
-  for (const r of list) {
-    if (typeof r?.href !== "string") continue;
-    const i = r.href.indexOf("/api/");
-    out.push(i >= 0 ? r.href.slice(i) : r.href);
-  }
-  return out.sort();
+/** Autocomplete entries from browse_resources: sorted by path, without duplicates. */
+export function resourceSuggestions(list: ResourcePath[]): ResourcePath[] {
+  const seen = new Set<string>();
+  return [...list]
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .filter((r) => !seen.has(r.path) && Boolean(seen.add(r.path)));
 }
 
 function describeQuery(q: [string, string][]): string {
@@ -145,7 +140,7 @@ function Browser({ instance }: { instance: Instance }) {
   const [result, setResult] = useState<Result | null>(null);
   const [mode, setMode] = useState<ViewMode>("tree");
   const [history, setHistory] = useState<HistoryEntry[]>([]);
-  const [suggestions, setSuggestions] = useState<string[]>([]);
+  const [suggestions, setSuggestions] = useState<ResourcePath[]>([]);
   const [curl, setCurl] = useState<string | null>(null);
   const [savedTo, setSavedTo] = useState<string | null>(null);
   const [actionError, setActionError] = useState<AppError | null>(null);
@@ -165,13 +160,11 @@ function Browser({ instance }: { instance: Instance }) {
     setResult(null);
     setSuggestions([]);
     let dead = false;
-    // Autocomplete list, best effort.
+    // Autocomplete list, best effort (not recorded in the history).
     api
-      .browseGet({ requestId: api.newRequestId(), instanceId: instance.id, path: "/api/resources", query: [] })
-      .then(async ({ meta, body }) => {
-        if (meta.status >= 400) return;
-        const parsed = await parseBody(body, meta.contentType);
-        if (!dead) setSuggestions(resourcePaths(parsed.json));
+      .browseResources(instance.id)
+      .then((list) => {
+        if (!dead) setSuggestions(resourceSuggestions(list));
       })
       .catch(() => undefined);
     return () => {
@@ -289,7 +282,7 @@ function Browser({ instance }: { instance: Instance }) {
               />
               <datalist id="browse-path-suggestions">
                 {suggestions.map((s) => (
-                  <option key={s} value={s} />
+                  <option key={s.path} value={s.path} label={s.displayName} />
                 ))}
               </datalist>
               <span id="browse-path-help" className="help">

@@ -364,6 +364,12 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
       if (e) e.pinned = a.pinned;
       return [...(history[a.instanceId] ?? [])].sort((x, y) => Number(y.pinned) - Number(x.pinned) || y.at - x.at);
     }
+    case "browse_resources": {
+      const inst = instances.find((i) => i.id === a.instanceId);
+      if (!inst) err("not_found", "This instance no longer exists.");
+      if (sessions[inst.id]?.state !== "signed_in") err("sign_in_required", "Sign in to this instance first.");
+      return RESOURCES.map((r) => ({ path: `/api/${r}`, displayName: r.replace(/([A-Z])/g, " $1").replace(/^./, (c) => c.toUpperCase()) }));
+    }
     case "browse_curl": {
       const r = a.request as BrowseRequest;
       const inst = instances.find((i) => i.id === r.instanceId);

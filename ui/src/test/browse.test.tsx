@@ -42,10 +42,12 @@ function handler(calls: { cmd: string; args: Record<string, any> }[]) {
     if (cmd === "browse_pin") return history.map((h) => (h.id === args.entryId ? { ...h, pinned: args.pinned } : h));
     if (cmd === "browse_curl")
       return `curl -H 'Authorization: ${PLACEHOLDER}' 'https://hmis.example.org${args.request.path}?fields=id%2Cname&page=2'`;
+    if (cmd === "browse_resources")
+      return [
+        { path: "/api/indicators", displayName: "Indicators" },
+        { path: "/api/dataElements", displayName: "Data Elements" },
+      ];
     if (cmd === "browse_get") {
-      const path = args.request.path as string;
-      if (path === "/api/resources")
-        return encodeBrowseResponse(meta(), JSON.stringify({ resources: [{ href: "https://hmis.example.org/api/dataElements" }] }));
       return encodeBrowseResponse(
         meta(),
         JSON.stringify({ pager: { page: 1, pageCount: 3, total: 120, pageSize: 50 }, dataElements: [{ id: "x", name: "ANC 1st visit" }] }),
@@ -82,6 +84,19 @@ describe("API browser", () => {
     const expected = `curl -H 'Authorization: ${PLACEHOLDER}' 'https://hmis.example.org/api/dataElements?fields=id%2Cname&page=2'`;
     expect(within(curl).getByText(expected)).toBeInTheDocument();
     expect(await navigator.clipboard.readText()).toBe(expected);
+  });
+
+  it("suggests paths from browse_resources without a browse_get (nothing lands in the history)", async () => {
+    const user = userEvent.setup();
+    const calls: { cmd: string; args: Record<string, any> }[] = [];
+    renderApp(handler(calls));
+    await user.click(await screen.findByRole("button", { name: "Browse" }));
+    await waitFor(() => expect(document.querySelectorAll("#browse-path-suggestions option")).toHaveLength(2));
+    const options = [...document.querySelectorAll<HTMLOptionElement>("#browse-path-suggestions option")];
+    expect(options.map((o) => o.value)).toEqual(["/api/dataElements", "/api/indicators"]);
+    expect(options[0]!.label).toBe("Data Elements");
+    expect(calls.find((c) => c.cmd === "browse_resources")!.args).toEqual({ instanceId: "a" });
+    expect(calls.some((c) => c.cmd === "browse_get")).toBe(false);
   });
 
   it("history never shows a credential: only the placeholder can appear", async () => {
