@@ -193,3 +193,12 @@ impl From<dhis2w_client::ResourcePath> for dto::ResourcePath {
         }
     }
 }
+
+impl From<&core::Recovery> for dto::Recovery {
+    fn from(r: &core::Recovery) -> Self {
+        Self {
+            backup_path: r.backup_path.display().to_string(),
+            reason: r.reason.clone(),
+        }
+    }
+}

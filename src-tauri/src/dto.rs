@@ -106,6 +106,15 @@ pub struct StorageStatus {
     pub detail: Option<String>,
 }
 
+/// The profiles file could not be read at start-up: it was set aside as `backup_path` and the
+/// app started with an empty list. Only in the run that recovered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Recovery {
+    pub backup_path: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct InstancesState {
@@ -113,6 +122,8 @@ pub struct InstancesState {
     pub default_id: Option<String>,
     pub active_id: Option<String>,
     pub storage: StorageStatus,
+    #[ts(inline)]
+    pub recovery: Option<Recovery>,
 }
 
 /// What the UI sends to add, edit or verify an instance. Secrets: `null` keeps what is

@@ -171,6 +171,7 @@ impl AppState {
             default_id,
             active_id,
             storage: self.secrets.status().into(),
+            recovery: self.recovery.as_ref().map(Into::into),
         })
     }
 

@@ -415,6 +415,40 @@ fn browse_resources_lists_paths_without_touching_the_history() {
     t.assert_no_secrets(&secrets());
 }
 
+#[test]
+fn a_broken_profiles_file_is_set_aside_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let broken = "this is [not valid toml\n";
+    std::fs::write(config.join("profiles.toml"), broken).unwrap();
+    let opts = |o: &mut dhis2w_desktop_lib::Options| o.config_dir = Some(config.clone());
+    let t = TestApp::with(opts);
+    let st = t.ok("instances_list", json!({}));
+    assert_eq!(st["instances"], json!([]));
+    let backup = st["recovery"]["backupPath"]
+        .as_str()
+        .expect("recovery reported");
+    assert!(
+        st["recovery"]["reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{st}"
+    );
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), broken);
+    assert!(backup.starts_with(config.to_str().unwrap()), "{backup}");
+    // Every answer carrying the state says so in this run …
+    let inst = t.add(json!({}));
+    let st = t.ok("instances_set_active", json!({ "id": inst["id"] }));
+    assert_eq!(st["recovery"]["backupPath"], backup);
+    drop(t);
+    // … and the next run, which reads a good file, does not.
+    let t = TestApp::with(opts);
+    let st = t.ok("instances_list", json!({}));
+    assert_eq!(st["recovery"], Value::Null, "{st}");
+    assert_eq!(st["instances"].as_array().unwrap().len(), 1);
+}
+
 fn oauth_instance(t: &TestApp, name: &str, client: &str, mode: &str) -> String {
     let s = standin();
     let secret = if client == "confidential" {

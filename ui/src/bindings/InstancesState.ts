@@ -2,4 +2,4 @@
 import type { Instance } from "./Instance";
 import type { StorageStatus } from "./StorageStatus";
 
-export type InstancesState = { instances: Array<Instance>, defaultId: string | null, activeId: string | null, storage: StorageStatus, };
+export type InstancesState = { instances: Array<Instance>, defaultId: string | null, activeId: string | null, storage: StorageStatus, recovery: { backupPath: string, reason: string, } | null, };

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Button, ButtonStrip, Modal, ModalActions, ModalContent, ModalTitle, NoticeBox, Tag } from "@dhis2/ui";
 import * as api from "../api";
-import type { AppError, Instance } from "../bindings";
+import type { AppError, Instance, InstancesState } from "../bindings";
 import { useI18n, type MessageKey } from "../i18n";
 import { useApp } from "../state";
 import { ErrorNotice, SessionLabel } from "./common";
@@ -123,6 +123,25 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
   );
 }
 
+/** The profiles file could not be read at start-up and was set aside (only in that run). */
+export function RecoveryNotice({ recovery }: { recovery: NonNullable<InstancesState["recovery"]> }) {
+  const { t } = useI18n();
+  const [hidden, setHidden] = useState(false);
+  if (hidden) return null;
+  return (
+    <NoticeBox warning title={t("instances.recoveryTitle")} dataTest="recovery-notice">
+      <p className="m0">{t("instances.recovery", { path: recovery.backupPath })}</p>
+      <details className="details">
+        <summary>{t("common.details")}</summary>
+        <span className="mono">{t("instances.recoveryReason", { reason: recovery.reason })}</span>
+      </details>
+      <Button small secondary onClick={() => setHidden(true)}>
+        {t("common.close")}
+      </Button>
+    </NoticeBox>
+  );
+}
+
 export function InstancesPage() {
   const { t } = useI18n();
   const { state, loadError, setWizard } = useApp();
@@ -140,6 +159,7 @@ export function InstancesPage() {
           {t("instances.storageBanner")}
         </NoticeBox>
       )}
+      {state?.recovery && <RecoveryNotice recovery={state.recovery} />}
       {loadError && <ErrorNotice error={loadError} />}
       {error && <ErrorNotice error={error} />}
       {state && state.instances.length === 0 && (

@@ -87,7 +87,16 @@ const history: Record<string, HistoryEntry[]> = {
 };
 
 function state(): InstancesState {
-  return { instances: [...instances], defaultId, activeId, storage: { mode: storageMode, detail: storageMode === "session_only" ? "No Secret Service provider found" : null } };
+  return {
+    instances: [...instances],
+    defaultId,
+    activeId,
+    storage: { mode: storageMode, detail: storageMode === "session_only" ? "No Secret Service provider found" : null },
+    recovery:
+      params.get("recovery") === "1"
+        ? { backupPath: "/home/jane/.config/dhis2w-desktop/profiles.toml.broken-20250101T120000Z", reason: "TOML parse error at line 3, column 1" }
+        : null,
+  };
 }
 
 function err(kind: string, message: string): never {

@@ -23,6 +23,7 @@ export const baseState: InstancesState = {
   defaultId: "a",
   activeId: "a",
   storage: { mode: "keyring", detail: null },
+  recovery: null,
 };
 
 export const signedIn = (id: string): SessionStatus => ({

@@ -94,6 +94,15 @@ describe("instances screen", () => {
     expect(states).toEqual(["Signed in as John Traore", "Signed in as admin", "Signed in"]);
   });
 
+  it("tells the user in plain words when the list of instances was set aside", async () => {
+    const backupPath = "/home/jane/.config/dhis2w-desktop/profiles.toml.broken-20250101T120000Z";
+    renderApp(() => undefined, { ...baseState, instances: [], recovery: { backupPath, reason: "TOML parse error" } });
+    const notice = await screen.findByTestId("recovery-notice");
+    expect(notice).toHaveTextContent(
+      `Your list of instances could not be read, so it was set aside as ${backupPath} and you are starting with an empty list.`,
+    );
+  });
+
   it("signing in to a Basic instance with nothing stored opens the wizard at the credentials", async () => {
     const user = userEvent.setup();
     const signedOut: InstancesState = {
