@@ -22,3 +22,29 @@ export async function copyText(text: string): Promise<boolean> {
     return false;
   }
 }
+
+type Translate = (key: "time.justNow" | "time.minutesAgo" | "time.hoursAgo" | "time.dayAgo" | "time.daysAgo", vars?: Record<string, string | number>) => string;
+
+/** "just now", "5 min ago", "3 h ago", "1 day ago", "4 days ago"; a date after 30 days. */
+export function formatRelative(t: Translate, atSec: number, nowSec: number, lang: string): string {
+  const s = Math.max(0, nowSec - atSec);
+  if (s < 60) return t("time.justNow");
+  if (s < 3600) return t("time.minutesAgo", { n: Math.floor(s / 60) });
+  if (s < 86_400) return t("time.hoursAgo", { n: Math.floor(s / 3600) });
+  const days = Math.floor(s / 86_400);
+  if (days === 1) return t("time.dayAgo");
+  if (days <= 30) return t("time.daysAgo", { n: days });
+  return formatDate(atSec, lang, false);
+}
+
+/** The date (and time) of unix seconds `atSec` in the UI's language. */
+export function formatDate(atSec: number, lang: string, withTime = true): string {
+  const d = new Date(atSec * 1000);
+  try {
+    return withTime
+      ? d.toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" })
+      : d.toLocaleDateString(lang, { dateStyle: "medium" });
+  } catch {
+    return withTime ? d.toLocaleString() : d.toLocaleDateString();
+  }
+}

@@ -3,7 +3,7 @@ import { Button, ButtonStrip, Checkbox, InputField, LinearLoader, NoticeBox, Seg
 import type { Content } from "vanilla-jsoneditor";
 import * as api from "../api";
 import type { AppError, BrowseMeta, BrowseRequest, HistoryEntry, Instance, ResourcePath } from "../bindings";
-import { copyText, formatBytes, formatMs } from "../format";
+import { copyText, formatBytes, formatDate, formatMs, formatRelative } from "../format";
 import { useI18n, type MessageKey } from "../i18n";
 import { parseBody, type Parsed } from "../json/parse";
 import { useApp } from "../state";
@@ -79,7 +79,8 @@ function HistoryPanel({ instance, entries, onOpen, onPin }: {
   onOpen: (e: HistoryEntry) => void;
   onPin: (e: HistoryEntry) => void;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const nowSec = Date.now() / 1000;
   const pinned = entries.filter((e) => e.pinned);
   const recent = entries.filter((e) => !e.pinned);
   const row = (e: HistoryEntry) => {
@@ -91,6 +92,14 @@ function HistoryPanel({ instance, entries, onOpen, onPin }: {
           <span className="history-path mono">{e.path}</span>
           {q && <span className="history-query mono muted">?{q}</span>}
         </button>
+        <time
+          className="history-time muted"
+          dateTime={new Date(e.at * 1000).toISOString()}
+          title={t("history.madeAt", { time: formatDate(e.at, lang) })}
+          data-test="history-time"
+        >
+          {formatRelative(t, e.at, nowSec, lang)}
+        </time>
         <button
           type="button"
           className={e.pinned ? "pin pin-on" : "pin"}

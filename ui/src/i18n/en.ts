@@ -216,6 +216,12 @@ export const en = {
   "history.empty": "Requests you make appear here.",
   "history.pin": "Pin {path}",
   "history.unpin": "Unpin {path}",
+  "history.madeAt": "Requested {time}",
+  "time.justNow": "just now",
+  "time.minutesAgo": "{n} min ago",
+  "time.hoursAgo": "{n} h ago",
+  "time.dayAgo": "1 day ago",
+  "time.daysAgo": "{n} days ago",
 
   "settings.title": "Settings",
   "settings.language": "Language",

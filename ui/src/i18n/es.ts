@@ -217,6 +217,12 @@ export const es: Dictionary = {
   "history.empty": "Aquí aparecen las solicitudes que haga.",
   "history.pin": "Fijar {path}",
   "history.unpin": "Desfijar {path}",
+  "history.madeAt": "Solicitado el {time}",
+  "time.justNow": "ahora mismo",
+  "time.minutesAgo": "hace {n} min",
+  "time.hoursAgo": "hace {n} h",
+  "time.dayAgo": "hace 1 día",
+  "time.daysAgo": "hace {n} días",
 
   "settings.title": "Ajustes",
   "settings.language": "Idioma",

@@ -217,6 +217,12 @@ export const fr: Dictionary = {
   "history.empty": "Vos requêtes apparaissent ici.",
   "history.pin": "Épingler {path}",
   "history.unpin": "Désépingler {path}",
+  "history.madeAt": "Demandé le {time}",
+  "time.justNow": "à l'instant",
+  "time.minutesAgo": "il y a {n} min",
+  "time.hoursAgo": "il y a {n} h",
+  "time.dayAgo": "il y a 1 jour",
+  "time.daysAgo": "il y a {n} jours",
 
   "settings.title": "Paramètres",
   "settings.language": "Langue",

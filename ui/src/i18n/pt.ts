@@ -217,6 +217,12 @@ export const pt: Dictionary = {
   "history.empty": "Os pedidos que fizer aparecem aqui.",
   "history.pin": "Afixar {path}",
   "history.unpin": "Desafixar {path}",
+  "history.madeAt": "Pedido em {time}",
+  "time.justNow": "agora mesmo",
+  "time.minutesAgo": "há {n} min",
+  "time.hoursAgo": "há {n} h",
+  "time.dayAgo": "há 1 dia",
+  "time.daysAgo": "há {n} dias",
 
   "settings.title": "Definições",
   "settings.language": "Idioma",

@@ -99,6 +99,22 @@ describe("API browser", () => {
     expect(calls.some((c) => c.cmd === "browse_get")).toBe(false);
   });
 
+  it("history entries say when they were made, with the exact time as a tooltip", async () => {
+    const user = userEvent.setup();
+    const now = Math.floor(Date.now() / 1000);
+    const recent: HistoryEntry[] = [
+      { id: "r1", path: "/api/me", query: [], status: 200, at: now - 5 * 60 - 10, pinned: false },
+      { id: "r2", path: "/api/system/info", query: [], status: 200, at: now - 3 * 86_400, pinned: false },
+    ];
+    renderApp((cmd) => (cmd === "browse_history" ? recent : cmd === "browse_resources" ? [] : undefined));
+    await user.click(await screen.findByRole("button", { name: "Browse" }));
+    const panel = await screen.findByTestId("history");
+    const times = await within(panel).findAllByTestId("history-time");
+    expect(times.map((t) => t.textContent)).toEqual(["5 min ago", "3 days ago"]);
+    expect(times[0]!.getAttribute("title")).toMatch(/^Requested /);
+    expect(times[0]!.getAttribute("dateTime")).toBe(new Date(recent[0]!.at * 1000).toISOString());
+  });
+
   it("history never shows a credential: only the placeholder can appear", async () => {
     const user = userEvent.setup();
     const calls: { cmd: string; args: Record<string, any> }[] = [];
