@@ -20,14 +20,14 @@ export function InstanceSwitcher() {
       <span id="switcher-label" className="switcher-caption">
         {t("switcher.label")}
       </span>
-      {/* The colour tells people which instance they are on: a ringed dot (visible on the
-          header's own blue) and a bar on the switcher's edge. */}
-      <ColorDot color={colour} size={16} ring />
+      {/* The colour tells people which instance they are on: a bar on the switcher's edge and
+          a dot, both on a white ground so that any colour shows (also the header's own blue). */}
       <div
         className={colour ? "switcher-select switcher-select-coloured" : "switcher-select"}
         style={colour ? { borderLeftColor: colour } : undefined}
         data-test="switcher-colour"
       >
+        {colour && <ColorDot color={colour} size={14} />}
         <SimpleSingleSelect
           name="instance-switcher"
           labelledBy="switcher-label"

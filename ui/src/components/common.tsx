@@ -22,11 +22,11 @@ export function ErrorNotice({ error, title }: { error: AppError; title?: string 
   );
 }
 
-export function ColorDot({ color, size = 12, ring = false }: { color: string | null; size?: number; ring?: boolean }) {
+export function ColorDot({ color, size = 12 }: { color: string | null; size?: number }) {
   return (
     <span
       aria-hidden="true"
-      className={ring ? "color-dot color-dot-ring" : "color-dot"}
+      className="color-dot"
       style={{ width: size, height: size, background: color ?? "transparent", borderStyle: color ? "none" : "dashed" }}
     />
   );

@@ -126,7 +126,7 @@ describe("instances screen", () => {
     const bar = await screen.findByTestId("switcher-colour");
     expect(bar.style.borderLeftColor).toBe("rgb(46, 125, 50)");
     expect(document.querySelector<HTMLElement>("header.app-header")!.style.borderTopColor).toBe("rgb(46, 125, 50)");
-    expect(document.querySelector(".switcher .color-dot-ring")).not.toBeNull();
+    expect(within(bar).getByText("", { selector: ".color-dot" }).style.background).toBe("rgb(46, 125, 50)");
   });
 
   it("switches language for every screen string", async () => {
