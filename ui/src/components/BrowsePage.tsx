@@ -88,18 +88,20 @@ function HistoryPanel({ instance, entries, onOpen, onPin }: {
     return (
       <li key={e.id} className="history-row">
         <button type="button" className="history-open" onClick={() => onOpen(e)} title={q ? `${e.path}?${q}` : e.path}>
-          <span className={e.status >= 400 || e.status === 0 ? "status-badge status-bad" : "status-badge"}>{e.status || "–"}</span>
-          <span className="history-path mono">{e.path}</span>
-          {q && <span className="history-query mono muted">?{q}</span>}
+          <span className="history-line">
+            <span className={e.status >= 400 || e.status === 0 ? "status-badge status-bad" : "status-badge"}>{e.status || "–"}</span>
+            <span className="history-path mono">{e.path}</span>
+            {q && <span className="history-query mono muted">?{q}</span>}
+          </span>
+          <time
+            className="history-time muted"
+            dateTime={new Date(e.at * 1000).toISOString()}
+            title={t("history.madeAt", { time: formatDate(e.at, lang) })}
+            data-test="history-time"
+          >
+            {formatRelative(t, e.at, nowSec, lang)}
+          </time>
         </button>
-        <time
-          className="history-time muted"
-          dateTime={new Date(e.at * 1000).toISOString()}
-          title={t("history.madeAt", { time: formatDate(e.at, lang) })}
-          data-test="history-time"
-        >
-          {formatRelative(t, e.at, nowSec, lang)}
-        </time>
         <button
           type="button"
           className={e.pinned ? "pin pin-on" : "pin"}
