@@ -77,6 +77,14 @@ let failed = false;
 try {
   // 1. Instances (the presets are listed).
   await find(card("Stand-in (password)"));
+  // Wait (up to 15 s) until every card has read its session state.
+  const t0 = Date.now();
+  for (let i = 0; i < 150; i++) {
+    const busy = await wd("POST", `${S}/elements`, { using: "xpath", value: '//*[@data-test="session-state"][normalize-space(.)="Checking…"]' });
+    if (busy.length === 0) break;
+    await sleep(100);
+  }
+  log(`session states read after ${Date.now() - t0} ms`);
   await shot("01-instances");
 
   // 2. Add instance wizard, after checking the stand-in's address.
