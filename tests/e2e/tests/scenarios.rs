@@ -184,9 +184,11 @@ async fn s03_oauth_confidential_loopback_sign_in_survives_restart() -> Result<()
     app.click("[data-test=\"save\"]").await?; // "Save and sign in"
     let done = app.wait_signed_in_dialog(LONG).await.with_context(|| format!("browser log: {:?}", env.browser_events()))?;
     ensure!(done.contains(&format!("You are signed in as {display}")), "dialog: {done}");
+    // The test browser logs the callback once the app's page has loaded, which may be just after
+    // the app finished the sign-in.
+    let cb = env.wait_browser_event("callback", 0, SHORT).await.context("the browser reached the app's loopback callback")?;
     let evs = env.browser_events();
     ensure!(evs.iter().any(|e| e["event"] == "login") && evs.iter().any(|e| e["event"] == "consent"), "login + consent in Chromium");
-    let cb = evs.iter().find(|e| e["event"] == "callback").context("the browser reached the app's loopback callback")?;
     ensure!(cb["url"].as_str().unwrap_or_default().starts_with("http://127.0.0.1:"), "loopback callback: {cb}");
     ensure!(env.browser_launches() == 1, "one browser launch");
 
@@ -205,7 +207,7 @@ async fn s03_oauth_confidential_loopback_sign_in_survives_restart() -> Result<()
     let token_grants_before = standin.token_grants("authorization_code").await?.len();
     let app = App::launch(&env, LaunchOptions::default()).await?;
     let mut soft = Soft::default();
-    let state = app.wait_card_state("HMIS browser", "Signed in as", LONG).await?;
+    let state = app.wait_card_state("HMIS browser", "Signed in", LONG).await?;
     app.screenshot("after-restart").await?;
     soft.check(state.contains(&display), format!("after a restart the card names the user (\"Signed in as {display}\"), but shows: {state:?}"));
     let (status, _) = app.browse("/api/me").await?;
@@ -357,7 +359,8 @@ async fn s06_deep_link_callback_via_gio_open_reaches_running_app() -> Result<()>
     let start = evs.iter().find(|e| e["event"] == "start").context("browser started")?;
     ensure!(start["redirectUri"] == "org.dhis2w.desktop:/oauth2/callback", "deep-link redirect URI: {start}");
     ensure!(evs.iter().any(|e| e["event"] == "deeplink-captured"), "callback captured");
-    let gio = evs.iter().find(|e| e["event"] == "gio-open").context("gio open ran")?;
+    // Logged when `gio open` returns, which may be just after the app finished the sign-in.
+    let gio = env.wait_browser_event("gio-open", 0, SHORT).await.context("gio open ran")?;
     ensure!(gio["status"] == 0, "gio open succeeded: {gio}");
     app.wait_card_state("HMIS link", &format!("Signed in as {display}"), SHORT).await?;
     let (status, _) = app.browse("/api/me").await?;
