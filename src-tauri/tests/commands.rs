@@ -529,6 +529,15 @@ fn oauth2_sign_in_through_the_test_browser_loopback() {
     assert_eq!(unframe(&bytes).0["status"], 200);
     let again = t.ok("session_status", json!({ "instanceId": id }));
     assert_eq!(again["state"], "signed_in");
+    // As after a restart (nobody known yet): the status asks /api/me once for the user.
+    t.state().credentials.forget(&id);
+    let again = t.ok("session_status", json!({ "instanceId": id }));
+    assert_eq!(again["state"], "signed_in");
+    assert_eq!(
+        again["user"]["displayName"],
+        standin().fx("/users/admin/displayName"),
+        "{again}"
+    );
     let mut all = secrets();
     all.push(token);
     t.assert_no_secrets(&all);

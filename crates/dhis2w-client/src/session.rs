@@ -17,14 +17,15 @@
 //! is stored (the UI then asks for it).
 //!
 //! The user cache also holds the user seen by an OAuth2 sign-in, whose state comes from its token
-//! ([`crate::OAuth2Auth::status`]).
+//! ([`crate::OAuth2Auth::status`]); after a restart, [`CredentialSessions::identify`] asks
+//! `/api/me` once for it.
 
 use crate::client::{ClientOptions, Dhis2Client, RawResponse};
 use crate::from_profile::{client_options, profile_auth};
 use crate::models::Me;
 use crate::profile::{AuthKind, Instance};
 use crate::secret_store::{SecretKind, SecretStore};
-use crate::{Error, ErrorKind, Result};
+use crate::{AuthProvider, Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -227,12 +228,7 @@ impl CredentialSessions {
         if let Some(s) = self.known(&inst.id) {
             return Ok(s);
         }
-        let options = ClientOptions {
-            connect_timeout: STATUS_CHECK_TIMEOUT,
-            read_timeout: STATUS_CHECK_TIMEOUT,
-            max_retries: 0,
-            ..client_options(inst)
-        };
+        let options = check_options(inst);
         let result = match tokio::time::timeout(
             STATUS_CHECK_TIMEOUT,
             me_with(inst, secrets, &options),
@@ -258,6 +254,37 @@ impl CredentialSessions {
                 CredentialStatus::new(SessionState::SignedIn, None)
             }
         })
+    }
+
+    /// Who an OAuth2 instance acts as: the user seen this run, else one `/api/me` with `auth`
+    /// and short timeouts (remembered when it answers). Call it only while the access token is
+    /// valid for longer than [`crate::auth::oauth2::REFRESH_MARGIN_SECS`], so that the check
+    /// never refreshes the token. `None` when the server does not say.
+    pub async fn identify(
+        &self,
+        inst: &Instance,
+        auth: Arc<dyn AuthProvider>,
+    ) -> Option<SessionUser> {
+        if let Some(u) = self.user(&inst.id) {
+            return Some(u);
+        }
+        let lock = self.check_lock(&inst.id);
+        let _guard = lock.lock().await;
+        if let Some(u) = self.user(&inst.id) {
+            return Some(u);
+        }
+        let client = Dhis2Client::new(&inst.base_url, auth, check_options(inst)).ok()?;
+        match client.me().await {
+            Ok(me) => {
+                let user = SessionUser::from_me(&me);
+                self.remember_user(&inst.id, user.clone());
+                Some(user)
+            }
+            Err(e) => {
+                tracing::info!(kind = %e.kind(), "could not ask the server who is signed in");
+                None
+            }
+        }
     }
 
     fn known(&self, id: &str) -> Option<CredentialStatus> {
@@ -311,6 +338,16 @@ impl CredentialSessions {
         secrets.delete(&inst.id, SecretKind::Pat).await?;
         self.forget(&inst.id);
         Ok(())
+    }
+}
+
+/// Short timeouts and no retries, for the background "who is this?" checks.
+fn check_options(inst: &Instance) -> ClientOptions {
+    ClientOptions {
+        connect_timeout: STATUS_CHECK_TIMEOUT,
+        read_timeout: STATUS_CHECK_TIMEOUT,
+        max_retries: 0,
+        ..client_options(inst)
     }
 }
 

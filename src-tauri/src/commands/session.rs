@@ -12,7 +12,8 @@ use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 /// The session status of `id`. Basic/PAT: the core's answer (stored secret, user seen this
-/// run, or one short `/api/me` check); OAuth2: the stored token (no network call).
+/// run, or one short `/api/me` check); OAuth2: the stored token, and the user seen this run
+/// (or one short `/api/me` check while the token is valid).
 pub async fn status_of(state: &AppState, id: &str) -> Result<SessionStatus> {
     let inst = state.instance(id).await?;
     let mut status = SessionStatus {
@@ -42,6 +43,18 @@ pub async fn status_of(state: &AppState, id: &str) -> Result<SessionStatus> {
                 status.scopes = t.scopes;
                 if status.state == SessionState::SignedIn {
                     status.user = state.user(id);
+                    // After a restart nobody is known yet: ask /api/me once, while the token
+                    // is far enough from expiry that asking never refreshes it.
+                    if status.user.is_none()
+                        && t.expires_at - super::now_secs()
+                            > dhis2w_client::auth::oauth2::REFRESH_MARGIN_SECS
+                    {
+                        status.user = state
+                            .credentials
+                            .identify(&inst, session.client.auth().clone())
+                            .await
+                            .map(Into::into);
+                    }
                 }
             }
         }
