@@ -1,10 +1,8 @@
 //! HTTP Basic authentication.
 
-use super::AuthProvider;
+use super::{static_auth_provider, StaticAuthorization};
 use crate::{Error, ErrorKind, Result, Secret};
-use async_trait::async_trait;
 use base64::Engine;
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 
 /// HTTP Basic: `Authorization: Basic base64(username:password)` on every request.
 ///
@@ -12,7 +10,7 @@ use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 /// client never retries a Basic request after a 401.
 pub struct BasicAuth {
     username: String,
-    header: HeaderValue,
+    header: StaticAuthorization,
 }
 
 impl BasicAuth {
@@ -33,9 +31,8 @@ impl BasicAuth {
         }
         let raw = format!("{username}:{}", password.expose());
         let encoded = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
-        let mut header = HeaderValue::from_str(&format!("Basic {encoded}"))
-            .map_err(|_| Error::new(ErrorKind::Internal, "Could not encode the credentials."))?;
-        header.set_sensitive(true);
+        let header = StaticAuthorization::new(&format!("Basic {encoded}"))
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "Could not encode the credentials."))?;
         Ok(Self { username, header })
     }
 
@@ -53,26 +50,13 @@ impl std::fmt::Debug for BasicAuth {
     }
 }
 
-#[async_trait]
-impl AuthProvider for BasicAuth {
-    async fn headers(&self) -> Result<HeaderMap> {
-        let mut h = HeaderMap::new();
-        h.insert(AUTHORIZATION, self.header.clone());
-        Ok(h)
-    }
-
-    async fn refresh_if_needed(&self) -> Result<()> {
-        Ok(())
-    }
-
-    fn scheme(&self) -> &'static str {
-        "basic"
-    }
-}
+static_auth_provider!(BasicAuth, "basic");
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::AuthProvider;
+    use reqwest::header::AUTHORIZATION;
 
     #[tokio::test]
     async fn encodes_basic_header() {

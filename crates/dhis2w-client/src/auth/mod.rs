@@ -14,7 +14,7 @@ pub use pat::{check_pat, PatAuth, PatVersion};
 
 use crate::Result;
 use async_trait::async_trait;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 
 /// Injects authentication into outgoing DHIS2 requests. Usable as `Arc<dyn AuthProvider>`.
 ///
@@ -41,3 +41,47 @@ pub trait AuthProvider: Send + Sync {
     /// Which scheme this provider sends, for logs and UI ("basic", "pat", "oauth2").
     fn scheme(&self) -> &'static str;
 }
+
+/// The `Authorization` header of static credentials (Basic, PAT): built once, marked sensitive
+/// and sent unchanged on every request.
+#[derive(Clone)]
+pub(crate) struct StaticAuthorization(HeaderValue);
+
+impl StaticAuthorization {
+    /// `None` when `value` is not a valid header value.
+    pub(crate) fn new(value: &str) -> Option<Self> {
+        let mut header = HeaderValue::from_str(value).ok()?;
+        header.set_sensitive(true);
+        Some(Self(header))
+    }
+
+    /// The header map to send.
+    pub(crate) fn headers(&self) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(AUTHORIZATION, self.0.clone());
+        h
+    }
+}
+
+/// [`AuthProvider`] for a provider with static credentials in a `header: StaticAuthorization`
+/// field: the same header on every request, nothing to refresh, and (the trait's default) no
+/// retry after a 401.
+macro_rules! static_auth_provider {
+    ($ty:ty, $scheme:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::auth::AuthProvider for $ty {
+            async fn headers(&self) -> $crate::Result<reqwest::header::HeaderMap> {
+                Ok(self.header.headers())
+            }
+
+            async fn refresh_if_needed(&self) -> $crate::Result<()> {
+                Ok(())
+            }
+
+            fn scheme(&self) -> &'static str {
+                $scheme
+            }
+        }
+    };
+}
+pub(crate) use static_auth_provider;

@@ -1,9 +1,7 @@
 //! Personal Access Tokens: `Authorization: ApiToken <pat>`, checked offline before use.
 
-use super::AuthProvider;
+use super::{static_auth_provider, StaticAuthorization};
 use crate::{Error, ErrorKind, Result, Secret};
-use async_trait::async_trait;
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -86,7 +84,7 @@ pub fn check_pat(token: &str) -> Result<PatVersion> {
 
 /// Personal Access Token authentication: `Authorization: ApiToken <pat>`.
 pub struct PatAuth {
-    header: HeaderValue,
+    header: StaticAuthorization,
     version: PatVersion,
 }
 
@@ -95,9 +93,8 @@ impl PatAuth {
     /// instant [`ErrorKind::PatMalformed`] error, before anything is sent.
     pub fn new(token: Secret) -> Result<Self> {
         let version = check_pat(token.expose())?;
-        let mut header = HeaderValue::from_str(&format!("ApiToken {}", token.expose().trim()))
-            .map_err(|_| malformed("it contains characters a token never has"))?;
-        header.set_sensitive(true);
+        let header = StaticAuthorization::new(&format!("ApiToken {}", token.expose().trim()))
+            .ok_or_else(|| malformed("it contains characters a token never has"))?;
         Ok(Self { header, version })
     }
 
@@ -115,26 +112,13 @@ impl std::fmt::Debug for PatAuth {
     }
 }
 
-#[async_trait]
-impl AuthProvider for PatAuth {
-    async fn headers(&self) -> Result<HeaderMap> {
-        let mut h = HeaderMap::new();
-        h.insert(AUTHORIZATION, self.header.clone());
-        Ok(h)
-    }
-
-    async fn refresh_if_needed(&self) -> Result<()> {
-        Ok(())
-    }
-
-    fn scheme(&self) -> &'static str {
-        "pat"
-    }
-}
+static_auth_provider!(PatAuth, "pat");
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::AuthProvider;
+    use reqwest::header::AUTHORIZATION;
 
     const VALID: [&str; 6] = [
         "d2p_iKrAY7sR6rPea1rub181baRzyyui2AW07ymXPRExAgwa051Mei",
