@@ -3,31 +3,9 @@
 
 mod common;
 
-use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{mock_builder, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
+use serde_json::json;
+use tauri::test::mock_builder;
 use tauri::WebviewWindowBuilder;
-
-fn call(
-    webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
-    cmd: &str,
-    args: Value,
-) -> Result<Value, Value> {
-    tauri::test::get_ipc_response(
-        webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().unwrap())
-}
 
 #[test]
 fn real_config_allows_the_app_commands_and_nothing_extra() {
@@ -37,9 +15,11 @@ fn real_config_allows_the_app_commands_and_nothing_extra() {
         .build(tauri::generate_context!())
         .unwrap();
     dhis2w_desktop_lib::init(app.handle(), options).unwrap();
-    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let w = common::Caller::new(
+        WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap(),
+    );
 
     assert_eq!(app.config().identifier, "org.dhis2w.desktop");
     assert_eq!(app.config().product_name.as_deref(), Some("dhis2w Desktop"));
@@ -50,19 +30,14 @@ fn real_config_allows_the_app_commands_and_nothing_extra() {
         "only ipc.localhost: {csp}"
     );
 
-    assert!(call(&w, "app_about", json!({})).is_ok());
+    assert!(w.call("app_about", json!({})).is_ok());
     assert_eq!(
-        call(&w, "instances_list", json!({})).unwrap()["instances"],
+        w.call("instances_list", json!({})).unwrap()["instances"],
         json!([])
     );
     // Listening is allowed (the UI does it) …
-    assert!(call(
-        &w,
-        "plugin:event|listen",
-        json!({"event": "session-changed",
-        "target": {"kind": "Any"}, "handler": 3})
-    )
-    .is_ok());
+    let listen = json!({"event": "session-changed", "target": {"kind": "Any"}, "handler": 3});
+    assert!(w.call("plugin:event|listen", listen).is_ok());
     // … but the webview cannot emit events or use window/path APIs it does not need.
     for (cmd, args) in [
         (
@@ -72,7 +47,7 @@ fn real_config_allows_the_app_commands_and_nothing_extra() {
         ("plugin:window|close", json!({"label": "main"})),
         ("plugin:path|resolve_directory", json!({"directory": 1})),
     ] {
-        let e = call(&w, cmd, args).unwrap_err();
+        let e = w.call(cmd, args).unwrap_err();
         assert!(e.to_string().contains("not allowed"), "{cmd}: {e}");
     }
 }

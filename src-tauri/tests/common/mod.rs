@@ -195,10 +195,7 @@ impl TestApp {
             .unwrap();
         Self {
             app,
-            caller: Caller {
-                webview,
-                seen: Arc::default(),
-            },
+            caller: Caller::new(webview),
             dir,
         }
     }
@@ -216,6 +213,14 @@ impl TestApp {
 }
 
 impl Caller {
+    /// Calls through `webview`, with nothing seen yet.
+    pub fn new(webview: WebviewWindow<MockRuntime>) -> Self {
+        Self {
+            webview,
+            seen: Arc::default(),
+        }
+    }
+
     fn request(&self, cmd: &str, args: Value) -> Result<InvokeResponseBody, Value> {
         tauri::test::get_ipc_response(
             &self.webview,
