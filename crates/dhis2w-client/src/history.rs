@@ -36,6 +36,7 @@ const SECRET_PARAMS: &[&str] = &[
 ];
 
 /// One request in an instance's history.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {

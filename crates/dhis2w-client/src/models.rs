@@ -133,6 +133,7 @@ pub struct Resources {
 }
 
 /// An API path for the browser's autocomplete, from `/api/resources`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourcePath {

@@ -66,6 +66,7 @@ impl fmt::Display for SecretKind {
 }
 
 /// Where secrets are kept in this run.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StorageMode {
@@ -77,16 +78,19 @@ pub enum StorageMode {
 
 /// Where secrets are kept, for the UI's banner. JSON: `{"mode": "keyring"|"session_only",
 /// "detail": string|null}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StorageStatus {
     /// Keyring or session-only.
+    #[cfg_attr(feature = "ts", ts(inline))]
     pub mode: StorageMode,
     /// Why the keyring cannot be used (plain words), when it cannot.
     pub detail: Option<String>,
 }
 
 /// Which secrets are stored for one instance ("stored: yes/no" only, never the values).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredSecrets {

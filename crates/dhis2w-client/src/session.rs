@@ -35,6 +35,7 @@ use std::time::Duration;
 pub const STATUS_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The DHIS2 user an instance acts as.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionUser {
@@ -61,6 +62,7 @@ impl SessionUser {
 }
 
 /// Whether the app can act as the user on an instance.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionState {

@@ -287,6 +287,7 @@ pub async fn discover(http: &reqwest::Client, base: &Url) -> Result<ServerMetada
 }
 
 /// A stage of the interactive sign-in, for the app's progress display.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignInStage {

@@ -22,6 +22,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How an instance signs in.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthKind {
@@ -71,6 +72,7 @@ impl FromStr for AuthKind {
 }
 
 /// Where the browser sends the user back after an OAuth2 sign-in.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RedirectMode {
@@ -82,6 +84,7 @@ pub enum RedirectMode {
 }
 
 /// OAuth2 client settings of an instance. The client secret, if any, is in the secret store.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OAuth2Settings {
