@@ -1,5 +1,7 @@
 //! The types that cross the UI ↔ Rust boundary (docs/commands.md). TypeScript bindings are
-//! generated from these with ts-rs into `ui/src/bindings/` (see `tests/bindings.rs`).
+//! generated from these with ts-rs into `ui/src/bindings/` (see `tests/bindings.rs`). Core
+//! types that cross unchanged are re-exported from `dhis2w_client` (its `ts` feature derives
+//! `TS` on them); the types below are the ones whose UI shape differs from the core's.
 //!
 //! None of these types can carry a secret back to the webview: inputs accept secrets
 //! (write-only), outputs say only whether one is stored.
@@ -7,74 +9,17 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// Mirrors the core's `dhis2w_client::ErrorKind` for the TypeScript bindings; a test checks
-/// that every core kind serialises to one of these and that the counts match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    InvalidCredentials,
-    AccountLocked,
-    AccountDisabled,
-    TokenExpired,
-    PatMalformed,
-    PatRejected,
-    SignInRequired,
-    ServerUnreachable,
-    Tls,
-    NotDhis2,
-    OauthNotEnabled,
-    RedirectNotRegistered,
-    InvalidMappingClaim,
-    OauthError,
-    Forbidden,
-    NotFound,
-    ServerError,
-    Cancelled,
-    Timeout,
-    InvalidInput,
-    StorageUnavailable,
-    ProfileFile,
-    Internal,
-}
+// Core types that cross to the UI unchanged: their bindings come from the core (feature `ts`).
+pub use dhis2w_client::history::HistoryEntry;
+pub use dhis2w_client::profile::{AuthKind, OAuth2Settings, RedirectMode};
+pub use dhis2w_client::secret_store::{StorageMode, StorageStatus, StoredSecrets};
+pub use dhis2w_client::{ErrorKind, ResourcePath, SessionState, SessionUser, SignInStage};
 
 /// Every command error, as the core's `Error` serialises it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AppError {
     pub kind: ErrorKind,
     pub message: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthKind {
-    Basic,
-    Pat,
-    Oauth2,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum RedirectMode {
-    Loopback,
-    DeepLink,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct OAuth2Settings {
-    pub client_id: String,
-    pub scope: Option<String>,
-    pub redirect_mode: RedirectMode,
-}
-
-/// Which secrets are stored for an instance (never the values).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredSecrets {
-    pub password: bool,
-    pub pat: bool,
-    pub client_secret: bool,
-    pub token: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -90,20 +35,6 @@ pub struct Instance {
     pub color: Option<String>,
     pub notes: Option<String>,
     pub secrets: StoredSecrets,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum StorageMode {
-    Keyring,
-    SessionOnly,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct StorageStatus {
-    #[ts(inline)]
-    pub mode: StorageMode,
-    pub detail: Option<String>,
 }
 
 /// The profiles file could not be read at start-up: it was set aside as `backup_path` and the
@@ -228,21 +159,6 @@ pub struct ImportReport {
     pub skipped: Vec<SkippedInstance>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum SessionState {
-    SignedIn,
-    SignedOut,
-    NeedsSignIn,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionUser {
-    pub username: String,
-    pub display_name: String,
-}
-
 /// Who is signed in, until when, with which scopes: never a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -279,41 +195,11 @@ pub struct BrowseMeta {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct HistoryEntry {
-    pub id: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub status: u16,
-    pub at: i64,
-    pub pinned: bool,
-}
-
-/// An API path for the browser's autocomplete (`browse_resources`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ResourcePath {
-    pub path: String,
-    pub display_name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
 pub struct AboutInfo {
     pub app_version: String,
     pub tauri_version: String,
     pub webkit_version: Option<String>,
     pub os: String,
-}
-
-/// Stage of a browser sign-in, streamed as the `sign-in-progress` event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum SignInStage {
-    WaitingForBrowser,
-    Exchanging,
-    Done,
-    Failed,
-    Cancelled,
 }
 
 /// Payload of the `sign-in-progress` event.

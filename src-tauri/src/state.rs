@@ -170,7 +170,7 @@ impl AppState {
             instances,
             default_id,
             active_id,
-            storage: self.secrets.status().into(),
+            storage: self.secrets.status(),
             recovery: self.recovery.as_ref().map(Into::into),
         })
     }
@@ -207,7 +207,7 @@ impl AppState {
 
     /// The user last seen for `id`.
     pub fn user(&self, id: &str) -> Option<dto::SessionUser> {
-        self.credentials.user(id).map(Into::into)
+        self.credentials.user(id)
     }
 
     /// Starts tracking a sign-in of `id`, cancelling one already running. Returns the flow

@@ -158,7 +158,7 @@ pub async fn browse_history(
     instance_id: String,
 ) -> Result<Vec<HistoryEntry>> {
     state.instance(&instance_id).await?;
-    Ok(crate::convert::history(state.history.list(&instance_id)?))
+    state.history.list(&instance_id)
 }
 
 /// `browse_pin`.
@@ -170,11 +170,7 @@ pub async fn browse_pin(
     pinned: bool,
 ) -> Result<Vec<HistoryEntry>> {
     state.instance(&instance_id).await?;
-    Ok(crate::convert::history(state.history.pin(
-        &instance_id,
-        &entry_id,
-        pinned,
-    )?))
+    state.history.pin(&instance_id, &entry_id, pinned)
 }
 
 /// `browse_resources`: the instance's API paths (`/api/resources`) for the path
@@ -189,7 +185,7 @@ pub async fn browse_resources(
     if let Err(e) = &paths {
         state.credentials.observe_error(&instance_id, e);
     }
-    Ok(paths?.into_iter().map(Into::into).collect())
+    paths
 }
 
 /// Builds URLs only; never sends anything.

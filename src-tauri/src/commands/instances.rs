@@ -135,7 +135,7 @@ async fn verify_with(client: &Dhis2Client) -> Result<VerifyResult> {
 pub async fn instances_verify(input: InstanceInput) -> Result<VerifyResult> {
     let base = dhis2w_client::client::normalise_base_url(&input.base_url)?;
     let auth: Arc<dyn AuthProvider> =
-        match AuthKind::from(input.auth_kind) {
+        match input.auth_kind {
             AuthKind::Basic => {
                 let password = input.password.filter(|p| !p.is_empty()).ok_or_else(|| {
                     Error::new(ErrorKind::InvalidInput, "Enter the password to check it.")

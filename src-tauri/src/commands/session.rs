@@ -1,7 +1,7 @@
 //! `session_*` commands: signing in and out. Status carries the user, expiry and scopes,
 //! never a token.
 
-use crate::dto::{events, SessionState, SessionStatus, SignInProgress, SignInStage};
+use crate::dto::{events, SessionState, SessionStatus, SignInProgress};
 use crate::state::{focus_main_window, AppState};
 use dhis2w_client::capture::{
     DeepLinkCapturer, DeepLinkOptions, LoopbackCapturer, RedirectCapturer,
@@ -26,8 +26,8 @@ pub async fn status_of(state: &AppState, id: &str) -> Result<SessionStatus> {
     match inst.auth_kind {
         AuthKind::Basic | AuthKind::Pat => {
             let s = state.credentials.status(&inst, &state.secrets).await?;
-            status.state = s.state.into();
-            status.user = s.user.map(Into::into);
+            status.state = s.state;
+            status.user = s.user;
         }
         AuthKind::Oauth2 => {
             let session = state.session(id).await?;
@@ -52,8 +52,7 @@ pub async fn status_of(state: &AppState, id: &str) -> Result<SessionStatus> {
                         status.user = state
                             .credentials
                             .identify(&inst, session.client.auth().clone())
-                            .await
-                            .map(Into::into);
+                            .await;
                     }
                 }
             }
@@ -112,15 +111,7 @@ pub async fn session_sign_in<R: Runtime>(
             let progress: dhis2w_client::auth::oauth2::ProgressCallback = Arc::new(move |p| {
                 let payload = SignInProgress {
                     instance_id: progress_id.clone(),
-                    stage: match p.stage {
-                        dhis2w_client::SignInStage::WaitingForBrowser => {
-                            SignInStage::WaitingForBrowser
-                        }
-                        dhis2w_client::SignInStage::Exchanging => SignInStage::Exchanging,
-                        dhis2w_client::SignInStage::Done => SignInStage::Done,
-                        dhis2w_client::SignInStage::Failed => SignInStage::Failed,
-                        dhis2w_client::SignInStage::Cancelled => SignInStage::Cancelled,
-                    },
+                    stage: p.stage,
                     authorize_url: p.authorize_url,
                     redirect_uri: p.redirect_uri,
                 };

@@ -4,4 +4,12 @@ import type { SessionState } from "./SessionState";
 /**
  * Who is signed in, until when, with which scopes: never a token.
  */
-export type SessionStatus = { instanceId: string, state: SessionState, user: { username: string, displayName: string, } | null, expiresAt: number | null, scopes: Array<string>, };
+export type SessionStatus = { instanceId: string, state: SessionState, user: { 
+/**
+ * e.g. `admin`.
+ */
+username: string, 
+/**
+ * e.g. `John Traore`; the username when DHIS2 gives no name.
+ */
+displayName: string, } | null, expiresAt: number | null, scopes: Array<string>, };
