@@ -55,13 +55,13 @@ suite ui vitest npm test --prefix ui
 # The core: auth, HTTP client, profiles, and the keyring against a real gnome-keyring on a
 # private D-Bus session (the harness unlocks it; DHIS2W_REQUIRE_KEYRING makes a missing one fail).
 suite core cargo dbus-run-session -- tests/harness/keyring-session.sh \
-  env DHIS2W_REQUIRE_KEYRING=1 cargo test -p dhis2w-client
+  env DHIS2W_REQUIRE_KEYRING=1 cargo test -p dhis2w-client --no-fail-fast
 
 # The app shell needs the UI bundle: build it (tsc + vite) before anything compiles the app.
 suite ui-build none npm run build --prefix ui
 
 # Tauri mock-runtime command tests, bindings drift and ACL: no display, no bus (session-only secrets).
-suite app cargo env -u DISPLAY -u DBUS_SESSION_BUS_ADDRESS cargo test -p dhis2w-desktop
+suite app cargo env -u DISPLAY -u DBUS_SESSION_BUS_ADDRESS cargo test -p dhis2w-desktop --no-fail-fast
 
 # The .deb package: build it, then check its desktop entry passes the URL (%u) and the scheme.
 suite deb-build none bash -c 'cd src-tauri && npx tauri build --debug --bundles deb'
@@ -73,7 +73,7 @@ suite app-build none cargo build -p dhis2w-desktop
 # End to end: the real app under WebKitWebDriver, Xvfb, a private bus and an unlocked keyring.
 suite e2e cargo dbus-run-session -- tests/harness/keyring-session.sh \
   xvfb-run -a -s "-screen 0 1280x800x24" \
-  env DHIS2W_NO_REGISTER=1 cargo test -p dhis2w-e2e -- --test-threads=1
+  env DHIS2W_NO_REGISTER=1 cargo test -p dhis2w-e2e --no-fail-fast -- --test-threads=1
 
 echo
 echo "Summary"
