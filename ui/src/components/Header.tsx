@@ -9,6 +9,16 @@ const PAGES: { page: Page; key: "nav.instances" | "nav.browse" | "nav.settings" 
   { page: "settings", key: "nav.settings" },
 ];
 
+/** The id from what SimpleSingleSelect's onChange passes: an option object or (per its typings) a string. */
+export function optionValue(picked: unknown): string | null {
+  if (typeof picked === "string") return picked || null;
+  if (picked && typeof picked === "object" && "value" in picked) {
+    const v = (picked as { value: unknown }).value;
+    return typeof v === "string" && v ? v : null;
+  }
+  return null;
+}
+
 export function InstanceSwitcher() {
   const { t } = useI18n();
   const { state, active, setActive } = useApp();
@@ -36,8 +46,12 @@ export function InstanceSwitcher() {
           selected={active ? { value: active.id, label: active.name } : undefined}
           placeholder={instances.length ? t("switcher.placeholder") : t("switcher.none")}
           disabled={instances.length === 0}
-          onChange={(value: string) => {
-            if (value) void setActive(value);
+          // The component's typings say `(value: string)`, but at runtime @dhis2/ui calls onChange
+          // with the chosen option (`{ value, label }`) — clicks and keyboard alike. Accept both
+          // and always hand the command a plain string id.
+          onChange={(picked: unknown) => {
+            const id = optionValue(picked);
+            if (id) void setActive(id);
           }}
           optionComponent={({ label, value }: { label: string; value: string }) => {
             const inst = instances.find((i) => i.id === value);

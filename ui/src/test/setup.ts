@@ -27,6 +27,17 @@ if (!("ResizeObserver" in window)) {
     disconnect() {}
   };
 }
+if (!("IntersectionObserver" in window)) {
+  // @dhis2/ui's select options watch themselves scroll into view.
+  (window as unknown as { IntersectionObserver: unknown }).IntersectionObserver = class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+    takeRecords() {
+      return [];
+    }
+  };
+}
 if (!window.crypto?.randomUUID) {
   Object.defineProperty(window, "crypto", { value: { ...window.crypto, randomUUID: () => `uuid-${Math.random()}` } });
 }
