@@ -10,8 +10,8 @@ use dhis2w_client::capture::{
 };
 use dhis2w_client::{
     AuthProvider, BrowserOpener, ClientAuth, ClientOptions, Dhis2Client, ErrorKind,
-    MemoryTokenStore, OAuth2Auth, OAuth2Config, OAuth2Token, Secret, SignInOptions, SignInProgress,
-    SignInStage, TokenKey, TokenStore,
+    MemoryTokenStore, OAuth2Auth, OAuth2Config, OAuth2Token, Secret, SessionState, SignInOptions,
+    SignInProgress, SignInStage, TokenKey, TokenStore,
 };
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -329,6 +329,96 @@ async fn public_client_reaches_sign_in_required_without_opening_a_browser() {
         fresh.headers().await.unwrap_err().kind(),
         ErrorKind::SignInRequired
     );
+}
+
+#[tokio::test]
+async fn public_client_status_needs_sign_in_after_expiry() {
+    let si = StandIn::start(&["--access-ttl", "2"]).await;
+    let auth = signed_in(&si, Kind::Public, Arc::new(MemoryTokenStore::new())).await;
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    };
+    let st = auth.status().await.unwrap().expect("a token");
+    assert!(!st.has_refresh_token && !st.rejected);
+    assert_eq!(st.session_state(now()), SessionState::SignedIn);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let e = client(&si, auth.clone()).me().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SignInRequired, "{e}");
+    let st = auth
+        .status()
+        .await
+        .unwrap()
+        .expect("the token is kept until sign-out");
+    assert_eq!(st.session_state(now()), SessionState::NeedsSignIn);
+}
+
+#[tokio::test]
+async fn a_public_token_the_server_rejected_needs_sign_in_until_a_new_sign_in() {
+    let si = StandIn::start(&[]).await;
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryTokenStore::new());
+    let auth = signed_in(&si, Kind::Public, store.clone()).await;
+    let c = client(&si, auth.clone());
+    c.me().await.unwrap();
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    };
+    // The server ends the token early; it is still valid by its own expiry.
+    si.expire_tokens().await;
+    let e = c.me().await.unwrap_err();
+    assert!(
+        matches!(
+            e.kind(),
+            ErrorKind::TokenExpired | ErrorKind::SignInRequired
+        ),
+        "{e}"
+    );
+    let st = auth.status().await.unwrap().expect("a token");
+    assert!(st.expires_at > now(), "not expired by its own clock");
+    assert!(st.rejected, "the rejection is remembered");
+    assert_eq!(st.session_state(now()), SessionState::NeedsSignIn);
+    // Still so on the next ask, and no refresh was attempted (public clients have none).
+    assert_eq!(
+        auth.status().await.unwrap().unwrap().session_state(now()),
+        SessionState::NeedsSignIn
+    );
+    assert_eq!(si.token_posts("refresh_token").await, 0);
+
+    // Signing in again (same provider) clears it.
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    auth.sign_in(
+        &cap,
+        &TestBrowser::new(admin(&si)),
+        SignInOptions::default(),
+    )
+    .await
+    .unwrap();
+    let st = auth.status().await.unwrap().unwrap();
+    assert!(!st.rejected);
+    assert_eq!(st.session_state(now()), SessionState::SignedIn);
+    c.me().await.unwrap();
+
+    // A provider built later from the store (e.g. after an edit) starts without the memory.
+    let again = oauth(&si, Kind::Public, store, None);
+    assert!(!again.status().await.unwrap().unwrap().rejected);
+}
+
+#[tokio::test]
+async fn a_confidential_token_the_server_rejected_is_refreshed_not_marked() {
+    let si = StandIn::start(&[]).await;
+    let auth = signed_in(&si, Kind::Basic, Arc::new(MemoryTokenStore::new())).await;
+    let c = client(&si, auth.clone());
+    si.expire_tokens().await;
+    c.me().await.unwrap();
+    let st = auth.status().await.unwrap().unwrap();
+    assert!(!st.rejected);
+    assert_eq!(st.session_state(0), SessionState::SignedIn);
+    assert_eq!(si.token_posts("refresh_token").await, 1);
 }
 
 #[tokio::test]

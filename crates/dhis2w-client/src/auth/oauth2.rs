@@ -362,6 +362,24 @@ pub struct TokenStatus {
     pub scopes: Vec<String>,
     /// Whether the session can be refreshed without the browser.
     pub has_refresh_token: bool,
+    /// The server refused this access token (401) and there was no refresh token to get
+    /// another: only a new sign-in helps. Known in memory for this run only.
+    #[serde(default)]
+    pub rejected: bool,
+}
+
+impl TokenStatus {
+    /// The sign-in state this token gives at unix time `now`: signed in while the access token
+    /// is valid or can be refreshed; needs a new sign-in when it has run out without a refresh
+    /// token, or when the server refused it.
+    pub fn session_state(&self, now: i64) -> crate::SessionState {
+        let expired = self.expires_at <= now;
+        if self.rejected || (expired && !self.has_refresh_token) {
+            crate::SessionState::NeedsSignIn
+        } else {
+            crate::SessionState::SignedIn
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -388,6 +406,18 @@ struct TokenState {
     token: Option<OAuth2Token>,
     /// When this process obtained `token` (unix seconds); `None` for a token read from the store.
     obtained_at: Option<i64>,
+    /// The server answered 401 to `token` and it has no refresh token (see
+    /// [`TokenStatus::rejected`]). Cleared whenever `token` is replaced.
+    rejected: bool,
+}
+
+impl TokenState {
+    /// Makes `token` the current one (a sign-in or refresh), forgetting an earlier rejection.
+    fn replace(&mut self, token: Option<OAuth2Token>) {
+        self.obtained_at = token.as_ref().map(|_| now());
+        self.token = token;
+        self.rejected = false;
+    }
 }
 
 impl TokenState {
@@ -478,6 +508,7 @@ impl OAuth2Auth {
                 loaded: false,
                 token: None,
                 obtained_at: None,
+                rejected: false,
             }),
         })
     }
@@ -532,6 +563,7 @@ impl OAuth2Auth {
             expires_at: t.expires_at,
             scopes: t.scopes.clone(),
             has_refresh_token: t.refresh_token.is_some(),
+            rejected: st.rejected,
         }))
     }
 
@@ -675,8 +707,7 @@ impl OAuth2Auth {
             scopes: token.scopes.clone(),
             has_refresh_token: token.refresh_token.is_some(),
         };
-        st.token = Some(token);
-        st.obtained_at = Some(now());
+        st.replace(Some(token));
         Ok(signed)
     }
 
@@ -987,12 +1018,11 @@ impl OAuth2Auth {
                 if Some(&token) != st.token.as_ref() {
                     self.store.set(&self.key, &token).await?;
                 }
-                st.token = Some(token);
-                st.obtained_at = Some(now());
+                st.replace(Some(token));
                 Ok(())
             }
             Err(e) if e.kind() == ErrorKind::SignInRequired => {
-                st.token = None;
+                st.replace(None);
                 if let Err(del) = self.store.delete(&self.key).await {
                     tracing::warn!("could not delete the refused token: {}", del.message());
                 }
@@ -1016,6 +1046,7 @@ impl OAuth2Auth {
         let mut st = self.state.lock().await;
         self.ensure_loaded(&mut st).await?;
         let token = st.token.take();
+        st.replace(None);
         st.loaded = true;
         let report = match token {
             None => SignOutReport {
@@ -1158,6 +1189,9 @@ impl AuthProvider for OAuth2Auth {
             return Ok(true);
         }
         if token.refresh_token.is_none() {
+            // The server refused the current token and nothing can replace it without the
+            // browser: remember it, so that the status asks for a new sign-in.
+            st.rejected = true;
             return Ok(false);
         }
         self.refresh_locked(&mut st).await?;
@@ -1184,6 +1218,23 @@ mod tests {
             SCOPE_OIDC
         );
         assert_eq!(default_scope(None), "ALL");
+    }
+
+    #[test]
+    fn token_status_gives_the_session_state() {
+        let st = |expires_at, has_refresh_token, rejected| TokenStatus {
+            expires_at,
+            scopes: vec![],
+            has_refresh_token,
+            rejected,
+        };
+        use crate::SessionState::{NeedsSignIn, SignedIn};
+        assert_eq!(st(200, false, false).session_state(100), SignedIn);
+        // Run out: only a refresh token keeps it going.
+        assert_eq!(st(100, false, false).session_state(100), NeedsSignIn);
+        assert_eq!(st(50, true, false).session_state(100), SignedIn);
+        // Refused by the server, even though its own expiry is ahead.
+        assert_eq!(st(200, false, true).session_state(100), NeedsSignIn);
     }
 
     #[test]
