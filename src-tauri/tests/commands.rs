@@ -911,3 +911,130 @@ fn presets_are_added_once_with_their_secrets() {
         3
     );
 }
+
+/// Replaces the stored OAuth2 token of `id` with `edit` applied to it, and drops the cached
+/// client so that the next command reads it (as after a restart).
+fn rewrite_stored_token(t: &TestApp, id: &str, edit: impl FnOnce(&mut Value)) {
+    use dhis2w_client::secret_store::SecretKind;
+    let state = t.state();
+    let json = tauri::async_runtime::block_on(state.secrets.reveal(id, SecretKind::OAuth2Token))
+        .unwrap()
+        .expect("a stored token");
+    let mut v: Value = serde_json::from_str(json.expose()).unwrap();
+    edit(&mut v);
+    tauri::async_runtime::block_on(state.secrets.set(
+        id,
+        SecretKind::OAuth2Token,
+        dhis2w_client::Secret::new(v.to_string()),
+    ))
+    .unwrap();
+    state.forget_session(id);
+}
+
+#[test]
+fn a_refused_sign_in_emits_session_changed_and_status_needs_sign_in() {
+    let t = TestApp::new();
+    let changed = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let c = changed.clone();
+    t.app.listen("session-changed", move |e| {
+        c.lock()
+            .unwrap()
+            .push(serde_json::from_str(e.payload()).unwrap());
+    });
+    let events_for = |id: &str| -> Vec<Value> {
+        changed
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e["instanceId"] == id)
+            .cloned()
+            .collect()
+    };
+    let browse = |id: &str, n: u32| {
+        t.raw(
+            "browse_get",
+            json!({"request": {"requestId": format!("rs{n}"), "instanceId": id, "path": "/api/me", "query": []}}),
+        )
+    };
+
+    // A public OAuth2 client (no refresh token), signed in and browsing.
+    let id = oauth_instance(&t, "Public", "public", "loopback");
+    let st = t.ok(
+        "session_sign_in",
+        json!({ "instanceId": id, "differentUser": false }),
+    );
+    assert_eq!(st["state"], "signed_in", "{st}");
+    assert!(browse(&id, 1).is_ok());
+    let before = events_for(&id).len();
+
+    // The server refuses the token although its own expiry is ahead (as after
+    // /__standin/expire-tokens): the browse fails with an auth kind, the shell tells the UI,
+    // and the status no longer claims "signed in".
+    rewrite_stored_token(&t, &id, |v| {
+        v["access_token"] = json!("rejected-by-the-server")
+    });
+    let e = browse(&id, 2).unwrap_err();
+    let kind = e["kind"].as_str().unwrap().to_owned();
+    assert!(
+        ["token_expired", "sign_in_required", "invalid_credentials"].contains(&kind.as_str()),
+        "{e}"
+    );
+    wait_for("session-changed after a refused token", || {
+        events_for(&id).len() > before
+    });
+    let ev = events_for(&id).last().cloned().unwrap();
+    assert_eq!(ev["state"], "needs_sign_in", "{ev}");
+    assert_eq!(ev["user"], Value::Null, "{ev}");
+    let st = t.ok("session_status", json!({ "instanceId": id }));
+    assert_eq!(st["state"], "needs_sign_in", "{st}");
+
+    // An access token past its expiry without a refresh token: needs sign-in straight away,
+    // and a browse says so to every screen too.
+    rewrite_stored_token(&t, &id, |v| {
+        v["expires_at"] = json!(1_000);
+        v["refresh_token"] = Value::Null;
+    });
+    let st = t.ok("session_status", json!({ "instanceId": id }));
+    assert_eq!(st["state"], "needs_sign_in", "{st}");
+    let before = events_for(&id).len();
+    assert_eq!(browse(&id, 3).unwrap_err()["kind"], "sign_in_required");
+    wait_for("session-changed after an expired token", || {
+        events_for(&id).len() > before
+    });
+    assert_eq!(events_for(&id).last().unwrap()["state"], "needs_sign_in");
+
+    // Signing in again: signed in, and the event says so.
+    let st = t.ok(
+        "session_sign_in",
+        json!({ "instanceId": id, "differentUser": false }),
+    );
+    assert_eq!(st["state"], "signed_in", "{st}");
+    assert!(browse(&id, 4).is_ok());
+    assert_eq!(
+        t.ok("session_status", json!({ "instanceId": id }))["state"],
+        "signed_in"
+    );
+    wait_for("session-changed after signing in again", || {
+        events_for(&id)
+            .last()
+            .is_some_and(|e| e["state"] == "signed_in")
+    });
+
+    // Basic: a password the server refuses at browse time.
+    let b = t.add(json!({"name": "Wrong", "password": "wrong-password"}));
+    let bid = b["id"].as_str().unwrap().to_owned();
+    assert_eq!(browse(&bid, 5).unwrap_err()["kind"], "invalid_credentials");
+    wait_for("session-changed after a refused password", || {
+        !events_for(&bid).is_empty()
+    });
+    assert_eq!(events_for(&bid).last().unwrap()["state"], "needs_sign_in");
+
+    // Other failures (not found, network…) say nothing about the sign-in.
+    let n = changed.lock().unwrap().len();
+    assert!(t
+        .raw("browse_get", json!({"request": {"requestId": "rs6", "instanceId": id, "path": "https://elsewhere.example/api/me", "query": []}}))
+        .is_err());
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(changed.lock().unwrap().len(), n);
+    t.assert_no_secrets(&secrets());
+}

@@ -75,6 +75,7 @@ pub async fn browse_get<R: Runtime>(
         .await;
     state.end_request(&request.request_id);
     state.credentials.observe(&inst.id, &request.path, &result);
+    super::session::notify_auth_failure(&app, &state, &inst.id, &result).await;
     let raw = result?;
     if let Err(e) = state.history.record(
         &inst.id,
@@ -176,7 +177,8 @@ pub async fn browse_pin(
 /// `browse_resources`: the instance's API paths (`/api/resources`) for the path
 /// autocomplete. Not recorded in the history: the user did not ask for it.
 #[tauri::command]
-pub async fn browse_resources(
+pub async fn browse_resources<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     instance_id: String,
 ) -> Result<Vec<ResourcePath>> {
@@ -185,6 +187,7 @@ pub async fn browse_resources(
     if let Err(e) = &paths {
         state.credentials.observe_error(&instance_id, e);
     }
+    super::session::notify_auth_failure(&app, &state, &instance_id, &paths).await;
     paths
 }
 

@@ -6,7 +6,7 @@ use dhis2w_client::profile::{self, dhis2w_default_paths, AuthKind};
 use dhis2w_client::{AuthProvider, BasicAuth, Dhis2Client, Error, ErrorKind, PatAuth, Result};
 use std::path::PathBuf;
 use std::sync::Arc;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 /// `instances_list`.
 #[tauri::command]
@@ -168,7 +168,8 @@ pub async fn instances_verify(input: InstanceInput) -> Result<VerifyResult> {
 /// `instances_verify_saved`: checks a saved instance's stored credentials (or OAuth2 token).
 /// Never opens a browser.
 #[tauri::command]
-pub async fn instances_verify_saved(
+pub async fn instances_verify_saved<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     id: String,
 ) -> Result<VerifyResult> {
@@ -178,6 +179,7 @@ pub async fn instances_verify_saved(
         // A refused password/PAT makes the instance "needs sign-in".
         state.credentials.observe_error(&id, e);
     }
+    super::session::notify_auth_failure(&app, &state, &id, &result).await;
     let result = result?;
     state.credentials.remember_user(
         &id,

@@ -7,6 +7,7 @@ use dhis2w_client::capture::{
     DeepLinkCapturer, DeepLinkOptions, LoopbackCapturer, RedirectCapturer,
 };
 use dhis2w_client::profile::{AuthKind, RedirectMode};
+use dhis2w_client::session::is_auth_failure;
 use dhis2w_client::{Error, ErrorKind, Result, SignInOptions};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -33,12 +34,7 @@ pub async fn status_of(state: &AppState, id: &str) -> Result<SessionStatus> {
             let session = state.session(id).await?;
             let auth = session.oauth2.expect("OAuth2 session without provider");
             if let Some(t) = auth.status().await? {
-                let expired = t.expires_at <= super::now_secs();
-                status.state = if expired && !t.has_refresh_token {
-                    SessionState::NeedsSignIn
-                } else {
-                    SessionState::SignedIn
-                };
+                status.state = t.session_state(super::now_secs());
                 status.expires_at = Some(t.expires_at);
                 status.scopes = t.scopes;
                 if status.state == SessionState::SignedIn {
@@ -67,6 +63,27 @@ fn emit_changed<R: Runtime>(app: &AppHandle<R>, status: &SessionStatus) {
     }
 }
 
+/// After a command for instance `id` failed: when the server refused its sign-in (the core's
+/// [`is_auth_failure`]: `sign_in_required`, `token_expired`, `invalid_credentials`,
+/// `pat_rejected`, `account_locked`, `account_disabled`…), emits `session-changed` with the
+/// fresh status, so that every screen shows "needs sign-in" without asking. Other errors and
+/// successes emit nothing.
+pub async fn notify_auth_failure<R: Runtime, T>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    id: &str,
+    result: &Result<T>,
+) {
+    let Err(e) = result else { return };
+    if !is_auth_failure(e.kind()) {
+        return;
+    }
+    match status_of(state, id).await {
+        Ok(status) => emit_changed(app, &status),
+        Err(err) => tracing::warn!(error = %err, "no session status after a refused sign-in"),
+    }
+}
+
 /// `session_status`.
 #[tauri::command]
 pub async fn session_status(
@@ -90,7 +107,9 @@ pub async fn session_sign_in<R: Runtime>(
     let id = instance_id;
     let inst = state.instance(&id).await?;
     if inst.auth_kind != AuthKind::Oauth2 {
-        state.credentials.sign_in(&inst, &state.secrets).await?;
+        let signed = state.credentials.sign_in(&inst, &state.secrets).await;
+        notify_auth_failure(&app, &state, &id, &signed).await;
+        signed?;
         let status = status_of(&state, &id).await?;
         emit_changed(&app, &status);
         return Ok(status);
