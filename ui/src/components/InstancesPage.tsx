@@ -51,6 +51,11 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
           <SessionLabel status={status} />
           <span className="muted"> · {t("instances.method", { method: t(METHOD_KEY[instance.authKind]) })}</span>
         </div>
+        {status?.state === "needs_sign_in" && instance.authKind === "oauth2" && (
+          <div className="state-warn small" data-test="session-hint">
+            {t("state.expiredHint")}
+          </div>
+        )}
         {instance.notes && <div className="muted small">{t("instances.notes", { notes: instance.notes })}</div>}
         <div className="instance-actions" role="group" aria-label={t("instances.actionsFor", { name: instance.name })}>
           {!isActive && (

@@ -40,7 +40,8 @@ export function sessionText(t: T, s: SessionStatus | undefined, nowSec = Date.no
     let text = name ? t("state.signedIn", { name }) : t("state.signedInNoName");
     if (s.expiresAt != null) {
       const minutes = Math.floor((s.expiresAt - nowSec) / 60);
-      text += " · " + (minutes >= 0 ? t("state.expiresIn", { minutes: Math.max(minutes, 0) }) : t("state.expired"));
+      // Past its expiry but still "signed in": the backend renews it (refresh token) when used.
+      text += " · " + (minutes >= 0 ? t("state.expiresIn", { minutes: Math.max(minutes, 0) }) : t("state.renews"));
     }
     return text;
   }

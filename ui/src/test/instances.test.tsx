@@ -94,6 +94,32 @@ describe("instances screen", () => {
     expect(states).toEqual(["Signed in as John Traore", "Signed in as admin", "Signed in"]);
   });
 
+  it("a session-changed event (a refused sign-in) turns the card to \"Needs sign-in\" with a Sign in button", async () => {
+    const expiresAt = Math.floor(Date.now() / 1000) + 5 * 60;
+    renderApp((cmd, args) => {
+      if (cmd === "session_status")
+        return { instanceId: args.instanceId, state: "signed_in", user: { username: "admin", displayName: "John Traore" }, expiresAt, scopes: [] };
+    }, oauthState);
+    expect(await screen.findByText("Signed in as John Traore · expires in 4 min")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Sign out" })).toBeInTheDocument();
+    // What the shell emits after a browse failed with sign_in_required / token_expired.
+    await emit("session-changed", { instanceId: "o", state: "needs_sign_in", user: null, expiresAt, scopes: [] });
+    expect(await screen.findByText("Needs sign-in")).toBeInTheDocument();
+    expect(screen.getByTestId("session-hint")).toHaveTextContent("Your sign-in has expired. Sign in again.");
+    expect(screen.getByRole("button", { name: "Sign in" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Sign out" })).not.toBeInTheDocument();
+    expect(screen.queryByText(/Signed in as/)).not.toBeInTheDocument();
+  });
+
+  it("an access token past its expiry that the app can renew is not called \"expired\"", async () => {
+    renderApp((cmd, args) => {
+      if (cmd === "session_status")
+        return { instanceId: args.instanceId, state: "signed_in", user: { username: "admin", displayName: "Jane" }, expiresAt: 1000, scopes: [] };
+    }, oauthState);
+    expect(await screen.findByText("Signed in as Jane · renews on next use")).toBeInTheDocument();
+    expect(screen.queryByTestId("session-hint")).not.toBeInTheDocument();
+  });
+
   it("tells the user in plain words when the list of instances was set aside", async () => {
     const backupPath = "/home/jane/.config/dhis2w-desktop/profiles.toml.broken-20250101T120000Z";
     renderApp(() => undefined, { ...baseState, instances: [], recovery: { backupPath, reason: "TOML parse error" } });
