@@ -227,6 +227,8 @@ function Browser({ instance }: { instance: Instance }) {
       setPhase({ kind: "idle" });
     } catch (e) {
       if (current.current !== req.requestId) return;
+      // The previous response must not sit under this error as if it answered this request.
+      setResult(null);
       setPhase({ kind: "error", error: api.toAppError(e) });
     } finally {
       if (current.current === req.requestId) current.current = null;

@@ -86,6 +86,25 @@ describe("API browser", () => {
     expect(await navigator.clipboard.readText()).toBe(expected);
   });
 
+  it("a failed request clears the previous response instead of showing it under the error", async () => {
+    const user = userEvent.setup();
+    const calls: { cmd: string; args: Record<string, any> }[] = [];
+    let fail = false;
+    const base = handler(calls);
+    renderApp((cmd, args) => {
+      if (cmd === "browse_get" && fail) throw { kind: "token_expired", message: "Your DHIS2 sign-in has expired." };
+      return base(cmd, args);
+    });
+    await user.click(await screen.findByRole("button", { name: "Browse" }));
+    await user.click(await screen.findByRole("button", { name: "Get" }));
+    expect(await screen.findByTestId("response-status")).toHaveTextContent("200");
+    fail = true;
+    await user.click(screen.getByRole("button", { name: "Get" }));
+    expect(await screen.findByTestId("error-notice")).toHaveTextContent("Your sign-in has expired.");
+    expect(screen.queryByTestId("response-status")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("json-view")).not.toBeInTheDocument();
+  });
+
   it("suggests paths from browse_resources without a browse_get (nothing lands in the history)", async () => {
     const user = userEvent.setup();
     const calls: { cmd: string; args: Record<string, any> }[] = [];
