@@ -31,7 +31,10 @@ pub const KEYRING_SERVICE: &str = "org.dhis2w.desktop";
 
 /// The repository root (tests/e2e/../..).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// The app binary under test: `$DHIS2W_E2E_APP`, else `$CARGO_TARGET_DIR/debug/dhis2w-desktop`,
@@ -40,8 +43,14 @@ pub fn app_binary() -> PathBuf {
     if let Ok(p) = std::env::var("DHIS2W_E2E_APP") {
         return PathBuf::from(p);
     }
-    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| repo_root().join("target"));
-    let target = if target.is_absolute() { target } else { repo_root().join(target) };
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target"));
+    let target = if target.is_absolute() {
+        target
+    } else {
+        repo_root().join(target)
+    };
     target.join("debug/dhis2w-desktop")
 }
 
@@ -66,7 +75,10 @@ pub fn check_environment() -> Result<()> {
     if !app_binary().exists() {
         missing.push("the app binary (npm ci --prefix ui && npm run build --prefix ui && cargo build -p dhis2w-desktop)");
     }
-    if !repo_root().join("tests/e2e/node_modules/playwright-core").exists() {
+    if !repo_root()
+        .join("tests/e2e/node_modules/playwright-core")
+        .exists()
+    {
         missing.push("tests/e2e/node_modules (npm ci --prefix tests/e2e)");
     }
     if !missing.is_empty() {
@@ -80,16 +92,28 @@ pub fn check_environment() -> Result<()> {
 }
 
 pub fn which(bin: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join(bin)).find(|p| p.is_file()))
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(bin))
+            .find(|p| p.is_file())
+    })
 }
 
 /// A free TCP port on 127.0.0.1 (bound, then released).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn port_open(port: u16) -> bool {
-    TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), Duration::from_millis(300)).is_ok()
+    TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(300),
+    )
+    .is_ok()
 }
 
 async fn wait_port(port: u16, timeout: Duration) -> Result<()> {
@@ -142,11 +166,24 @@ impl Drop for StandIn {
     /// Saves the stand-in's request log next to the scenario's other files (kept on failure).
     fn drop(&mut self) {
         use std::io::{Read, Write};
-        let Ok(u) = url::Url::parse(&self.url) else { return };
-        let addr = format!("{}:{}", u.host_str().unwrap_or("127.0.0.1"), u.port().unwrap_or(80));
-        let Ok(mut s) = TcpStream::connect(addr) else { return };
+        let Ok(u) = url::Url::parse(&self.url) else {
+            return;
+        };
+        let addr = format!(
+            "{}:{}",
+            u.host_str().unwrap_or("127.0.0.1"),
+            u.port().unwrap_or(80)
+        );
+        let Ok(mut s) = TcpStream::connect(addr) else {
+            return;
+        };
         let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
-        let _ = write!(s, "GET {}/__standin/requests HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", u.path().trim_end_matches('/'), u.host_str().unwrap_or(""));
+        let _ = write!(
+            s,
+            "GET {}/__standin/requests HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            u.path().trim_end_matches('/'),
+            u.host_str().unwrap_or("")
+        );
         let mut buf = String::new();
         let _ = s.read_to_string(&mut buf);
         if let Some((_, body)) = buf.split_once("\r\n\r\n") {
@@ -176,15 +213,32 @@ impl StandIn {
                     return Ok::<_, anyhow::Error>(u.trim().to_string());
                 }
             }
-            bail!("the stand-in exited before printing DHIS2_STANDIN_URL (see {})", log_dir.join("standin.log").display())
+            bail!(
+                "the stand-in exited before printing DHIS2_STANDIN_URL (see {})",
+                log_dir.join("standin.log").display()
+            )
         })
         .await
         .context("the stand-in did not start within 20 s")??;
         // Keep draining stdout so the stand-in never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
-        let fixtures: Value = http.get(format!("{url}/__standin/fixtures")).send().await?.error_for_status()?.json().await?;
-        Ok(Self { _child: child, url, fixtures, http, log_dir: log_dir.to_path_buf() })
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        let fixtures: Value = http
+            .get(format!("{url}/__standin/fixtures"))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(Self {
+            _child: child,
+            url,
+            fixtures,
+            http,
+            log_dir: log_dir.to_path_buf(),
+        })
     }
 
     pub fn user(&self, key: &str) -> (String, String, String) {
@@ -197,20 +251,37 @@ impl StandIn {
     }
 
     pub fn pat(&self, key: &str) -> String {
-        self.fixtures["pats"][key].as_str().unwrap_or_default().to_string()
+        self.fixtures["pats"][key]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub fn client(&self, kind: &str) -> (String, Option<String>) {
         let c = &self.fixtures["clients"][kind];
-        (c["clientId"].as_str().unwrap_or_default().to_string(), c["clientSecret"].as_str().map(String::from))
+        (
+            c["clientId"].as_str().unwrap_or_default().to_string(),
+            c["clientSecret"].as_str().map(String::from),
+        )
     }
 
     /// The request log (`GET /__standin/requests`), as a list of entries.
     pub async fn requests(&self) -> Result<Vec<Value>> {
-        let v: Value = self.http.get(format!("{}/__standin/requests", self.url)).send().await?.error_for_status()?.json().await?;
+        let v: Value = self
+            .http
+            .get(format!("{}/__standin/requests", self.url))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
         Ok(match v {
             Value::Array(a) => a,
-            Value::Object(ref o) => o.get("requests").and_then(|r| r.as_array()).cloned().unwrap_or_default(),
+            Value::Object(ref o) => o
+                .get("requests")
+                .and_then(|r| r.as_array())
+                .cloned()
+                .unwrap_or_default(),
             _ => vec![],
         })
     }
@@ -222,7 +293,10 @@ impl StandIn {
             .await?
             .into_iter()
             .filter(|r| {
-                r["path"].as_str().map(|p| p.contains("/oauth2/token")).unwrap_or(false)
+                r["path"]
+                    .as_str()
+                    .map(|p| p.contains("/oauth2/token"))
+                    .unwrap_or(false)
                     && r["grantType"].as_str() == Some(grant_type)
             })
             .collect())
@@ -241,7 +315,12 @@ impl StandIn {
     }
 
     pub async fn post_control(&self, path: &str, body: Value) -> Result<Value> {
-        let r = self.http.post(format!("{}{}", self.url, path)).json(&body).send().await?;
+        let r = self
+            .http
+            .post(format!("{}{}", self.url, path))
+            .json(&body)
+            .send()
+            .await?;
         let status = r.status();
         let text = r.text().await?;
         if !status.is_success() {
@@ -263,9 +342,18 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub fn new(name: &str) -> Result<Self> {
-        let dir = tempfile::Builder::new().prefix(&format!("dhis2w-e2e-{name}-")).tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("dhis2w-e2e-{name}-"))
+            .tempdir()?;
         let root = dir.path().to_path_buf();
-        for d in ["config", "data", "xdg-data", "xdg-config", "xdg-cache", "run"] {
+        for d in [
+            "config",
+            "data",
+            "xdg-data",
+            "xdg-config",
+            "xdg-cache",
+            "run",
+        ] {
             std::fs::create_dir_all(root.join(d))?;
         }
         #[cfg(unix)]
@@ -276,12 +364,20 @@ impl TestEnv {
         // Old screenshots of this scenario would mislead: remove them.
         if let Ok(rd) = std::fs::read_dir(screenshot_dir()) {
             for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with(&format!("{name}-")) {
+                if e.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("{name}-"))
+                {
                     let _ = std::fs::remove_file(e.path());
                 }
             }
         }
-        Ok(Self { name: name.to_string(), dir: Some(dir), root, shots: Default::default() })
+        Ok(Self {
+            name: name.to_string(),
+            dir: Some(dir),
+            root,
+            shots: Default::default(),
+        })
     }
 
     pub fn path(&self, p: &str) -> PathBuf {
@@ -296,7 +392,10 @@ impl TestEnv {
     pub fn set_browser(&self, user: &str, password: &str, action: &str) -> Result<()> {
         let cfg = json!({ "user": user, "password": password, "action": action, "consent": "approve",
             "releaseFile": self.path("browser-release").to_string_lossy() });
-        std::fs::write(self.path("test-browser.json"), serde_json::to_vec_pretty(&cfg)?)?;
+        std::fs::write(
+            self.path("test-browser.json"),
+            serde_json::to_vec_pretty(&cfg)?,
+        )?;
         let _ = std::fs::remove_file(self.path("browser-release"));
         Ok(())
     }
@@ -316,18 +415,33 @@ impl TestEnv {
     }
 
     pub fn browser_launches(&self) -> usize {
-        self.browser_events().iter().filter(|e| e["event"] == "start").count()
+        self.browser_events()
+            .iter()
+            .filter(|e| e["event"] == "start")
+            .count()
     }
 
     /// Waits until the test browser has logged an event named `event` after `skip` such events.
-    pub async fn wait_browser_event(&self, event: &str, nth: usize, timeout: Duration) -> Result<Value> {
-        poll(&format!("test browser event '{event}' #{nth}"), timeout, || async {
-            let evs = self.browser_events();
-            if let Some(err) = evs.iter().find(|e| e["event"] == "error" || e["event"] == "timeout") {
-                bail!("the test browser failed: {err}");
-            }
-            Ok(evs.into_iter().filter(|e| e["event"] == event).nth(nth))
-        })
+    pub async fn wait_browser_event(
+        &self,
+        event: &str,
+        nth: usize,
+        timeout: Duration,
+    ) -> Result<Value> {
+        poll(
+            &format!("test browser event '{event}' #{nth}"),
+            timeout,
+            || async {
+                let evs = self.browser_events();
+                if let Some(err) = evs
+                    .iter()
+                    .find(|e| e["event"] == "error" || e["event"] == "timeout")
+                {
+                    bail!("the test browser failed: {err}");
+                }
+                Ok(evs.into_iter().filter(|e| e["event"] == event).nth(nth))
+            },
+        )
         .await
     }
 
@@ -349,7 +463,10 @@ impl TestEnv {
             ("XDG_RUNTIME_DIR".into(), s("run")),
             (
                 "DHIS2W_TEST_BROWSER".into(),
-                repo_root().join("tests/e2e/browser/test-browser.mjs").to_string_lossy().into_owned(),
+                repo_root()
+                    .join("tests/e2e/browser/test-browser.mjs")
+                    .to_string_lossy()
+                    .into_owned(),
             ),
             ("DHIS2W_TEST_BROWSER_LOG".into(), s("test-browser.log")),
             ("DHIS2W_TEST_BROWSER_CONFIG".into(), s("test-browser.json")),
@@ -375,7 +492,11 @@ impl Drop for TestEnv {
     fn drop(&mut self) {
         if let Some(d) = self.dir.take() {
             let kept = d.keep();
-            eprintln!("e2e[{}]: scenario files kept in {}", self.name, kept.display());
+            eprintln!(
+                "e2e[{}]: scenario files kept in {}",
+                self.name,
+                kept.display()
+            );
         }
     }
 }
@@ -415,7 +536,9 @@ pub struct LaunchOptions {
 
 impl Default for LaunchOptions {
     fn default() -> Self {
-        Self { register_deep_links: false }
+        Self {
+            register_deep_links: false,
+        }
     }
 }
 
@@ -435,16 +558,26 @@ impl App {
         while native == port {
             native = free_port();
         }
-        let n = std::fs::read_dir(&env.root)?.filter(|e| {
-            e.as_ref().map(|e| e.file_name().to_string_lossy().starts_with("driver-")).unwrap_or(false)
-        }).count();
+        let n = std::fs::read_dir(&env.root)?
+            .filter(|e| {
+                e.as_ref()
+                    .map(|e| e.file_name().to_string_lossy().starts_with("driver-"))
+                    .unwrap_or(false)
+            })
+            .count();
         let log = std::fs::File::create(env.path(&format!("driver-{n}.log")))?;
         let mut cmd = std::process::Command::new("tauri-driver");
-        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log.try_clone()?))
-            .stderr(Stdio::from(log));
-        cmd.env_remove("DHIS2W_NO_REGISTER").env_remove("DHIS2W_PRESETS");
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(log.try_clone()?))
+        .stderr(Stdio::from(log));
+        cmd.env_remove("DHIS2W_NO_REGISTER")
+            .env_remove("DHIS2W_PRESETS");
         for (k, v) in env.app_env(opts.register_deep_links) {
             cmd.env(k, v);
         }
@@ -453,9 +586,15 @@ impl App {
             use std::os::unix::process::CommandExt;
             cmd.process_group(0);
         }
-        let driver = DriverProcess { child: cmd.spawn().context("starting tauri-driver")? };
-        wait_port(port, Duration::from_secs(10)).await.context("tauri-driver")?;
-        wait_port(native, Duration::from_secs(10)).await.context("WebKitWebDriver (native port)")?;
+        let driver = DriverProcess {
+            child: cmd.spawn().context("starting tauri-driver")?,
+        };
+        wait_port(port, Duration::from_secs(10))
+            .await
+            .context("tauri-driver")?;
+        wait_port(native, Duration::from_secs(10))
+            .await
+            .context("WebKitWebDriver (native port)")?;
 
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -471,8 +610,15 @@ impl App {
         .await
         .context("creating the WebDriver session timed out (is another dhis2w-desktop holding the single-instance name?)")?
         .context("creating the WebDriver session")?;
-        let app = Self { client, driver: Some(driver), name: env.name.clone(), shots: env.shots.clone() };
-        app.wait_css("header.app-header", Duration::from_secs(20)).await.context("the app's header did not appear")?;
+        let app = Self {
+            client,
+            driver: Some(driver),
+            name: env.name.clone(),
+            shots: env.shots.clone(),
+        };
+        app.wait_css("header.app-header", Duration::from_secs(20))
+            .await
+            .context("the app's header did not appear")?;
         Ok(app)
     }
 
@@ -558,20 +704,30 @@ impl App {
 
     /// Clicks the visible, enabled button whose text is exactly `text` inside the element `within`.
     pub async fn click_button_in(&self, within: &str, text: &str) -> Result<()> {
-        let xp = format!("{}//button[normalize-space(.)={}]", scope_xpath(within)?, xpath_lit(text));
+        let xp = format!(
+            "{}//button[normalize-space(.)={}]",
+            scope_xpath(within)?,
+            xpath_lit(text)
+        );
         let c = self.client.clone();
-        let b = poll(&format!("button \"{text}\" in {within}"), Duration::from_secs(15), || {
-            let c = c.clone();
-            let xp = xp.clone();
-            async move {
-                for e in c.find_all(Locator::XPath(&xp)).await? {
-                    if e.is_displayed().await.unwrap_or(false) && e.is_enabled().await.unwrap_or(false) {
-                        return Ok(Some(e));
+        let b = poll(
+            &format!("button \"{text}\" in {within}"),
+            Duration::from_secs(15),
+            || {
+                let c = c.clone();
+                let xp = xp.clone();
+                async move {
+                    for e in c.find_all(Locator::XPath(&xp)).await? {
+                        if e.is_displayed().await.unwrap_or(false)
+                            && e.is_enabled().await.unwrap_or(false)
+                        {
+                            return Ok(Some(e));
+                        }
                     }
+                    Ok(None)
                 }
-                Ok(None)
-            }
-        })
+            },
+        )
         .await;
         let b = match b {
             Ok(b) => b,
@@ -580,7 +736,9 @@ impl App {
             }
         };
         if let Err(err) = b.click().await {
-            return Err(anyhow!("clicking \"{text}\": {err:?}").context(self.failure_context().await));
+            return Err(
+                anyhow!("clicking \"{text}\": {err:?}").context(self.failure_context().await)
+            );
         }
         Ok(())
     }
@@ -602,14 +760,21 @@ impl App {
     pub async fn fill_labelled(&self, label: &str, value: &str) -> Result<()> {
         let xp = format!("//label[normalize-space(.)={}]", xpath_lit(label));
         let l = self.wait_el(&xp, Duration::from_secs(15)).await?;
-        let id = l.attr("for").await?.ok_or_else(|| anyhow!("label \"{label}\" has no for="))?;
+        let id = l
+            .attr("for")
+            .await?
+            .ok_or_else(|| anyhow!("label \"{label}\" has no for="))?;
         self.fill(&format!("[id=\"{id}\"]"), value).await
     }
 
     /// What the window shows, for error messages; also saves a "failure" screenshot.
     pub async fn failure_context(&self) -> String {
         let body = self.body_text().await.unwrap_or_default();
-        let shot = self.screenshot("failure").await.map(|p| p.display().to_string()).unwrap_or_else(|e| format!("(none: {e})"));
+        let shot = self
+            .screenshot("failure")
+            .await
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|e| format!("(none: {e})"));
         let details = self
             .client
             .execute(
@@ -620,12 +785,25 @@ impl App {
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default();
-        let details = if details.is_empty() { String::new() } else { format!("\nerror details: {details}") };
-        format!("the window shows (screenshot {shot}):\n{}{details}", truncate(&body, 3000))
+        let details = if details.is_empty() {
+            String::new()
+        } else {
+            format!("\nerror details: {details}")
+        };
+        format!(
+            "the window shows (screenshot {shot}):\n{}{details}",
+            truncate(&body, 3000)
+        )
     }
 
     pub async fn body_text(&self) -> Result<String> {
-        Ok(self.client.execute("return document.body.innerText", vec![]).await?.as_str().unwrap_or_default().to_string())
+        Ok(self
+            .client
+            .execute("return document.body.innerText", vec![])
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
     }
 
     /// Waits until the page's visible text contains `needle`.
@@ -635,7 +813,10 @@ impl App {
             let c = c.clone();
             async move {
                 let t = c.execute("return document.body.innerText", vec![]).await?;
-                Ok(t.as_str().unwrap_or_default().contains(needle).then_some(()))
+                Ok(t.as_str()
+                    .unwrap_or_default()
+                    .contains(needle)
+                    .then_some(()))
             }
         })
         .await;
@@ -748,7 +929,11 @@ impl Soft {
         if self.0.is_empty() {
             Ok(())
         } else {
-            bail!("{} check(s) failed:\n- {}", self.0.len(), self.0.join("\n- "))
+            bail!(
+                "{} check(s) failed:\n- {}",
+                self.0.len(),
+                self.0.join("\n- ")
+            )
         }
     }
 }
@@ -780,10 +965,21 @@ pub fn truncate(s: &str, n: usize) -> String {
 pub fn keyring_secret(account: &str) -> Result<Option<String>> {
     let out = std::process::Command::new("secret-tool")
         // "--": instance ids may start with '-', which secret-tool would take for an option.
-        .args(["lookup", "--", "service", KEYRING_SERVICE, "username", account])
+        .args([
+            "lookup",
+            "--",
+            "service",
+            KEYRING_SERVICE,
+            "username",
+            account,
+        ])
         .output()
         .context("running secret-tool")?;
-    Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned()).filter(|s| !s.is_empty()))
+    Ok(out
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        .filter(|s| !s.is_empty()))
 }
 
 /// The labels of every item of the app's service (`secret-tool search --all service …`); the app

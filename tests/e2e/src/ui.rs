@@ -21,25 +21,43 @@ pub fn card(name: &str) -> String {
 
 /// How a person fills the wizard's Details step for each method.
 pub enum Method<'a> {
-    Basic { username: &'a str, password: &'a str },
-    Pat { token: &'a str },
-    OAuth2 { client_id: &'a str, client_secret: Option<&'a str>, deep_link: bool },
+    Basic {
+        username: &'a str,
+        password: &'a str,
+    },
+    Pat {
+        token: &'a str,
+    },
+    OAuth2 {
+        client_id: &'a str,
+        client_secret: Option<&'a str>,
+        deep_link: bool,
+    },
 }
 
 impl App {
     /// Clicks a main navigation button ("Instances", "Browse", "Settings").
     pub async fn go_to(&self, page: &str) -> Result<()> {
-        self.click_button_in("//nav[@aria-label='Main navigation']", page).await
+        self.click_button_in("//nav[@aria-label='Main navigation']", page)
+            .await
     }
 
     /// Wizard steps 1–3: address, method, details; stops on step 4 ("Check and save").
-    pub async fn wizard_to_step4(&self, address: &str, name: &str, method: &Method<'_>, colour: Option<&str>) -> Result<()> {
+    pub async fn wizard_to_step4(
+        &self,
+        address: &str,
+        name: &str,
+        method: &Method<'_>,
+        colour: Option<&str>,
+    ) -> Result<()> {
         self.go_to("Instances").await?;
         self.click("[data-test=\"add-instance\"]").await?;
         self.wait_text("Add a DHIS2 instance", SHORT).await?;
         self.fill("input[name=\"address\"]", address).await?;
         self.click_button("Check address").await?;
-        self.wait_text_in("[data-test=\"probe-result\"]", "Found DHIS2", LONG).await.context("checking the address")?;
+        self.wait_text_in("[data-test=\"probe-result\"]", "Found DHIS2", LONG)
+            .await
+            .context("checking the address")?;
         self.click("[data-test=\"next\"]").await?;
 
         self.wait_text("How do you want to sign in?", SHORT).await?;
@@ -59,17 +77,28 @@ impl App {
                 self.fill("input[name=\"password\"]", password).await?;
             }
             Method::Pat { token } => self.fill("input[name=\"pat\"]", token).await?,
-            Method::OAuth2 { client_id, client_secret, deep_link } => {
+            Method::OAuth2 {
+                client_id,
+                client_secret,
+                deep_link,
+            } => {
                 self.fill("input[name=\"clientId\"]", client_id).await?;
                 if let Some(s) = client_secret {
                     self.fill("input[name=\"clientSecret\"]", s).await?;
                 }
                 let mode = if *deep_link { "deep_link" } else { "loopback" };
-                self.click(&format!("//input[@name='redirectMode'][@value='{mode}']/ancestor::label[1]")).await?;
+                self.click(&format!(
+                    "//input[@name='redirectMode'][@value='{mode}']/ancestor::label[1]"
+                ))
+                .await?;
             }
         }
         if let Some(c) = colour {
-            self.click(&format!("//button[@aria-label={}]", xpath_lit(&format!("Colour {c}")))).await?;
+            self.click(&format!(
+                "//button[@aria-label={}]",
+                xpath_lit(&format!("Colour {c}"))
+            ))
+            .await?;
         }
         self.screenshot("wizard-details").await?;
         self.click("[data-test=\"next\"]").await?;
@@ -80,23 +109,38 @@ impl App {
     /// On the wizard's step 4, "Check sign-in"; returns the success notice's text.
     pub async fn wizard_verify_ok(&self) -> Result<String> {
         self.click("[data-test=\"verify\"]").await?;
-        self.wait_text_in("[data-test=\"verify-ok\"]", "Signed in as", LONG).await
+        self.wait_text_in("[data-test=\"verify-ok\"]", "Signed in as", LONG)
+            .await
     }
 
     /// Saves the wizard and waits for it to close.
     pub async fn wizard_save(&self) -> Result<()> {
         self.click("[data-test=\"save\"]").await?;
-        poll("the wizard to close", SHORT, || async { Ok((!self.is_shown("[data-test=\"wizard\"]").await?).then_some(())) }).await
+        poll("the wizard to close", SHORT, || async {
+            Ok((!self.is_shown("[data-test=\"wizard\"]").await?).then_some(()))
+        })
+        .await
     }
 
     /// The session line of an instance card ("Signed in as …", "Signed out", "Needs sign-in").
     pub async fn card_state(&self, name: &str) -> Result<String> {
-        self.text_of(&format!("{}//*[@data-test='session-state']", card(name))).await
+        self.text_of(&format!("{}//*[@data-test='session-state']", card(name)))
+            .await
     }
 
-    pub async fn wait_card_state(&self, name: &str, needle: &str, timeout: Duration) -> Result<String> {
+    pub async fn wait_card_state(
+        &self,
+        name: &str,
+        needle: &str,
+        timeout: Duration,
+    ) -> Result<String> {
         self.go_to("Instances").await?;
-        self.wait_text_in(&format!("{}//*[@data-test='session-state']", card(name)), needle, timeout).await
+        self.wait_text_in(
+            &format!("{}//*[@data-test='session-state']", card(name)),
+            needle,
+            timeout,
+        )
+        .await
     }
 
     /// Presses a button in an instance card ("Sign in", "Sign out", "Switch to this one", …).
@@ -109,7 +153,11 @@ impl App {
     /// closes the dialog.
     pub async fn wait_signed_in_dialog(&self, timeout: Duration) -> Result<String> {
         let t = self
-            .wait_text_in("[data-test=\"sign-in-dialog\"]", "You are signed in as", timeout)
+            .wait_text_in(
+                "[data-test=\"sign-in-dialog\"]",
+                "You are signed in as",
+                timeout,
+            )
             .await
             .context("the sign-in dialog never said \"You are signed in as …\"")?;
         self.screenshot("signed-in").await?;
@@ -171,12 +219,17 @@ impl App {
         if let Some(e) = r.get("error").and_then(|e| e.as_str()) {
             return Ok(("error".into(), e.to_string()));
         }
-        Ok((r["status"].as_str().unwrap_or_default().to_string(), r["text"].as_str().unwrap_or_default().to_string()))
+        Ok((
+            r["status"].as_str().unwrap_or_default().to_string(),
+            r["text"].as_str().unwrap_or_default().to_string(),
+        ))
     }
 
     /// The response body as the user can see it in the viewer's Text mode.
     pub async fn response_as_text(&self) -> Result<String> {
-        self.click_button_in("//section[contains(@class,'response')]", "Text").await.ok();
+        self.click_button_in("//section[contains(@class,'response')]", "Text")
+            .await
+            .ok();
         tokio::time::sleep(Duration::from_millis(300)).await;
         self.text_of("section.response").await
     }
@@ -209,13 +262,20 @@ impl App {
     /// Picks an instance in the header's "Active instance" switcher and waits for its list to close.
     pub async fn switch_in_header(&self, name: &str) -> Result<()> {
         self.click("[data-test=\"instance-switcher\"]").await?;
-        let opt = format!("//*[@role='option'][normalize-space(.)={n}]", n = xpath_lit(name));
+        let opt = format!(
+            "//*[@role='option'][normalize-space(.)={n}]",
+            n = xpath_lit(name)
+        );
         self.wait_el(&opt, SHORT).await?;
         self.screenshot("switcher-open").await?;
-        self.click(&opt).await.context("choosing the instance in the header switcher")?;
-        poll("the switcher's list to close", SHORT, || async { Ok((!self.is_shown("//*[@role='option']").await?).then_some(())) })
+        self.click(&opt)
             .await
-            .map_err(|e| e.context("the header switcher's list stays open after choosing"))?;
+            .context("choosing the instance in the header switcher")?;
+        poll("the switcher's list to close", SHORT, || async {
+            Ok((!self.is_shown("//*[@role='option']").await?).then_some(()))
+        })
+        .await
+        .map_err(|e| e.context("the header switcher's list stays open after choosing"))?;
         Ok(())
     }
 }

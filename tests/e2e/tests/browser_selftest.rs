@@ -39,12 +39,13 @@ async fn test_browser_completes_loopback_sign_in() -> Result<()> {
         .append_pair("code_challenge_method", "S256");
 
     env.set_browser(&user, &password, "complete")?;
-    let browser = tokio::process::Command::new(repo_root().join("tests/e2e/browser/test-browser.mjs"))
-        .arg(au.as_str())
-        .env("DHIS2W_TEST_BROWSER_LOG", env.browser_log())
-        .env("DHIS2W_TEST_BROWSER_CONFIG", env.path("test-browser.json"))
-        .kill_on_drop(true)
-        .spawn()?;
+    let browser =
+        tokio::process::Command::new(repo_root().join("tests/e2e/browser/test-browser.mjs"))
+            .arg(au.as_str())
+            .env("DHIS2W_TEST_BROWSER_LOG", env.browser_log())
+            .env("DHIS2W_TEST_BROWSER_CONFIG", env.path("test-browser.json"))
+            .kill_on_drop(true)
+            .spawn()?;
 
     // Serve exactly one callback request.
     let (mut sock, _) = tokio::time::timeout(Duration::from_secs(40), listener.accept())
@@ -53,7 +54,11 @@ async fn test_browser_completes_loopback_sign_in() -> Result<()> {
     let mut buf = vec![0u8; 8192];
     let n = sock.read(&mut buf).await?;
     let req = String::from_utf8_lossy(&buf[..n]).to_string();
-    let target = req.split_whitespace().nth(1).unwrap_or_default().to_string();
+    let target = req
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
     let body = "<html><body><p>Signed in. You can close this tab.</p></body></html>";
     sock.write_all(
         format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
@@ -64,25 +69,46 @@ async fn test_browser_completes_loopback_sign_in() -> Result<()> {
     let cb = url::Url::parse(&format!("http://127.0.0.1{target}"))?;
     assert_eq!(cb.path(), "/oauth2/callback");
     let q: std::collections::HashMap<_, _> = cb.query_pairs().into_owned().collect();
-    assert_eq!(q.get("state"), Some(&state), "state must come back unchanged");
+    assert_eq!(
+        q.get("state"),
+        Some(&state),
+        "state must come back unchanged"
+    );
     let code = q.get("code").cloned().context("no code on the callback")?;
 
     let out = tokio::time::timeout(Duration::from_secs(20), browser.wait_with_output()).await??;
     assert!(out.status.success(), "test browser exit: {:?}", out.status);
     let events = env.browser_events();
-    let names: Vec<_> = events.iter().map(|e| e["event"].as_str().unwrap_or_default().to_string()).collect();
+    let names: Vec<_> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap_or_default().to_string())
+        .collect();
     for expected in ["start", "login", "consent", "callback", "exit"] {
-        assert!(names.iter().any(|n| n == expected), "missing '{expected}' in the test browser log: {names:?}");
+        assert!(
+            names.iter().any(|n| n == expected),
+            "missing '{expected}' in the test browser log: {names:?}"
+        );
     }
     let log = std::fs::read_to_string(env.browser_log())?;
-    assert!(!log.contains(&code), "the test browser log must not contain the authorization code");
-    assert!(!log.contains(&password), "the test browser log must not contain the password");
+    assert!(
+        !log.contains(&code),
+        "the test browser log must not contain the authorization code"
+    );
+    assert!(
+        !log.contains(&password),
+        "the test browser log must not contain the password"
+    );
 
     // The code is real: it exchanges for tokens.
     let tok: serde_json::Value = reqwest::Client::new()
         .post(format!("{}/oauth2/token", standin.url))
         .basic_auth(&client_id, secret.as_deref())
-        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", &redirect_uri), ("code_verifier", &verifier)])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect_uri),
+            ("code_verifier", &verifier),
+        ])
         .send()
         .await?
         .json()
@@ -107,8 +133,17 @@ async fn test_browser_delivers_deep_link_with_gio_open() -> Result<()> {
     let apps = env.path("xdg-data/applications");
     std::fs::create_dir_all(&apps)?;
     let handler = env.path("handler.sh");
-    std::fs::write(&handler, format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", env.path("delivered.txt").display()))?;
-    std::process::Command::new("chmod").arg("755").arg(&handler).status()?;
+    std::fs::write(
+        &handler,
+        format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n",
+            env.path("delivered.txt").display()
+        ),
+    )?;
+    std::process::Command::new("chmod")
+        .arg("755")
+        .arg(&handler)
+        .status()?;
     std::fs::write(
         apps.join("e2e-fake-handler.desktop"),
         format!("[Desktop Entry]\nType=Application\nName=fake\nExec={} %u\nMimeType=x-scheme-handler/org.dhis2w.desktop\nNoDisplay=true\n", handler.display()),
@@ -133,27 +168,55 @@ async fn test_browser_delivers_deep_link_with_gio_open() -> Result<()> {
         .append_pair("code_challenge_method", "S256");
 
     env.set_browser(&user, &password, "complete")?;
-    let mut cmd = tokio::process::Command::new(repo_root().join("tests/e2e/browser/test-browser.mjs"));
+    let mut cmd =
+        tokio::process::Command::new(repo_root().join("tests/e2e/browser/test-browser.mjs"));
     cmd.arg(au.as_str()).kill_on_drop(true);
     for (k, v) in env.app_env(true) {
         cmd.env(k, v);
     }
     let out = tokio::time::timeout(Duration::from_secs(60), cmd.output()).await??;
-    let names: Vec<_> = env.browser_events().iter().map(|e| e["event"].as_str().unwrap_or_default().to_string()).collect();
-    assert!(out.status.success(), "test browser exit {:?}; events {names:?}", out.status);
-    for expected in ["start", "login", "consent", "deeplink-captured", "gio-open", "exit"] {
-        assert!(names.iter().any(|n| n == expected), "missing '{expected}' in the test browser log: {names:?}");
+    let names: Vec<_> = env
+        .browser_events()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        out.status.success(),
+        "test browser exit {:?}; events {names:?}",
+        out.status
+    );
+    for expected in [
+        "start",
+        "login",
+        "consent",
+        "deeplink-captured",
+        "gio-open",
+        "exit",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "missing '{expected}' in the test browser log: {names:?}"
+        );
     }
-    let delivered = poll("the handler to record the URL", Duration::from_secs(10), || async {
-        Ok(std::fs::read_to_string(env.path("delivered.txt")).ok().filter(|s| !s.is_empty()))
-    })
+    let delivered = poll(
+        "the handler to record the URL",
+        Duration::from_secs(10),
+        || async {
+            Ok(std::fs::read_to_string(env.path("delivered.txt"))
+                .ok()
+                .filter(|s| !s.is_empty()))
+        },
+    )
     .await?;
     let u = url::Url::parse(&delivered)?;
     assert_eq!(u.scheme(), "org.dhis2w.desktop");
     assert_eq!(u.path(), "/oauth2/callback");
     let q: std::collections::HashMap<_, _> = u.query_pairs().into_owned().collect();
     assert_eq!(q.get("state"), Some(&state));
-    assert!(q.get("code").map(|c| !c.is_empty()).unwrap_or(false), "no code in {delivered}");
+    assert!(
+        q.get("code").map(|c| !c.is_empty()).unwrap_or(false),
+        "no code in {delivered}"
+    );
     env.passed();
     Ok(())
 }
@@ -165,7 +228,12 @@ fn rand_bytes() -> [u8; 32] {
         use std::hash::{BuildHasher, Hasher};
         let mut h = s.build_hasher();
         h.write_usize(i);
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos(),
+        );
         chunk.copy_from_slice(&h.finish().to_le_bytes());
     }
     b

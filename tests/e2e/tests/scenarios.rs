@@ -39,11 +39,16 @@ fn preset_oauth(s: &StandIn, name: &str, kind: &str, mode: &str, colour: &str) -
 /// Instances page show.
 async fn wait_header(app: &App, hex: &str) -> Result<()> {
     let want = hex_to_rgb(hex);
-    let r = poll(&format!("the header colour {hex}"), SHORT, || async { Ok((app.header_colour().await? == want).then_some(())) }).await;
+    let r = poll(&format!("the header colour {hex}"), SHORT, || async {
+        Ok((app.header_colour().await? == want).then_some(()))
+    })
+    .await;
     if let Err(e) = r {
         let got = app.header_colour().await.unwrap_or_default();
         app.go_to("Instances").await.ok();
-        return Err(e.context(format!("header colour is {got}, want {want}")).context(app.failure_context().await));
+        return Err(e
+            .context(format!("header colour is {got}, want {want}"))
+            .context(app.failure_context().await));
     }
     Ok(())
 }
@@ -65,19 +70,34 @@ fn stored_token(instance_id: &str) -> Result<Option<Value>> {
 /// Waits (up to 10 s) for the keyring to hold the instance's token set; the app writes it right
 /// after the code exchange.
 async fn wait_stored_token(instance_id: &str) -> Result<Value> {
-    poll(&format!("the keyring item {instance_id}:oauth2_token"), SHORT, || async { stored_token(instance_id) }).await
+    poll(
+        &format!("the keyring item {instance_id}:oauth2_token"),
+        SHORT,
+        || async { stored_token(instance_id) },
+    )
+    .await
 }
 
 fn token_field(tok: &Value, snake: &str, camel: &str) -> Option<String> {
     let v = tok.get(snake).or_else(|| tok.get(camel))?;
-    v.as_str().map(String::from).or_else(|| v.get("secret").and_then(|s| s.as_str()).map(String::from))
+    v.as_str()
+        .map(String::from)
+        .or_else(|| v.get("secret").and_then(|s| s.as_str()).map(String::from))
 }
 
 /// Signs in to an OAuth2 instance from its card, through the test browser; returns the dialog's text.
-async fn sign_in_from_card(app: &App, env: &TestEnv, name: &str, user: &str, password: &str) -> Result<String> {
+async fn sign_in_from_card(
+    app: &App,
+    env: &TestEnv,
+    name: &str,
+    user: &str,
+    password: &str,
+) -> Result<String> {
     env.set_browser(user, password, "complete")?;
     app.card_button(name, "Sign in").await?;
-    app.wait_signed_in_dialog(LONG).await.with_context(|| format!("test browser log: {:?}", env.browser_events()))
+    app.wait_signed_in_dialog(LONG)
+        .await
+        .with_context(|| format!("test browser log: {:?}", env.browser_events()))
 }
 
 // 1 ---------------------------------------------------------------------------------------------
@@ -86,26 +106,53 @@ async fn s01_basic_wizard_verify_and_browse_me() -> Result<()> {
     let (env, standin) = begin("s01-basic", &[]).await?;
     let (user, password, display) = standin.user("admin");
     let app = App::launch(&env, LaunchOptions::default()).await?;
-    app.wait_text("You have not added any DHIS2 instance yet.", SHORT).await?;
+    app.wait_text("You have not added any DHIS2 instance yet.", SHORT)
+        .await?;
     app.screenshot("empty").await?;
 
-    app.wizard_to_step4(&standin.url, "Country HMIS", &Method::Basic { username: &user, password: &password }, Some("blue"))
-        .await?;
+    app.wizard_to_step4(
+        &standin.url,
+        "Country HMIS",
+        &Method::Basic {
+            username: &user,
+            password: &password,
+        },
+        Some("blue"),
+    )
+    .await?;
     let ok = app.wizard_verify_ok().await?;
-    ensure!(ok.contains(&format!("Signed in as {display}")), "verify notice: {ok}");
-    ensure!(ok.contains("2.43"), "the verify notice names the DHIS2 version: {ok}");
+    ensure!(
+        ok.contains(&format!("Signed in as {display}")),
+        "verify notice: {ok}"
+    );
+    ensure!(
+        ok.contains("2.43"),
+        "the verify notice names the DHIS2 version: {ok}"
+    );
     app.screenshot("verified").await?;
     app.wizard_save().await?;
 
     app.wait_el(&card("Country HMIS"), SHORT).await?;
-    let state = app.wait_card_state("Country HMIS", "Signed in as", LONG).await?;
-    ensure!(state.contains(&display) || state.contains(&user), "the card names the user: {state}");
-    ensure!(app.header_colour().await? == hex_to_rgb(BLUE), "header colour is the instance's blue");
+    let state = app
+        .wait_card_state("Country HMIS", "Signed in as", LONG)
+        .await?;
+    ensure!(
+        state.contains(&display) || state.contains(&user),
+        "the card names the user: {state}"
+    );
+    ensure!(
+        app.header_colour().await? == hex_to_rgb(BLUE),
+        "header colour is the instance's blue"
+    );
 
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "GET /api/me status {status}");
     let text = app.response_as_text().await?;
-    ensure!(text.contains("\"username\"") && text.contains("\"admin\""), "the response shows the user: {}", truncate(&text, 500));
+    ensure!(
+        text.contains("\"username\"") && text.contains("\"admin\""),
+        "the response shows the user: {}",
+        truncate(&text, 500)
+    );
     app.screenshot("browse-me").await?;
 
     // The password went to the keyring, not to the profile file.
@@ -113,9 +160,15 @@ async fn s01_basic_wizard_verify_and_browse_me() -> Result<()> {
         .filter_map(|e| e.ok())
         .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
         .collect::<String>();
-    ensure!(!profile.contains(&password), "the password must not be in the config dir");
+    ensure!(
+        !profile.contains(&password),
+        "the password must not be in the config dir"
+    );
     let id = app.instance_id("Country HMIS").await?;
-    ensure!(keyring_secret(&format!("{id}:password"))?.as_deref() == Some(password.as_str()), "the password is stored in the keyring");
+    ensure!(
+        keyring_secret(&format!("{id}:password"))?.as_deref() == Some(password.as_str()),
+        "the password is stored in the keyring"
+    );
     app.close().await?;
     env.passed();
     Ok(())
@@ -129,35 +182,74 @@ async fn s02_pat_wizard_then_mistyped_pat_shows_friendly_error() -> Result<()> {
     let pat = standin.pat("valid");
     let app = App::launch(&env, LaunchOptions::default()).await?;
 
-    app.wizard_to_step4(&standin.url, "HMIS token", &Method::Pat { token: &pat }, Some("green")).await?;
+    app.wizard_to_step4(
+        &standin.url,
+        "HMIS token",
+        &Method::Pat { token: &pat },
+        Some("green"),
+    )
+    .await?;
     let ok = app.wizard_verify_ok().await?;
-    ensure!(ok.contains(&format!("Signed in as {display}")), "verify notice: {ok}");
+    ensure!(
+        ok.contains(&format!("Signed in as {display}")),
+        "verify notice: {ok}"
+    );
     app.wizard_save().await?;
-    app.wait_card_state("HMIS token", "Signed in as", LONG).await?;
+    app.wait_card_state("HMIS token", "Signed in as", LONG)
+        .await?;
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "GET /api/me with the PAT: {status}");
     let text = app.response_as_text().await?;
-    ensure!(text.contains("\"admin\""), "response: {}", truncate(&text, 400));
+    ensure!(
+        text.contains("\"admin\""),
+        "response: {}",
+        truncate(&text, 400)
+    );
     app.screenshot("pat-browse-me").await?;
     let log = standin.requests().await?;
-    ensure!(log.iter().any(|r| r["path"] == "/api/me" && r["auth"] == "apitoken"), "the app used ApiToken auth");
+    ensure!(
+        log.iter()
+            .any(|r| r["path"] == "/api/me" && r["auth"] == "apitoken"),
+        "the app used ApiToken auth"
+    );
 
     // A person mistypes one character in the middle of the token.
     let mut chars: Vec<char> = pat.chars().collect();
     let i = chars.len() / 2;
     chars[i] = if chars[i] == 'x' { 'y' } else { 'x' };
     let typo: String = chars.into_iter().collect();
-    app.wizard_to_step4(&standin.url, "HMIS typo", &Method::Pat { token: &typo }, None).await?;
+    app.wizard_to_step4(
+        &standin.url,
+        "HMIS typo",
+        &Method::Pat { token: &typo },
+        None,
+    )
+    .await?;
     app.click("[data-test=\"verify\"]").await?;
-    let err = app.wait_text_in("[data-test=\"wizard\"] [data-test=\"error-notice\"]", "personal access token", LONG).await?;
+    let err = app
+        .wait_text_in(
+            "[data-test=\"wizard\"] [data-test=\"error-notice\"]",
+            "personal access token",
+            LONG,
+        )
+        .await?;
     app.screenshot("pat-typo-error").await?;
     let friendly = [
         "This does not look like a personal access token.",
         "The server did not accept this personal access token.",
     ];
-    ensure!(friendly.iter().any(|f| err.contains(f)), "a plain-words PAT error, got: {err}");
-    ensure!(err.contains("What to do"), "the error says what to do next: {err}");
-    ensure!(!app.is_shown("[data-test=\"verify-ok\"]").await?, "no success notice for a mistyped token");
+    ensure!(
+        friendly.iter().any(|f| err.contains(f)),
+        "a plain-words PAT error, got: {err}"
+    );
+    ensure!(
+        err.contains("What to do"),
+        "the error says what to do next: {err}"
+    );
+    ensure!(
+        !app.is_shown("[data-test=\"verify-ok\"]").await?,
+        "no success notice for a mistyped token"
+    );
     ensure!(!err.contains(&typo), "the error must not echo the token");
     app.close().await?;
     env.passed();
@@ -176,44 +268,85 @@ async fn s03_oauth_confidential_loopback_sign_in_survives_restart() -> Result<()
     app.wizard_to_step4(
         &standin.url,
         "HMIS browser",
-        &Method::OAuth2 { client_id: &client_id, client_secret: secret.as_deref(), deep_link: false },
+        &Method::OAuth2 {
+            client_id: &client_id,
+            client_secret: secret.as_deref(),
+            deep_link: false,
+        },
         Some("purple"),
     )
     .await?;
-    app.wait_text("After saving, your browser opens so you can sign in.", SHORT).await?;
+    app.wait_text(
+        "After saving, your browser opens so you can sign in.",
+        SHORT,
+    )
+    .await?;
     app.click("[data-test=\"save\"]").await?; // "Save and sign in"
-    let done = app.wait_signed_in_dialog(LONG).await.with_context(|| format!("browser log: {:?}", env.browser_events()))?;
-    ensure!(done.contains(&format!("You are signed in as {display}")), "dialog: {done}");
+    let done = app
+        .wait_signed_in_dialog(LONG)
+        .await
+        .with_context(|| format!("browser log: {:?}", env.browser_events()))?;
+    ensure!(
+        done.contains(&format!("You are signed in as {display}")),
+        "dialog: {done}"
+    );
     // The test browser logs the callback once the app's page has loaded, which may be just after
     // the app finished the sign-in.
-    let cb = env.wait_browser_event("callback", 0, SHORT).await.context("the browser reached the app's loopback callback")?;
+    let cb = env
+        .wait_browser_event("callback", 0, SHORT)
+        .await
+        .context("the browser reached the app's loopback callback")?;
     let evs = env.browser_events();
-    ensure!(evs.iter().any(|e| e["event"] == "login") && evs.iter().any(|e| e["event"] == "consent"), "login + consent in Chromium");
-    ensure!(cb["url"].as_str().unwrap_or_default().starts_with("http://127.0.0.1:"), "loopback callback: {cb}");
+    ensure!(
+        evs.iter().any(|e| e["event"] == "login") && evs.iter().any(|e| e["event"] == "consent"),
+        "login + consent in Chromium"
+    );
+    ensure!(
+        cb["url"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("http://127.0.0.1:"),
+        "loopback callback: {cb}"
+    );
     ensure!(env.browser_launches() == 1, "one browser launch");
 
-    let state = app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT).await?;
+    let state = app
+        .wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT)
+        .await?;
     app.screenshot("card-signed-in").await?;
     let _ = state;
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "browse after sign-in: {status}");
-    ensure!(app.response_as_text().await?.contains("\"admin\""), "response shows admin");
+    ensure!(
+        app.response_as_text().await?.contains("\"admin\""),
+        "response shows admin"
+    );
     app.screenshot("browse").await?;
     let id = app.instance_id("HMIS browser").await?;
-    wait_stored_token(&id).await.context("the token set is in the keyring")?;
+    wait_stored_token(&id)
+        .await
+        .context("the token set is in the keyring")?;
     app.close().await?;
 
     // Restart: still signed in, no browser opened; the token comes from the keyring.
     let token_grants_before = standin.token_grants("authorization_code").await?.len();
     let app = App::launch(&env, LaunchOptions::default()).await?;
     let mut soft = Soft::default();
-    let state = app.wait_card_state("HMIS browser", "Signed in", LONG).await?;
+    let state = app
+        .wait_card_state("HMIS browser", "Signed in", LONG)
+        .await?;
     app.screenshot("after-restart").await?;
     soft.check(state.contains(&display), format!("after a restart the card names the user (\"Signed in as {display}\"), but shows: {state:?}"));
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "browse after restart: {status}");
-    ensure!(env.browser_launches() == 1, "no browser launched after the restart");
-    ensure!(standin.token_grants("authorization_code").await?.len() == token_grants_before, "no new code exchange");
+    ensure!(
+        env.browser_launches() == 1,
+        "no browser launched after the restart"
+    );
+    ensure!(
+        standin.token_grants("authorization_code").await?.len() == token_grants_before,
+        "no new code exchange"
+    );
     app.screenshot("browse-after-restart").await?;
     app.close().await?;
     soft.finish()?;
@@ -227,42 +360,90 @@ async fn s04_access_token_expiry_refreshes_silently() -> Result<()> {
     // Access tokens live 66 s; the app refreshes 60 s ahead, so after ~6 s the next request refreshes.
     let (env, standin) = begin("s04-refresh", &["--access-ttl", "66"]).await?;
     let (user, password, display) = standin.user("admin");
-    env.write_presets(&json!([preset_oauth(&standin, "HMIS browser", "confidential", "loopback", PURPLE)]))?;
+    env.write_presets(&json!([preset_oauth(
+        &standin,
+        "HMIS browser",
+        "confidential",
+        "loopback",
+        PURPLE
+    )]))?;
     let app = App::launch(&env, LaunchOptions::default()).await?;
     sign_in_from_card(&app, &env, "HMIS browser", &user, &password).await?;
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "{status}");
-    ensure!(standin.token_grants("refresh_token").await?.is_empty(), "no refresh yet");
+    ensure!(
+        standin.token_grants("refresh_token").await?.is_empty(),
+        "no refresh yet"
+    );
     let id = app.instance_id("HMIS browser").await?;
     let first = wait_stored_token(&id).await?;
-    let first_access = token_field(&first, "access_token", "accessToken").context("access token in the stored set")?;
+    let first_access = token_field(&first, "access_token", "accessToken")
+        .context("access token in the stored set")?;
 
     // Into the refresh-ahead window: 60 s before expiry (plus 2 s for whole-second rounding).
-    let expires_at = first["expires_at"].as_i64().or_else(|| first["expiresAt"].as_i64()).context("expires_at in the token set")?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+    let expires_at = first["expires_at"]
+        .as_i64()
+        .or_else(|| first["expiresAt"].as_i64())
+        .context("expires_at in the token set")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
     let wait = (expires_at - 60 + 2 - now).max(0) as u64;
-    ensure!(wait <= 10, "the access token lives {} s more; expected about 66 s TTL", expires_at - now);
+    ensure!(
+        wait <= 10,
+        "the access token lives {} s more; expected about 66 s TTL",
+        expires_at - now
+    );
     tokio::time::sleep(Duration::from_secs(wait)).await;
-    let seq_before = standin.requests().await?.last().map(|r| r["seq"].as_i64().unwrap_or(0)).unwrap_or(0);
+    let seq_before = standin
+        .requests()
+        .await?
+        .last()
+        .map(|r| r["seq"].as_i64().unwrap_or(0))
+        .unwrap_or(0);
     let (status, _) = app.browse("/api/me").await?;
     app.screenshot("browse-after-refresh").await?;
     ensure!(status == "200", "browse in the refresh window: {status}");
-    ensure!(app.response_as_text().await?.contains("\"admin\""), "response shows admin");
+    ensure!(
+        app.response_as_text().await?.contains("\"admin\""),
+        "response shows admin"
+    );
 
     let refreshes = standin.token_grants("refresh_token").await?;
-    ensure!(!refreshes.is_empty(), "a refresh_token grant reached the stand-in");
-    ensure!(refreshes.iter().all(|r| r["status"] == 200), "refresh succeeded: {refreshes:?}");
-    ensure!(refreshes.iter().any(|r| r["seq"].as_i64().unwrap_or(0) > seq_before), "the refresh came with this browse");
-    ensure!(env.browser_launches() == 1, "no browser launched for the refresh");
+    ensure!(
+        !refreshes.is_empty(),
+        "a refresh_token grant reached the stand-in"
+    );
+    ensure!(
+        refreshes.iter().all(|r| r["status"] == 200),
+        "refresh succeeded: {refreshes:?}"
+    );
+    ensure!(
+        refreshes
+            .iter()
+            .any(|r| r["seq"].as_i64().unwrap_or(0) > seq_before),
+        "the refresh came with this browse"
+    );
+    ensure!(
+        env.browser_launches() == 1,
+        "no browser launched for the refresh"
+    );
     let log = standin.requests().await?;
     ensure!(
-        !log.iter().any(|r| r["path"].as_str().unwrap_or("").starts_with("/api/") && r["status"] == 401),
+        !log.iter()
+            .any(|r| r["path"].as_str().unwrap_or("").starts_with("/api/") && r["status"] == 401),
         "no request failed with 401: the refresh happened ahead of expiry"
     );
     let second = stored_token(&id)?.context("token still stored")?;
-    let second_access = token_field(&second, "access_token", "accessToken").context("access token")?;
-    ensure!(second_access != first_access, "the keyring holds the new access token");
-    let state = app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT).await?;
+    let second_access =
+        token_field(&second, "access_token", "accessToken").context("access token")?;
+    ensure!(
+        second_access != first_access,
+        "the keyring holds the new access token"
+    );
+    let state = app
+        .wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT)
+        .await?;
     ensure!(!state.contains("Needs sign-in"), "{state}");
     app.close().await?;
     env.passed();
@@ -275,7 +456,13 @@ async fn s05_public_client_expiry_asks_to_sign_in_again() -> Result<()> {
     // Access tokens live 8 s here, so the scenario can wait for a real expiry.
     let (env, standin) = begin("s05-public", &["--access-ttl", "8"]).await?;
     let (user, password, display) = standin.user("admin");
-    env.write_presets(&json!([preset_oauth(&standin, "HMIS public app", "public", "loopback", PURPLE)]))?;
+    env.write_presets(&json!([preset_oauth(
+        &standin,
+        "HMIS public app",
+        "public",
+        "loopback",
+        PURPLE
+    )]))?;
     let app = App::launch(&env, LaunchOptions::default()).await?;
     let mut soft = Soft::default();
     sign_in_from_card(&app, &env, "HMIS public app", &user, &password).await?;
@@ -283,23 +470,49 @@ async fn s05_public_client_expiry_asks_to_sign_in_again() -> Result<()> {
     ensure!(status == "200", "{status}");
     let id = app.instance_id("HMIS public app").await?;
     let tok = wait_stored_token(&id).await?;
-    ensure!(token_field(&tok, "refresh_token", "refreshToken").is_none(), "a public client has no refresh token");
+    ensure!(
+        token_field(&tok, "refresh_token", "refreshToken").is_none(),
+        "a public client has no refresh token"
+    );
 
     // The access token expires.
-    let expires_at = tok["expires_at"].as_i64().or_else(|| tok["expiresAt"].as_i64()).context("expires_at")?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
-    tokio::time::sleep(Duration::from_secs((expires_at + 2 - now).clamp(0, 20) as u64)).await;
+    let expires_at = tok["expires_at"]
+        .as_i64()
+        .or_else(|| tok["expiresAt"].as_i64())
+        .context("expires_at")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    tokio::time::sleep(Duration::from_secs(
+        (expires_at + 2 - now).clamp(0, 20) as u64
+    ))
+    .await;
     let (status, text) = app.browse("/api/me").await?;
     app.screenshot("expired").await?;
-    ensure!(status == "error", "the browse shows an error, not a response (got status {status})");
+    ensure!(
+        status == "error",
+        "the browse shows an error, not a response (got status {status})"
+    );
     let plain = ["Your sign-in has expired.", "You need to sign in first."];
-    ensure!(plain.iter().any(|p| text.contains(p)), "plain words asking to sign in again: {text}");
+    ensure!(
+        plain.iter().any(|p| text.contains(p)),
+        "plain words asking to sign in again: {text}"
+    );
     ensure!(text.to_lowercase().contains("sign in"), "{text}");
-    ensure!(standin.token_grants("refresh_token").await?.is_empty(), "no refresh attempted for a public client");
-    ensure!(env.browser_launches() == 1, "the browser does not open by itself");
+    ensure!(
+        standin.token_grants("refresh_token").await?.is_empty(),
+        "no refresh attempted for a public client"
+    );
+    ensure!(
+        env.browser_launches() == 1,
+        "the browser does not open by itself"
+    );
 
     // Where the person goes to act on it: the instance card offers "Sign in" again.
-    let status = app.invoke("session_status", json!({ "instanceId": id })).await.unwrap_or_default();
+    let status = app
+        .invoke("session_status", json!({ "instanceId": id }))
+        .await
+        .unwrap_or_default();
     let state = app
         .wait_card_state("HMIS public app", "Needs sign-in", SHORT)
         .await
@@ -307,18 +520,30 @@ async fn s05_public_client_expiry_asks_to_sign_in_again() -> Result<()> {
     app.screenshot("card-needs-sign-in").await?;
     ensure!(state.contains("Needs sign-in"), "{state}");
     sign_in_from_card(&app, &env, "HMIS public app", &user, &password).await?;
-    app.wait_card_state("HMIS public app", &format!("Signed in as {display}"), SHORT).await?;
+    app.wait_card_state("HMIS public app", &format!("Signed in as {display}"), SHORT)
+        .await?;
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "browse after signing in again: {status}");
     ensure!(env.browser_launches() == 2, "one more browser sign-in");
 
     // The server can also end a token early (expire-tokens): the same plain words, and the card
     // must not keep claiming "Signed in".
-    standin.post_control("/__standin/expire-tokens", json!({})).await?;
+    standin
+        .post_control("/__standin/expire-tokens", json!({}))
+        .await?;
     let (status, text) = app.browse("/api/me").await?;
-    ensure!(status == "error" && plain.iter().any(|p| text.contains(p)), "server-side expiry: {status} {text}");
-    let server_status = app.invoke("session_status", json!({ "instanceId": id })).await.unwrap_or_default();
-    let state = app.go_to("Instances").await.and(Ok(app.card_state("HMIS public app").await?))?;
+    ensure!(
+        status == "error" && plain.iter().any(|p| text.contains(p)),
+        "server-side expiry: {status} {text}"
+    );
+    let server_status = app
+        .invoke("session_status", json!({ "instanceId": id }))
+        .await
+        .unwrap_or_default();
+    let state = app
+        .go_to("Instances")
+        .await
+        .and(Ok(app.card_state("HMIS public app").await?))?;
     app.screenshot("server-expired-card").await?;
     soft.check(
         state.contains("Needs sign-in"),
@@ -335,34 +560,68 @@ async fn s05_public_client_expiry_asks_to_sign_in_again() -> Result<()> {
 async fn s06_deep_link_callback_via_gio_open_reaches_running_app() -> Result<()> {
     let (env, standin) = begin("s06-deeplink", &[]).await?;
     let (user, password, display) = standin.user("admin");
-    env.write_presets(&json!([preset_oauth(&standin, "HMIS link", "confidential", "deep_link", PURPLE)]))?;
-    let app = App::launch(&env, LaunchOptions { register_deep_links: true }).await?;
+    env.write_presets(&json!([preset_oauth(
+        &standin,
+        "HMIS link",
+        "confidential",
+        "deep_link",
+        PURPLE
+    )]))?;
+    let app = App::launch(
+        &env,
+        LaunchOptions {
+            register_deep_links: true,
+        },
+    )
+    .await?;
 
     // The app registered its handler in the scenario's own XDG dirs.
     let handler = poll("the deep-link handler registration", SHORT, || async {
         let dir = env.path("xdg-data/applications");
         Ok(std::fs::read_dir(&dir).ok().and_then(|rd| {
             rd.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
-                std::fs::read_to_string(p).map(|s| s.contains("x-scheme-handler/org.dhis2w.desktop")).unwrap_or(false)
+                std::fs::read_to_string(p)
+                    .map(|s| s.contains("x-scheme-handler/org.dhis2w.desktop"))
+                    .unwrap_or(false)
             })
         }))
     })
     .await?;
-    let mimeapps = std::fs::read_to_string(env.path("xdg-config/mimeapps.list")).unwrap_or_default();
-    ensure!(mimeapps.contains("x-scheme-handler/org.dhis2w.desktop"), "default handler set in the isolated mimeapps.list");
+    let mimeapps =
+        std::fs::read_to_string(env.path("xdg-config/mimeapps.list")).unwrap_or_default();
+    ensure!(
+        mimeapps.contains("x-scheme-handler/org.dhis2w.desktop"),
+        "default handler set in the isolated mimeapps.list"
+    );
 
     env.set_browser(&user, &password, "complete")?;
     app.card_button("HMIS link", "Sign in").await?;
-    let done = app.wait_signed_in_dialog(LONG).await.with_context(|| format!("browser log: {:?}", env.browser_events()))?;
+    let done = app
+        .wait_signed_in_dialog(LONG)
+        .await
+        .with_context(|| format!("browser log: {:?}", env.browser_events()))?;
     ensure!(done.contains(&display), "{done}");
     let evs = env.browser_events();
-    let start = evs.iter().find(|e| e["event"] == "start").context("browser started")?;
-    ensure!(start["redirectUri"] == "org.dhis2w.desktop:/oauth2/callback", "deep-link redirect URI: {start}");
-    ensure!(evs.iter().any(|e| e["event"] == "deeplink-captured"), "callback captured");
+    let start = evs
+        .iter()
+        .find(|e| e["event"] == "start")
+        .context("browser started")?;
+    ensure!(
+        start["redirectUri"] == "org.dhis2w.desktop:/oauth2/callback",
+        "deep-link redirect URI: {start}"
+    );
+    ensure!(
+        evs.iter().any(|e| e["event"] == "deeplink-captured"),
+        "callback captured"
+    );
     // Logged when `gio open` returns, which may be just after the app finished the sign-in.
-    let gio = env.wait_browser_event("gio-open", 0, SHORT).await.context("gio open ran")?;
+    let gio = env
+        .wait_browser_event("gio-open", 0, SHORT)
+        .await
+        .context("gio open ran")?;
     ensure!(gio["status"] == 0, "gio open succeeded: {gio}");
-    app.wait_card_state("HMIS link", &format!("Signed in as {display}"), SHORT).await?;
+    app.wait_card_state("HMIS link", &format!("Signed in as {display}"), SHORT)
+        .await?;
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "{status}");
     app.screenshot("browse").await?;
@@ -388,11 +647,17 @@ async fn s07_switch_instances_from_header_changes_colour_and_user() -> Result<()
 
     // The first preset is active at start: blue, the admin.
     wait_header(&app, BLUE).await?;
-    app.wait_text_in(&card("National (admin)"), "Active", SHORT).await?;
+    app.wait_text_in(&card("National (admin)"), "Active", SHORT)
+        .await?;
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "{status}");
     app.wait_text("On National (admin)", SHORT).await?;
-    ensure!(app.response_as_text().await?.contains(&format!("\"{admin_name}\"")), "admin's /api/me");
+    ensure!(
+        app.response_as_text()
+            .await?
+            .contains(&format!("\"{admin_name}\"")),
+        "admin's /api/me"
+    );
     app.screenshot("national").await?;
 
     app.switch_in_header("District (analyst)").await?;
@@ -401,14 +666,25 @@ async fn s07_switch_instances_from_header_changes_colour_and_user() -> Result<()
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "{status}");
     let text = app.response_as_text().await?;
-    ensure!(text.contains(&format!("\"{analyst_user}\"")) && text.contains(&analyst_name), "analyst's /api/me: {}", truncate(&text, 400));
-    ensure!(!text.contains(&format!("\"{admin_name}\"")), "no longer the admin");
+    ensure!(
+        text.contains(&format!("\"{analyst_user}\"")) && text.contains(&analyst_name),
+        "analyst's /api/me: {}",
+        truncate(&text, 400)
+    );
+    ensure!(
+        !text.contains(&format!("\"{admin_name}\"")),
+        "no longer the admin"
+    );
     app.screenshot("district").await?;
     app.go_to("Instances").await?;
-    app.wait_text_in(&card("District (analyst)"), "Active", SHORT).await?;
+    app.wait_text_in(&card("District (analyst)"), "Active", SHORT)
+        .await?;
     app.screenshot("instances").await?;
     let state = app.card_state("District (analyst)").await?;
-    soft.check(state.contains(&analyst_name), format!("the PAT instance's card names its user ({analyst_name}), but shows: {state:?}"));
+    soft.check(
+        state.contains(&analyst_name),
+        format!("the PAT instance's card names its user ({analyst_name}), but shows: {state:?}"),
+    );
 
     // And back: blue again, the admin again.
     app.switch_in_header("National (admin)").await?;
@@ -416,7 +692,12 @@ async fn s07_switch_instances_from_header_changes_colour_and_user() -> Result<()
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "{status}");
     app.wait_text("On National (admin)", SHORT).await?;
-    ensure!(app.response_as_text().await?.contains(&format!("\"{admin_name}\"")), "admin's /api/me again");
+    ensure!(
+        app.response_as_text()
+            .await?
+            .contains(&format!("\"{admin_name}\"")),
+        "admin's /api/me again"
+    );
     app.screenshot("national-again").await?;
     app.close().await?;
     soft.finish()?;
@@ -429,41 +710,80 @@ async fn s07_switch_instances_from_header_changes_colour_and_user() -> Result<()
 async fn s08_sign_out_revokes_token_and_clears_keyring() -> Result<()> {
     let (env, standin) = begin("s08-signout", &[]).await?;
     let (user, password, display) = standin.user("admin");
-    env.write_presets(&json!([preset_oauth(&standin, "HMIS browser", "confidential", "loopback", PURPLE)]))?;
+    env.write_presets(&json!([preset_oauth(
+        &standin,
+        "HMIS browser",
+        "confidential",
+        "loopback",
+        PURPLE
+    )]))?;
     let app = App::launch(&env, LaunchOptions::default()).await?;
     sign_in_from_card(&app, &env, "HMIS browser", &user, &password).await?;
-    app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT).await?;
+    app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT)
+        .await?;
     let id = app.instance_id("HMIS browser").await?;
-    let tok = wait_stored_token(&id).await.context("token set in the keyring after sign-in")?;
+    let tok = wait_stored_token(&id)
+        .await
+        .context("token set in the keyring after sign-in")?;
     let access = token_field(&tok, "access_token", "accessToken").context("access token")?;
-    let refresh = token_field(&tok, "refresh_token", "refreshToken").context("refresh token (confidential client)")?;
-    ensure!(standin.token_status(&access).await?["active"] == true, "token active before sign-out");
+    let refresh = token_field(&tok, "refresh_token", "refreshToken")
+        .context("refresh token (confidential client)")?;
+    ensure!(
+        standin.token_status(&access).await?["active"] == true,
+        "token active before sign-out"
+    );
     // Copy as curl for a bearer-token instance carries no token either.
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "{status}");
     app.click("[data-test=\"copy-curl\"]").await?;
-    let curl = app.wait_text_in("[data-test=\"curl\"]", "curl", SHORT).await?;
-    ensure!(!curl.contains(&access) && !curl.contains(&refresh), "copy as curl must not contain a token: {curl}");
+    let curl = app
+        .wait_text_in("[data-test=\"curl\"]", "curl", SHORT)
+        .await?;
+    ensure!(
+        !curl.contains(&access) && !curl.contains(&refresh),
+        "copy as curl must not contain a token: {curl}"
+    );
 
     app.card_button("HMIS browser", "Sign out").await?;
-    let state = app.wait_card_state("HMIS browser", "Signed out", LONG).await?;
+    let state = app
+        .wait_card_state("HMIS browser", "Signed out", LONG)
+        .await?;
     app.screenshot("signed-out").await?;
     ensure!(!state.contains("Signed in"), "{state}");
     let rs = standin.token_status(&refresh).await?;
     let at = standin.token_status(&access).await?;
-    ensure!(rs["revoked"] == true || at["revoked"] == true, "the stand-in reports the token revoked: access {at}, refresh {rs}");
-    ensure!(at["active"] == false, "the access token no longer works: {at}");
-    ensure!(stored_token(&id)?.is_none(), "the keyring entry {id}:oauth2_token is gone (secret-tool lookup)");
+    ensure!(
+        rs["revoked"] == true || at["revoked"] == true,
+        "the stand-in reports the token revoked: access {at}, refresh {rs}"
+    );
+    ensure!(
+        at["active"] == false,
+        "the access token no longer works: {at}"
+    );
+    ensure!(
+        stored_token(&id)?.is_none(),
+        "the keyring entry {id}:oauth2_token is gone (secret-tool lookup)"
+    );
     let labels = keyring_labels()?;
     ensure!(
-        !labels.iter().any(|l| l.contains(&format!("{id}:oauth2_token"))),
+        !labels
+            .iter()
+            .any(|l| l.contains(&format!("{id}:oauth2_token"))),
         "secret-tool search still lists the token item: {labels:?}"
     );
-    let revokes: Vec<_> = standin.requests().await?.into_iter().filter(|r| r["path"] == "/oauth2/revoke").collect();
+    let revokes: Vec<_> = standin
+        .requests()
+        .await?
+        .into_iter()
+        .filter(|r| r["path"] == "/oauth2/revoke")
+        .collect();
     ensure!(!revokes.is_empty(), "the app called /oauth2/revoke");
     // Browsing now asks to sign in.
     let (status, text) = app.browse("/api/me").await?;
-    ensure!(status == "error" && text.to_lowercase().contains("sign in"), "after sign-out: {status} {text}");
+    ensure!(
+        status == "error" && text.to_lowercase().contains("sign in"),
+        "after sign-out: {status} {text}"
+    );
     app.close().await?;
     env.passed();
     Ok(())
@@ -474,31 +794,64 @@ async fn s08_sign_out_revokes_token_and_clears_keyring() -> Result<()> {
 async fn s09_cancel_sign_in_closes_loopback_port() -> Result<()> {
     let (env, standin) = begin("s09-cancel", &[]).await?;
     let (user, password, _) = standin.user("admin");
-    env.write_presets(&json!([preset_oauth(&standin, "HMIS browser", "confidential", "loopback", PURPLE)]))?;
+    env.write_presets(&json!([preset_oauth(
+        &standin,
+        "HMIS browser",
+        "confidential",
+        "loopback",
+        PURPLE
+    )]))?;
     let app = App::launch(&env, LaunchOptions::default()).await?;
     env.set_browser(&user, &password, "hold")?;
     app.card_button("HMIS browser", "Sign in").await?;
-    app.wait_text_in("[data-test=\"sign-in-dialog\"]", "Continue in your browser", LONG).await?;
+    app.wait_text_in(
+        "[data-test=\"sign-in-dialog\"]",
+        "Continue in your browser",
+        LONG,
+    )
+    .await?;
     let held = env.wait_browser_event("holding", 0, LONG).await?;
     let _ = held;
     let start = env.wait_browser_event("start", 0, SHORT).await?;
-    let redirect = url::Url::parse(start["redirectUri"].as_str().context("redirect_uri in the authorize URL")?)?;
-    ensure!(redirect.host_str() == Some("127.0.0.1"), "loopback redirect: {redirect}");
-    let port = redirect.port().context("the loopback redirect URI has a port")?;
-    ensure!(port_open(port), "the loopback listener is open while waiting");
+    let redirect = url::Url::parse(
+        start["redirectUri"]
+            .as_str()
+            .context("redirect_uri in the authorize URL")?,
+    )?;
+    ensure!(
+        redirect.host_str() == Some("127.0.0.1"),
+        "loopback redirect: {redirect}"
+    );
+    let port = redirect
+        .port()
+        .context("the loopback redirect URI has a port")?;
+    ensure!(
+        port_open(port),
+        "the loopback listener is open while waiting"
+    );
     app.screenshot("waiting").await?;
 
     app.click("[data-test=\"cancel-sign-in\"]").await?;
-    poll("the sign-in dialog to close", SHORT, || async { Ok((!app.is_shown("[data-test=\"sign-in-dialog\"]").await?).then_some(())) })
-        .await?;
-    poll("the loopback port to close", SHORT, || async { Ok((!port_open(port)).then_some(())) })
-        .await
-        .with_context(|| format!("port {port} still accepts connections after Cancel"))?;
+    poll("the sign-in dialog to close", SHORT, || async {
+        Ok((!app.is_shown("[data-test=\"sign-in-dialog\"]").await?).then_some(()))
+    })
+    .await?;
+    poll("the loopback port to close", SHORT, || async {
+        Ok((!port_open(port)).then_some(()))
+    })
+    .await
+    .with_context(|| format!("port {port} still accepts connections after Cancel"))?;
     env.release_browser();
     let state = app.card_state("HMIS browser").await?;
-    ensure!(!state.contains("Signed in"), "not signed in after cancel: {state}");
+    ensure!(
+        !state.contains("Signed in"),
+        "not signed in after cancel: {state}"
+    );
     app.screenshot("cancelled").await?;
-    ensure!(standin.token_grants("authorization_code").await?.is_empty(), "no code was exchanged");
+    ensure!(
+        standin.token_grants("authorization_code").await?.is_empty(),
+        "no code was exchanged"
+    );
     app.close().await?;
     env.passed();
     Ok(())
@@ -509,37 +862,66 @@ async fn s09_cancel_sign_in_closes_loopback_port() -> Result<()> {
 async fn s10_browse_org_units_paging_and_copy_as_curl_without_secret() -> Result<()> {
     let (env, standin) = begin("s10-paging", &[]).await?;
     let (user, password, _) = standin.user("admin");
-    env.write_presets(&json!([preset_basic(&standin, "National (admin)", "admin", BLUE)]))?;
+    env.write_presets(&json!([preset_basic(
+        &standin,
+        "National (admin)",
+        "admin",
+        BLUE
+    )]))?;
     let app = App::launch(&env, LaunchOptions::default()).await?;
     app.wait_el(&card("National (admin)"), SHORT).await?;
 
     let (status, _) = app.browse("/api/organisationUnits").await?;
     ensure!(status == "200", "{status}");
-    let summary = app.wait_text_in("[data-test=\"pager-summary\"]", "Page 1 of", SHORT).await?;
+    let summary = app
+        .wait_text_in("[data-test=\"pager-summary\"]", "Page 1 of", SHORT)
+        .await?;
     app.screenshot("page-1").await?;
     let first = app.response_as_text().await?;
-    ensure!(first.contains("Sierra Leone"), "page 1 shows the first org units: {}", truncate(&first, 300));
+    ensure!(
+        first.contains("Sierra Leone"),
+        "page 1 shows the first org units: {}",
+        truncate(&first, 300)
+    );
 
     app.watch_browse().await?;
     app.click("[data-test=\"pager-next\"]").await?;
     let (status, _) = app.wait_browse_result().await?;
     ensure!(status == "200", "{status}");
-    let summary2 = app.wait_text_in("[data-test=\"pager-summary\"]", "Page 2 of", SHORT).await?;
-    ensure!(summary.split("·").nth(1) == summary2.split("·").nth(1), "same total: {summary} / {summary2}");
+    let summary2 = app
+        .wait_text_in("[data-test=\"pager-summary\"]", "Page 2 of", SHORT)
+        .await?;
+    ensure!(
+        summary.split("·").nth(1) == summary2.split("·").nth(1),
+        "same total: {summary} / {summary2}"
+    );
     let second = app.response_as_text().await?;
     ensure!(second != first, "page 2 differs from page 1");
     app.screenshot("page-2").await?;
 
     app.click("[data-test=\"copy-curl\"]").await?;
-    let curl = app.wait_text_in("[data-test=\"curl\"]", "curl", SHORT).await?;
+    let curl = app
+        .wait_text_in("[data-test=\"curl\"]", "curl", SHORT)
+        .await?;
     app.screenshot("curl").await?;
     ensure!(curl.contains("/api/organisationUnits"), "{curl}");
-    ensure!(curl.contains("page=2"), "the command is for the page shown: {curl}");
+    ensure!(
+        curl.contains("page=2"),
+        "the command is for the page shown: {curl}"
+    );
     let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     for secret in [password.as_str(), b64.as_str()] {
-        ensure!(!curl.contains(secret), "copy as curl must not contain the secret: {curl}");
+        ensure!(
+            !curl.contains(secret),
+            "copy as curl must not contain the secret: {curl}"
+        );
     }
-    ensure!(!curl.to_lowercase().contains("authorization: basic ") || curl.contains('<') || curl.contains('$'), "a placeholder replaces the credentials: {curl}");
+    ensure!(
+        !curl.to_lowercase().contains("authorization: basic ")
+            || curl.contains('<')
+            || curl.contains('$'),
+        "a placeholder replaces the credentials: {curl}"
+    );
     app.close().await?;
     env.passed();
     Ok(())
