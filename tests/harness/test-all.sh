@@ -78,6 +78,9 @@ suite e2e cargo dbus-run-session -- tests/harness/keyring-session.sh \
   xvfb-run -a -s "-screen 0 1280x800x24" \
   env DHIS2W_NO_REGISTER=1 cargo test -p dhis2w-e2e --no-fail-fast -- --test-threads=1
 
+# Screenshots of the five screens with real stand-in data (target/screenshots/).
+suite screenshots none tests/screenshots/run.sh
+
 echo
 echo "Summary"
 for i in "${!names[@]}"; do
