@@ -189,8 +189,17 @@ impl AppState {
                 return Ok(s.clone());
             }
         }
-        let session = self.build_session(inst).await?;
-        lock(&self.sessions).insert(id.to_owned(), session.clone());
+        let session = self.build_session(inst.clone()).await?;
+        // Building awaits the keyring, so a concurrent caller may have stored a session for
+        // the same settings meanwhile (e.g. a status check racing a sign-in). Keep that one:
+        // replacing it would hand later callers an OAuth2 provider that never saw the token.
+        let mut sessions = lock(&self.sessions);
+        if let Some(s) = sessions.get(id) {
+            if s.instance == inst {
+                return Ok(s.clone());
+            }
+        }
+        sessions.insert(id.to_owned(), session.clone());
         Ok(session)
     }
 

@@ -1053,3 +1053,31 @@ fn a_refused_sign_in_emits_session_changed_and_status_needs_sign_in() {
     assert_eq!(changed.lock().unwrap().len(), n);
     t.assert_no_secrets(&secrets());
 }
+
+/// Two callers building an instance's session at once (a status check racing a sign-in) must
+/// end up with the same OAuth2 provider; otherwise the one that signed in is replaced by one
+/// that never saw the token, and the app reports "signed out" right after signing in.
+/// (The race needs the keyring's blocking calls to interleave the two builds: `make test` runs
+/// these tests a second time inside the keyring harness, where this fails without the fix.)
+#[test]
+fn concurrent_session_builds_share_one_provider() {
+    use tauri::Manager;
+    let t = TestApp::new();
+    let id = oauth_instance(&t, "Race", "confidential", "loopback");
+    let state = t.app.state::<dhis2w_desktop_lib::state::AppState>();
+    let (a, b) = tauri::async_runtime::block_on(async {
+        tokio::join!(state.session(&id), state.session(&id))
+    });
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let later = tauri::async_runtime::block_on(state.session(&id)).unwrap();
+    let (a, b, later) = (
+        a.oauth2.expect("oauth2 provider"),
+        b.oauth2.expect("oauth2 provider"),
+        later.oauth2.expect("oauth2 provider"),
+    );
+    assert!(Arc::ptr_eq(&a, &b), "both callers must share one provider");
+    assert!(
+        Arc::ptr_eq(&a, &later),
+        "the stored session is the one handed out"
+    );
+}

@@ -66,6 +66,10 @@ suite ui-build none npm run build --prefix ui
 # Tauri mock-runtime command tests, bindings drift and ACL: no display, no bus (session-only secrets).
 suite app cargo env -u DISPLAY -u DBUS_SESSION_BUS_ADDRESS cargo test -p dhis2w-desktop --no-fail-fast
 
+# The same command tests once more with secrets in a real (throw-away) keyring.
+suite app-keyring cargo dbus-run-session -- tests/harness/keyring-session.sh \
+  cargo test -p dhis2w-desktop --test commands
+
 # The .deb package: build it, then check its desktop entry passes the URL (%u) and the scheme.
 suite deb-build none bash -c 'cd src-tauri && npx tauri build --debug --bundles deb'
 suite deb cargo cargo test -p dhis2w-desktop --test deb_package
