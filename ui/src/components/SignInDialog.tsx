@@ -3,7 +3,7 @@ import { Button, ButtonStrip, CircularLoader, Modal, ModalActions, ModalContent,
 import * as api from "../api";
 import type { AppError, SessionStatus } from "../bindings";
 import { copyText, formatCountdown } from "../format";
-import { useI18n } from "../i18n";
+import { useI18n, type T } from "../i18n";
 import { useApp } from "../state";
 import { ErrorNotice } from "./common";
 
@@ -184,7 +184,7 @@ export function SignInDialog() {
             </p>
           )}
           {phase.kind === "done" && (
-            <NoticeBox valid title={t("signin.done", { name: phase.status.user?.displayName ?? phase.status.user?.username ?? "" })}>
+            <NoticeBox valid title={signedInTitle(phase.status, t)}>
               {" "}
             </NoticeBox>
           )}
@@ -218,4 +218,10 @@ export function SignInDialog() {
       </ModalActions>
     </Modal>
   );
+}
+
+/** "You are signed in as <name>.", or without a name when the server did not say who. */
+function signedInTitle(status: SessionStatus, t: T): string {
+  const name = status.user?.displayName || status.user?.username || "";
+  return name ? t("signin.done", { name }) : t("signin.doneNoName");
 }

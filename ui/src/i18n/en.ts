@@ -150,6 +150,7 @@ export const en = {
   "signin.waitingHelp": "Your browser shows the DHIS2 sign-in page. Sign in there, then come back to this window.",
   "signin.exchanging": "Finishing sign-in…",
   "signin.done": "You are signed in as {name}.",
+  "signin.doneNoName": "You are signed in.",
   "signin.cancelled": "Sign-in was cancelled.",
   "signin.failed": "Sign-in did not work",
   "signin.openAgain": "Open again",

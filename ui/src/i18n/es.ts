@@ -151,6 +151,7 @@ export const es: Dictionary = {
   "signin.waitingHelp": "Su navegador muestra la página de inicio de sesión de DHIS2. Inicie sesión allí y vuelva a esta ventana.",
   "signin.exchanging": "Terminando el inicio de sesión…",
   "signin.done": "Ha iniciado sesión como {name}.",
+  "signin.doneNoName": "Ha iniciado sesión.",
   "signin.cancelled": "Se canceló el inicio de sesión.",
   "signin.failed": "El inicio de sesión no funcionó",
   "signin.openAgain": "Abrir de nuevo",

@@ -151,6 +151,7 @@ export const fr: Dictionary = {
   "signin.waitingHelp": "Votre navigateur affiche la page de connexion DHIS2. Connectez-vous, puis revenez à cette fenêtre.",
   "signin.exchanging": "Finalisation de la connexion…",
   "signin.done": "Vous êtes connecté en tant que {name}.",
+  "signin.doneNoName": "Vous êtes connecté.",
   "signin.cancelled": "La connexion a été annulée.",
   "signin.failed": "La connexion n'a pas fonctionné",
   "signin.openAgain": "Ouvrir à nouveau",

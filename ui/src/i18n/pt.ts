@@ -151,6 +151,7 @@ export const pt: Dictionary = {
   "signin.waitingHelp": "O seu navegador mostra a página de entrada do DHIS2. Entre lá e depois volte a esta janela.",
   "signin.exchanging": "A concluir a entrada…",
   "signin.done": "Sessão iniciada como {name}.",
+  "signin.doneNoName": "Sessão iniciada.",
   "signin.cancelled": "A entrada foi cancelada.",
   "signin.failed": "A entrada não funcionou",
   "signin.openAgain": "Abrir novamente",

@@ -70,6 +70,23 @@ describe("instances screen", () => {
     await waitFor(() => expect(calls.some((c) => c.cmd === "session_cancel_sign_in")).toBe(true));
   });
 
+  it("a finished sign-in names the user, and never shows an empty name", async () => {
+    for (const [user, expected] of [
+      [{ username: "jane", displayName: "Jane Doe" }, "You are signed in as Jane Doe."],
+      [null, "You are signed in."],
+    ] as const) {
+      const u = userEvent.setup();
+      const { unmount } = renderApp((cmd, args) => {
+        if (cmd === "session_status") return { instanceId: args.instanceId, state: "signed_out", user: null, expiresAt: null, scopes: [] };
+        if (cmd === "session_sign_in") return { instanceId: args.instanceId, state: "signed_in", user, expiresAt: null, scopes: [] };
+      }, oauthState);
+      await u.click(await screen.findByRole("button", { name: "Sign in" }));
+      const dialog = await screen.findByTestId("sign-in-dialog");
+      expect(await within(dialog).findByText(expected)).toBeInTheDocument();
+      unmount();
+    }
+  });
+
   it("names the user by display name, else username, else just \"Signed in\"", async () => {
     const patState: InstancesState = {
       ...baseState,
