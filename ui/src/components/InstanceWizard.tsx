@@ -20,6 +20,9 @@ import { useApp } from "../state";
 import { ErrorNotice } from "./common";
 import { METHOD_KEY } from "./InstancesPage";
 
+/** Check results that mean the input itself is wrong, so saving it would not help. */
+const UNSAVABLE = new Set<AppError["kind"]>(["pat_malformed", "invalid_input"]);
+
 export const SWATCHES: { color: string; key: MessageKey }[] = [
   { color: "#d32f2f", key: "color.red" },
   { color: "#ef6c00", key: "color.orange" },
@@ -583,7 +586,14 @@ export function InstanceWizard() {
             </Button>
           )}
           {step === 4 && (
-            <Button primary onClick={() => void save()} loading={saving} disabled={saving} dataTest="save">
+            <Button
+              primary
+              onClick={() => void save()}
+              loading={saving}
+              // A token or field that can never work is not saved "without checking": fix it first.
+              disabled={saving || (method !== "oauth2" && verifyError != null && UNSAVABLE.has(verifyError.kind))}
+              dataTest="save"
+            >
               {method === "oauth2"
                 ? t("wizard.saveAndSignIn")
                 : verified

@@ -107,6 +107,29 @@ describe("add instance wizard", () => {
     expect(within(dialog).getByText(/Create a new token in DHIS2/)).toBeInTheDocument();
   });
 
+  it("a mistyped token cannot be saved, a rejected one can be saved without checking", async () => {
+    for (const [kind, savable] of [["pat_malformed", false], ["pat_rejected", true]] as const) {
+      const user = userEvent.setup();
+      const { unmount } = renderApp((cmd) => {
+        if (cmd === "instances_probe") return probe();
+        if (cmd === "instances_verify") throw { kind, message: "x" };
+      });
+      const dialog = await openWizardAndProbe(user);
+      await within(dialog).findByTestId("probe-result");
+      await next(user, dialog);
+      await user.click(within(dialog).getByLabelText("Personal access token"));
+      await next(user, dialog);
+      await user.type(within(dialog).getByLabelText(/^Personal access token/), "d2p_abc");
+      await next(user, dialog);
+      await user.click(within(dialog).getByRole("button", { name: "Check sign-in" }));
+      await within(dialog).findByTestId("error-notice");
+      const save = within(dialog).getByRole("button", { name: "Save without checking" });
+      if (savable) expect(save).toBeEnabled();
+      else expect(save).toBeDisabled();
+      unmount();
+    }
+  });
+
   it("shows the OAuth2 redirect address with a copy button, then saves and starts sign-in", async () => {
     const user = userEvent.setup();
     const { calls } = renderApp((cmd) => {
