@@ -530,16 +530,10 @@ impl Drop for DriverProcess {
     }
 }
 
+/// How a scenario launches the app. By default it does not register the deep-link handler.
+#[derive(Default)]
 pub struct LaunchOptions {
     pub register_deep_links: bool,
-}
-
-impl Default for LaunchOptions {
-    fn default() -> Self {
-        Self {
-            register_deep_links: false,
-        }
-    }
 }
 
 pub struct App {
