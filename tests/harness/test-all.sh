@@ -85,6 +85,9 @@ suite e2e cargo dbus-run-session -- tests/harness/keyring-session.sh \
 # Screenshots of the five screens with real stand-in data (target/screenshots/).
 suite screenshots none tests/screenshots/run.sh
 
+# Standards: rustfmt, clippy with warnings as errors on every crate and target.
+suite lint none bash -c 'cargo fmt --all --check && cargo clippy --workspace --all-targets -- -D warnings'
+
 echo
 echo "Summary"
 for i in "${!names[@]}"; do
