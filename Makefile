@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo test ui app screenshots
+.PHONY: help setup demo test ui app screenshots bench
 
 help:
 	@echo "make demo   - set everything up, then open the app against a local DHIS2 stand-in"
@@ -25,3 +25,6 @@ test: setup
 
 screenshots: app
 	@tests/screenshots/run.sh
+
+bench: setup
+	npm run bench --prefix tests/dhis2-standin

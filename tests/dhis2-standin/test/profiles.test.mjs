@@ -48,19 +48,16 @@ test('profile 2.40: legacy /uaa/oauth/token, no /oauth2 (404), d2pat_ plain CRC,
   } finally { await s.stop(); }
 });
 
-test('--data large: >= 200k org units, >= 50 MB streamed in under 5 s', async () => {
+test('--data large: >= 200k org units, >= 50 MB, streamed in chunks (time: npm run bench)', async () => {
   const s = await startServer(['--data', 'large'], { timeoutMs: 30000 });
   try {
-    const t0 = Date.now();
     const r = await fetch(`${s.url}/api/organisationUnits?paging=false&fields=id,name,path,level,parent[id]`, { headers: A });
     assert.equal(r.headers.get('content-length'), null); // streamed (chunked), not one buffer
     let bytes = 0;
     let chunks = 0;
     for await (const c of r.body) { bytes += c.length; chunks++; }
-    const ms = Date.now() - t0;
     assert.ok(bytes >= 50 * 1024 * 1024, `only ${bytes} bytes`);
     assert.ok(chunks > 10);
-    assert.ok(ms < 5000, `took ${ms} ms`);
     const p = await (await fetch(`${s.url}/api/organisationUnits?fields=id&pageSize=1`, { headers: A })).json();
     assert.ok(p.pager.total >= 200000);
   } finally { await s.stop(); }

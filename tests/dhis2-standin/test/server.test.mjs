@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startServer, basic, control, rawGet, signIn } from './helpers.mjs';
 
-test('ready line is the only stdout, starts fast, exits cleanly on SIGTERM', async () => {
+test('ready line is the only stdout, exits cleanly on SIGTERM (start-up time: npm run bench)', async () => {
   const s = await startServer([]);
   assert.match(s.stdout(), /^DHIS2_STANDIN_URL=http:\/\/127\.0\.0\.1:\d+\n$/);
-  assert.ok(s.startMs < 3000, `start took ${s.startMs} ms`); // < 1 s on an idle machine
   assert.equal(await s.stop(), 0);
   assert.equal(s.stdout().split('\n').filter(Boolean).length, 1);
 });
