@@ -53,6 +53,19 @@ async fn wait_header(app: &App, hex: &str) -> Result<()> {
     Ok(())
 }
 
+/// The usual start of an OAuth2 scenario: one loopback preset for `client`, then the app.
+async fn launch_with_oauth(
+    env: &TestEnv,
+    standin: &StandIn,
+    name: &str,
+    client: &str,
+) -> Result<App> {
+    env.write_presets(&json!([preset_oauth(
+        standin, name, client, "loopback", PURPLE
+    )]))?;
+    App::launch(env, LaunchOptions::default()).await
+}
+
 /// Common start: environment check, temp dirs, stand-in.
 async fn begin(name: &str, standin_args: &[&str]) -> Result<(TestEnv, StandIn)> {
     check_environment()?;
@@ -360,14 +373,7 @@ async fn s04_access_token_expiry_refreshes_silently() -> Result<()> {
     // Access tokens live 66 s; the app refreshes 60 s ahead, so after ~6 s the next request refreshes.
     let (env, standin) = begin("s04-refresh", &["--access-ttl", "66"]).await?;
     let (user, password, display) = standin.user("admin");
-    env.write_presets(&json!([preset_oauth(
-        &standin,
-        "HMIS browser",
-        "confidential",
-        "loopback",
-        PURPLE
-    )]))?;
-    let app = App::launch(&env, LaunchOptions::default()).await?;
+    let app = launch_with_oauth(&env, &standin, "HMIS browser", "confidential").await?;
     sign_in_from_card(&app, &env, "HMIS browser", &user, &password).await?;
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "{status}");
@@ -456,14 +462,7 @@ async fn s05_public_client_expiry_asks_to_sign_in_again() -> Result<()> {
     // Access tokens live 8 s here, so the scenario can wait for a real expiry.
     let (env, standin) = begin("s05-public", &["--access-ttl", "8"]).await?;
     let (user, password, display) = standin.user("admin");
-    env.write_presets(&json!([preset_oauth(
-        &standin,
-        "HMIS public app",
-        "public",
-        "loopback",
-        PURPLE
-    )]))?;
-    let app = App::launch(&env, LaunchOptions::default()).await?;
+    let app = launch_with_oauth(&env, &standin, "HMIS public app", "public").await?;
     let mut soft = Soft::default();
     sign_in_from_card(&app, &env, "HMIS public app", &user, &password).await?;
     let (status, _) = app.browse("/api/me").await?;
@@ -710,14 +709,7 @@ async fn s07_switch_instances_from_header_changes_colour_and_user() -> Result<()
 async fn s08_sign_out_revokes_token_and_clears_keyring() -> Result<()> {
     let (env, standin) = begin("s08-signout", &[]).await?;
     let (user, password, display) = standin.user("admin");
-    env.write_presets(&json!([preset_oauth(
-        &standin,
-        "HMIS browser",
-        "confidential",
-        "loopback",
-        PURPLE
-    )]))?;
-    let app = App::launch(&env, LaunchOptions::default()).await?;
+    let app = launch_with_oauth(&env, &standin, "HMIS browser", "confidential").await?;
     sign_in_from_card(&app, &env, "HMIS browser", &user, &password).await?;
     app.wait_card_state("HMIS browser", &format!("Signed in as {display}"), SHORT)
         .await?;
@@ -794,14 +786,7 @@ async fn s08_sign_out_revokes_token_and_clears_keyring() -> Result<()> {
 async fn s09_cancel_sign_in_closes_loopback_port() -> Result<()> {
     let (env, standin) = begin("s09-cancel", &[]).await?;
     let (user, password, _) = standin.user("admin");
-    env.write_presets(&json!([preset_oauth(
-        &standin,
-        "HMIS browser",
-        "confidential",
-        "loopback",
-        PURPLE
-    )]))?;
-    let app = App::launch(&env, LaunchOptions::default()).await?;
+    let app = launch_with_oauth(&env, &standin, "HMIS browser", "confidential").await?;
     env.set_browser(&user, &password, "hold")?;
     app.card_button("HMIS browser", "Sign in").await?;
     app.wait_text_in(
