@@ -1,18 +1,25 @@
-// Client side of the parse worker.
+// Client side of the parse worker, which also keeps the tables and sorts/filters them.
 import { parseBodySync, type Parsed } from "./parseCore";
+import { columnText, runQuery } from "../table/engine";
+import type { SortState } from "../table/model";
 
 export { LARGE_BODY, parseBodySync, type Pager, type Parsed } from "./parseCore";
 
+export type WorkerRequest =
+  | { type: "parse"; id: number; buffer: ArrayBuffer; contentType: string | null; fields: string | null }
+  | { type: "query"; id: number; tableId: number; sort: SortState; filter: string }
+  | { type: "column"; id: number; tableId: number; column: number };
+
 let worker: Worker | null = null;
 let seq = 0;
-const waiting = new Map<number, { resolve: (p: Parsed) => void; reject: (e: unknown) => void }>();
+const waiting = new Map<number, { resolve: (p: any) => void; reject: (e: unknown) => void }>();
 
 function getWorker(): Worker | null {
   if (typeof Worker === "undefined") return null;
   if (!worker) {
     try {
       worker = new Worker(new URL("./parse.worker.ts", import.meta.url), { type: "module" });
-      worker.onmessage = (e: MessageEvent<{ id: number; result: Parsed }>) => {
+      worker.onmessage = (e: MessageEvent<{ id: number; result: unknown }>) => {
         const w = waiting.get(e.data.id);
         waiting.delete(e.data.id);
         w?.resolve(e.data.result);
@@ -29,13 +36,33 @@ function getWorker(): Worker | null {
   return worker;
 }
 
-/** Parses off the main thread when possible. The buffer is transferred (unusable afterwards). */
-export function parseBody(buffer: ArrayBuffer, contentType: string | null): Promise<Parsed> {
-  const w = getWorker();
-  if (!w) return Promise.resolve(parseBodySync(buffer, contentType));
+type Omit1<T> = T extends unknown ? Omit<T, "id"> : never;
+
+function ask<R>(w: Worker, msg: Omit1<WorkerRequest>, transfer: Transferable[] = []): Promise<R> {
   const id = ++seq;
-  return new Promise<Parsed>((resolve, reject) => {
+  return new Promise<R>((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    w.postMessage({ id, buffer, contentType }, [buffer]);
+    w.postMessage({ ...msg, id }, transfer);
   });
+}
+
+/** Parses off the main thread when possible. The buffer is transferred (unusable afterwards). */
+export function parseBody(buffer: ArrayBuffer, contentType: string | null, fields: string | null = null): Promise<Parsed> {
+  const w = getWorker();
+  if (!w) return Promise.resolve(parseBodySync(buffer, contentType, fields));
+  return ask<Parsed>(w, { type: "parse", buffer, contentType, fields }, [buffer]);
+}
+
+/** Row order of a table after filtering and sorting (indices into its original rows). */
+export function queryTable(tableId: number, sort: SortState, filter: string): Promise<Uint32Array> {
+  const w = getWorker();
+  if (!w) return Promise.resolve(runQuery(tableId, sort, filter));
+  return ask<Uint32Array>(w, { type: "query", tableId, sort, filter });
+}
+
+/** A column's values in the current order, one per line. */
+export function tableColumnText(tableId: number, column: number): Promise<string> {
+  const w = getWorker();
+  if (!w) return Promise.resolve(columnText(tableId, column));
+  return ask<string>(w, { type: "column", tableId, column });
 }

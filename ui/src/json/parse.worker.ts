@@ -1,7 +1,20 @@
 import { parseBodySync } from "./parseCore";
+import { columnText, runQuery } from "../table/engine";
+import { transferables } from "../table/pack";
+import type { WorkerRequest } from "./parse";
 
-self.onmessage = (e: MessageEvent<{ id: number; buffer: ArrayBuffer; contentType: string | null }>) => {
-  const { id, buffer, contentType } = e.data;
-  const result = parseBodySync(buffer, contentType);
-  (self as unknown as Worker).postMessage({ id, result });
+self.onmessage = (e: MessageEvent<WorkerRequest>) => {
+  const msg = e.data;
+  const post = (self as unknown as Worker).postMessage.bind(self);
+  if (msg.type === "parse") {
+    const result = parseBodySync(msg.buffer, msg.contentType, msg.fields);
+    post({ id: msg.id, result }, result.table ? transferables(result.table) : []);
+  } else if (msg.type === "query") {
+    const order = runQuery(msg.tableId, msg.sort, msg.filter);
+    // A copy is sent: the worker keeps its own for "copy column".
+    const copy = order.slice();
+    post({ id: msg.id, result: copy }, [copy.buffer]);
+  } else if (msg.type === "column") {
+    post({ id: msg.id, result: columnText(msg.tableId, msg.column) });
+  }
 };

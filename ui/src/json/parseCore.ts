@@ -1,5 +1,8 @@
 // Turns a response body into what the viewer shows. Runs in a Web Worker (parse.worker.ts) so a
 // 50 MB response does not freeze the window; falls back to the main thread where workers are missing.
+import { buildTable } from "../table/build";
+import { registerTable } from "../table/engine";
+import type { PackedTable } from "../table/model";
 
 /** Bodies larger than this open as (pretty-printed) text rather than a tree. */
 export const LARGE_BODY = 5 * 1024 * 1024;
@@ -14,6 +17,8 @@ export type Parsed = {
   text: string;
   pager: Pager | null;
   large: boolean;
+  /** Set when the body is a DHIS2 collection or an analytics grid (shown as a table by default). */
+  table?: PackedTable;
 };
 
 function readPager(value: unknown): Pager | null {
@@ -30,7 +35,8 @@ function readPager(value: unknown): Pager | null {
   };
 }
 
-export function parseBodySync(buffer: ArrayBuffer, contentType: string | null): Parsed {
+/** `fields` is the request's `fields=` value: it orders the table's columns. */
+export function parseBodySync(buffer: ArrayBuffer, contentType: string | null, fields?: string | null): Parsed {
   const text = new TextDecoder().decode(buffer);
   const large = buffer.byteLength > LARGE_BODY;
   const looksJson = (contentType ?? "").includes("json") || /^\s*[[{]/.test(text.slice(0, 64));
@@ -38,8 +44,10 @@ export function parseBodySync(buffer: ArrayBuffer, contentType: string | null): 
   try {
     const json: unknown = JSON.parse(text);
     const pager = readPager(json);
-    if (large) return { isJson: true, text: JSON.stringify(json, null, 2), pager, large };
-    return { isJson: true, json, text, pager, large };
+    const data = buildTable(json, fields);
+    const table = data ? registerTable(data) : undefined;
+    if (large) return { isJson: true, text: JSON.stringify(json, null, 2), pager, large, table };
+    return { isJson: true, json, text, pager, large, table };
   } catch {
     return { isJson: false, text, pager: null, large };
   }

@@ -1,0 +1,128 @@
+// Detects DHIS2 collections and analytics grids and flattens them into columns.
+import { orderColumns } from "./fields";
+import { isNumberText, type Column, type TableData } from "./model";
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export type Shape =
+  | { kind: "collection"; plural: string; items: Obj[] }
+  | { kind: "grid"; headers: Obj[]; rows: unknown[][]; items: Record<string, { name?: unknown }> }
+  | null;
+
+/**
+ * A DHIS2 collection is `{pager?, <plural>: [objects]}`: exactly one array of objects and no other
+ * key but `pager`. An analytics grid has `headers` (objects) and `rows` (arrays), `metaData` optional.
+ */
+export function detectShape(json: unknown): Shape {
+  if (!isObj(json)) return null;
+  if (Array.isArray(json.headers) && Array.isArray(json.rows) && json.headers.every(isObj) && json.rows.every(Array.isArray)) {
+    const meta = isObj(json.metaData) ? json.metaData : {};
+    const items = isObj(meta.items) ? (meta.items as Record<string, { name?: unknown }>) : {};
+    return { kind: "grid", headers: json.headers as Obj[], rows: json.rows as unknown[][], items };
+  }
+  const keys = Object.keys(json).filter((k) => k !== "pager");
+  if (keys.length !== 1) return null;
+  const plural = keys[0]!;
+  const list = json[plural];
+  if (!Array.isArray(list) || !list.every(isObj)) return null;
+  if ("pager" in json && json.pager !== undefined && !isObj(json.pager)) return null;
+  return { kind: "collection", plural, items: list as Obj[] };
+}
+
+function scalarText(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return JSON.stringify(v);
+}
+
+/**
+ * Flattens one object into `out` (column id → text): nested objects give dotted ids
+ * (`parent.name`), arrays of objects give `list[].field` columns holding the items' values joined
+ * with ", ", arrays of plain values are joined under their own name.
+ */
+export function flattenObject(obj: Obj, out: Map<string, string>, prefix = ""): void {
+  for (const [k, v] of Object.entries(obj)) {
+    const id = prefix ? `${prefix}.${k}` : k;
+    if (isObj(v)) {
+      if (Object.keys(v).length === 0) out.set(id, "");
+      else flattenObject(v, out, id);
+    } else if (Array.isArray(v)) {
+      if (v.length > 0 && v.every(isObj)) {
+        const parts = new Map<string, string[]>();
+        for (const item of v) {
+          const sub = new Map<string, string>();
+          flattenObject(item, sub);
+          for (const [sk, sv] of sub) {
+            let list = parts.get(sk);
+            if (!list) parts.set(sk, (list = []));
+            if (sv !== "") list.push(sv);
+          }
+        }
+        for (const [sk, list] of parts) out.set(`${id}[].${sk}`, list.join(", "));
+      } else out.set(id, v.map(scalarText).join(", "));
+    } else out.set(id, scalarText(v));
+  }
+}
+
+function numericFlags(values: string[][]): boolean[] {
+  return values.map((col) => {
+    let any = false;
+    for (const s of col) {
+      if (s === "") continue;
+      if (!isNumberText(s)) return false;
+      any = true;
+    }
+    return any;
+  });
+}
+
+function fromCollection(plural: string, items: Obj[], fields: string | null | undefined): TableData {
+  const n = items.length;
+  const cols = new Map<string, string[]>();
+  const row = new Map<string, string>();
+  for (let r = 0; r < n; r++) {
+    row.clear();
+    flattenObject(items[r]!, row);
+    for (const [id, text] of row) {
+      let col = cols.get(id);
+      if (!col) cols.set(id, (col = new Array<string>(n).fill("")));
+      col[r] = text;
+    }
+  }
+  const ids = orderColumns([...cols.keys()], fields);
+  const values = ids.map((id) => cols.get(id)!);
+  const numeric = numericFlags(values);
+  const columns: Column[] = ids.map((id, i) => ({ id, label: id, numeric: numeric[i]! }));
+  return { kind: "collection", plural, columns, values, rowCount: n };
+}
+
+function fromGrid(headers: Obj[], rows: unknown[][], items: Record<string, { name?: unknown }>): TableData {
+  const n = rows.length;
+  const values = headers.map((h, c) => {
+    // Dimension columns hold UIDs; metaData.items names them. The value column is left alone.
+    const named = h.meta !== false && h.name !== "value";
+    const col = new Array<string>(n);
+    for (let r = 0; r < n; r++) {
+      const raw = scalarText(rows[r]![c]);
+      const name = named ? items[raw]?.name : undefined;
+      col[r] = typeof name === "string" && name ? name : raw;
+    }
+    return col;
+  });
+  const numeric = numericFlags(values);
+  const columns: Column[] = headers.map((h, i) => {
+    const id = typeof h.name === "string" && h.name ? h.name : `column${i + 1}`;
+    const label = typeof h.column === "string" && h.column ? h.column : id;
+    return { id, label, numeric: numeric[i]! };
+  });
+  return { kind: "grid", plural: null, columns, values, rowCount: n };
+}
+
+/** The table for a parsed response, or null when it is not a collection or an analytics grid. */
+export function buildTable(json: unknown, fields?: string | null): TableData | null {
+  const shape = detectShape(json);
+  if (!shape) return null;
+  return shape.kind === "collection" ? fromCollection(shape.plural, shape.items, fields) : fromGrid(shape.headers, shape.rows, shape.items);
+}

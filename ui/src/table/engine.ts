@@ -1,0 +1,39 @@
+// Keeps the latest tables where sorting/filtering happens (the parse worker, or the main thread
+// where workers are missing) and answers queries on them by id.
+import { packTable } from "./pack";
+import type { PackedTable, SortState, TableData } from "./model";
+import { queryRows, rowHaystacks } from "./query";
+
+type Entry = { data: TableData; haystacks?: string[]; order?: Uint32Array };
+
+const KEEP = 3;
+const tables = new Map<number, Entry>();
+let nextId = 1;
+
+/** Stores a table (dropping the oldest beyond a few) and returns its packed form. */
+export function registerTable(data: TableData): PackedTable {
+  const id = nextId++;
+  tables.set(id, { data });
+  while (tables.size > KEEP) tables.delete(tables.keys().next().value!);
+  return packTable(id, data);
+}
+
+export function runQuery(id: number, sort: SortState, filter: string): Uint32Array {
+  const e = tables.get(id);
+  if (!e) return new Uint32Array(0);
+  if (filter.trim() && !e.haystacks) e.haystacks = rowHaystacks(e.data);
+  e.order = queryRows(e.data, sort, filter, e.haystacks);
+  return e.order;
+}
+
+/** A column's values, one per line, in the order of the last query (all rows if none). */
+export function columnText(id: number, column: number): string {
+  const e = tables.get(id);
+  const col = e?.data.values[column];
+  if (!e || !col) return "";
+  const order = e.order;
+  if (!order) return col.join("\n");
+  const out = new Array<string>(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = col[order[i]!]!;
+  return out.join("\n");
+}
