@@ -22,6 +22,10 @@ const { values } = parseArgs({
     'trailing-slash': { type: 'boolean', default: false },
     'oauth2-off': { type: 'boolean', default: false },
     'mapping-broken': { type: 'boolean', default: false },
+    // dhis2-analytics.md §1.8 row cap (keyAnalyticsMaxLimit, code default 100000; 0 = unlimited) and the
+    // date relative periods are resolved against (default: today, as DHIS2; relativePeriodDate wins).
+    'analytics-max-limit': { type: 'string', default: '100000' },
+    'analytics-date': { type: 'string', default: '' },
   },
   allowPositionals: false,
 });
@@ -36,8 +40,17 @@ if (ctxPath === '/') ctxPath = '';
 if (ctxPath && !ctxPath.startsWith('/')) ctxPath = `/${ctxPath}`;
 ctxPath = ctxPath.replace(/\/+$/, '');
 
+if (!['small', 'large', 'alt'].includes(values.data)) {
+  process.stderr.write(`unknown data set ${values.data} (use small, large or alt)\n`);
+  process.exit(2);
+}
+if (values['analytics-date'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['analytics-date'])) {
+  process.stderr.write(`--analytics-date must be yyyy-MM-dd\n`);
+  process.exit(2);
+}
 const opts = {
-  host: values.host, port: Number(values.port), profile, ctxPath, data: values.data === 'large' ? 'large' : 'small',
+  host: values.host, port: Number(values.port), profile, ctxPath, data: values.data,
+  analyticsMaxLimit: Number(values['analytics-max-limit']), analyticsDate: values['analytics-date'] || undefined,
   accessTtl: Number(values['access-ttl']), refreshTtl: Number(values['refresh-ttl']), verbose: values.verbose,
   noDiscovery: values['no-discovery'], trailingSlash: values['trailing-slash'], oauth2Off: values['oauth2-off'],
   mappingBroken: values['mapping-broken'],

@@ -3,7 +3,9 @@ import net from 'node:net';
 import { sendJson, sendWebMessage, sendText, redirect, readJson, webMessage, dhisDate, UID_RE, sha256hex,
   parseCookies, reason } from './util.mjs';
 import { validateChecksum, makeV2, makeV1 } from './pat.mjs';
-import { parseFields, project, applyFilters, applyOrder } from './query.mjs';
+import { parseFields, project } from './query.mjs';
+import { METADATA_COLLECTIONS, listCollection, hrefCtx, orgUnitPrefilter, orgUnitTree, identifiableObject, metadataExport } from './metadata.mjs';
+import { handleAnalytics } from './analytics.mjs';
 import { Obj, ALL_AUTHORITIES, ANALYST_AUTHORITIES } from './data.mjs';
 import { seededChars } from './util.mjs';
 import { randomBytes } from 'node:crypto';
@@ -23,13 +25,7 @@ export function loginStatusFor(S, username, password, twoFactorCode) {
 }
 
 const COLLECTIONS = {
-  dataElements: { singular: 'dataElement', klass: 'org.hisp.dhis.dataelement.DataElement', label: 'DataElement', items: (S) => S.data.dataElements },
-  indicators: { singular: 'indicator', klass: 'org.hisp.dhis.indicator.Indicator', label: 'Indicator', items: (S) => S.data.indicators },
-  organisationUnits: { singular: 'organisationUnit', klass: 'org.hisp.dhis.organisationunit.OrganisationUnit', label: 'OrganisationUnit', items: (S) => S.data.orgUnits },
-  dataSets: { singular: 'dataSet', klass: 'org.hisp.dhis.dataset.DataSet', label: 'DataSet', items: (S) => S.data.dataSets },
-  programs: { singular: 'program', klass: 'org.hisp.dhis.program.Program', label: 'Program', items: (S) => S.data.programs },
-  users: { singular: 'user', klass: 'org.hisp.dhis.user.User', label: 'User', items: (S) => S.users.users, superOnly: true },
-  userRoles: { singular: 'userRole', klass: 'org.hisp.dhis.user.UserRole', label: 'UserRole', items: (S) => [S.users.superRole, S.users.dataRole] },
+  ...METADATA_COLLECTIONS,
   oAuth2Clients: { singular: 'oAuth2Client', klass: 'org.hisp.dhis.security.oauth2.client.Dhis2OAuth2Client', label: 'Dhis2OAuth2Client', items: (S) => oauthClientObjects(S), authority: 'F_OAUTH2_CLIENT_MANAGE' },
 };
 
@@ -144,61 +140,6 @@ function authPat(S, req, res, header) {
 
 const isSuper = (u) => !!u.__auth.superuser;
 
-function pagerLinks(S, url, page, pageSize, pageCount) {
-  // Links repeat the other query parameters as sent; pageSize only when it is not 50 (§6.6).
-  const base = `${S.origin}${url.pathname}`;
-  const others = url.search.replace(/^\?/, '').split('&').filter((kv) => kv && !/^(page|pageSize)=/.test(kv));
-  const link = (p) => {
-    const q = [...others];
-    if (p > 1) q.push(`page=${p}`);
-    if (pageSize !== 50) q.push(`pageSize=${pageSize}`);
-    return q.length ? `${base}?${q.join('&')}` : base;
-  };
-  const out = {};
-  if (page > 1) out.prevPage = link(page - 1);
-  if (page < pageCount) out.nextPage = link(page + 1);
-  return out;
-}
-
-// Streams {"<key>":[...]} in chunks with back-pressure, so even the large org-unit list never
-// becomes one giant string.
-async function streamList(res, headObj, key, items, spec, headers = {}) {
-  res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8', ...headers });
-  const head = JSON.stringify(headObj);
-  let buf = `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"${key}":[`;
-  for (let i = 0; i < items.length; i++) {
-    buf += (i ? ',' : '') + JSON.stringify(project(items[i], spec));
-    if (buf.length > 65536) {
-      if (res.destroyed) return;
-      if (!res.write(buf)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
-      buf = '';
-    }
-  }
-  res.end(`${buf}]}`);
-}
-
-async function listCollection(S, req, res, url, name, items) {
-  const sp = url.searchParams;
-  let list = items;
-  try {
-    const query = sp.get('query');
-    if (query) list = applyFilters(list, [`identifiable:token:${query}`]);
-    list = applyFilters(list, sp.getAll('filter'), sp.get('rootJunction') || 'AND');
-  } catch (e) {
-    return sendWebMessage(res, 400, { message: e.message });
-  }
-  list = applyOrder(list, sp.get('order'));
-  const spec = parseFields(sp.getAll('fields').join(',') || 'id,displayName');
-  const paging = sp.get('paging') !== 'false';
-  if (!paging) return streamList(res, {}, name, list, spec);
-  const pageSize = Math.max(1, Number(sp.get('pageSize')) || 50);
-  const total = list.length;
-  const pageCount = Math.max(1, Math.ceil(total / pageSize));
-  const page = Math.min(Math.max(1, Number(sp.get('page')) || 1), pageCount);
-  const pager = { page, total, pageSize, ...pagerLinks(S, url, page, pageSize, pageCount), pageCount };
-  return streamList(res, { pager }, name, list.slice((page - 1) * pageSize, page * pageSize), spec);
-}
-
 async function applyFaults(S, req, res) {
   const f = S.faults;
   if (f.delayMs) await new Promise((r) => setTimeout(r, Number(f.delayMs)));
@@ -236,6 +177,8 @@ export async function handleApi(S, req, res, rel, url) {
     if (n < P.apiMin || n > P.apiMax) return sendText(res, 404, 'Not Found');
     path = vm[2] || '/';
   }
+  // /api/analytics.csv etc. keep their extension (dhis2-analytics.md §1.1).
+  const am = /^\/analytics(?:\.([a-z+]+))?\/?$/.exec(path);
   path = path.replace(/\.json$/, '').replace(/\/+$/, '') || '/';
 
   if (await applyFaults(S, req, res)) return;
@@ -264,10 +207,16 @@ export async function handleApi(S, req, res, rel, url) {
   }
   if (path === '/system/context') return json(200, { contextPath: S.baseUrl, userAgent: req.headers['user-agent'] || '' });
   if (path === '/me') {
-    let me = meFor(S, user);
-    if (sp.get('fields')) me = project(me, parseFields(sp.get('fields')));
-    return json(200, me);
+    // dhis2-analytics.md §5: default fields `*`; organisationUnits[id,name] etc. expand the references.
+    return json(200, project(meFor(S, user), parseFields(sp.getAll('fields').join(',') || '*'), hrefCtx(S)));
   }
+  if (am) return handleAnalytics(S, req, res, url, user, am[1] || 'json', isSuper(user));
+  if (path === '/metadata') {
+    if (req.method !== 'GET') return sendWebMessage(res, 405, { message: `Request method '${req.method}' is not supported` });
+    return metadataExport(S, req, res, url, isSuper(user), systemInfo(S, true));
+  }
+  const io = /^\/identifiableObjects\/([^/]+)$/.exec(path);
+  if (io) return identifiableObject(S, req, res, url, io[1], user, isSuper(user));
   if (path === '/me/authorities') return json(200, isSuper(user) ? ALL_AUTHORITIES : ANALYST_AUTHORITIES);
   if (path === '/resources') return json(200, { resources: resources(S) });
   if (path === '/schemas') return json(200, { schemas: Object.keys(COLLECTIONS).map((k) => schema(S, k)) });
@@ -280,7 +229,7 @@ export async function handleApi(S, req, res, rel, url) {
   if (path === '/openapi' || path === '/openapi/openapi' || path === '/openapi.json') return json(200, openapi(S));
   if (path === '/apiToken' || path === '/apiTokens' || path.startsWith('/apiToken/') || path.startsWith('/apiTokens/')) return apiTokens(S, req, res, path, user, url, extra);
 
-  const cm = /^\/([A-Za-z0-9]+)(?:\/([^/]+))?$/.exec(path);
+  const cm = /^\/([A-Za-z0-9]+)(?:\/([^/]+))?(?:\/(children|ancestors|parents))?$/.exec(path);
   if (cm && COLLECTIONS[cm[1]]) {
     const name = cm[1];
     const def = COLLECTIONS[name];
@@ -295,15 +244,33 @@ export async function handleApi(S, req, res, rel, url) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendWebMessage(res, 405, { message: `Request method '${req.method}' is not supported` });
     }
-    if (!cm[2]) return listCollection(S, req, res, url, name, def.items(S));
+    if (!cm[2]) {
+      const prefilter = name === 'organisationUnits' ? orgUnitPrefilter(S, sp, user) : undefined;
+      return listCollection(S, req, res, url, name, def.items(S), { prefilter });
+    }
     const id = cm[2];
     // A malformed UID was observed to give 405, not 404 (§6.1).
     if (!UID_RE.test(id)) return sendWebMessage(res, 405, { message: `Request method '${req.method}' is not supported` });
-    const obj = def.items(S).find((o) => o.id === id);
+    const obj = findById(S, name, def, id);
     if (!obj) return sendWebMessage(res, 404, { message: `${def.label} with id ${id} could not be found.`, errorCode: 'E1005' });
-    return json(200, project(obj, parseFields(sp.getAll('fields').join(',') || '*')));
+    if (name === 'organisationUnits') {
+      const handled = await orgUnitTree(S, req, res, url, obj, cm[3]);
+      if (handled !== false) return;
+    }
+    if (cm[3]) return sendWebMessage(res, 404, { message: `No endpoint ${req.method} /api${path}` });
+    return json(200, project(obj, parseFields(sp.getAll('fields').join(',') || '*'), hrefCtx(S)));
   }
   return sendWebMessage(res, 404, { message: `No endpoint ${req.method} /api${path}` });
+}
+
+// Id lookups on the data collections use a per-collection Map (the large org-unit list has ~380k entries).
+function findById(S, name, def, id) {
+  const items = def.items(S);
+  if (items.length < 200) return items.find((o) => o.id === id);
+  S.__byId ||= new Map();
+  let m = S.__byId.get(name);
+  if (!m || m.src !== items) { m = new Map(items.map((o) => [o.id, o])); m.src = items; S.__byId.set(name, m); }
+  return m.get(id);
 }
 
 async function apiLogin(S, req, res) {
@@ -342,7 +309,10 @@ function systemInfo(S, superuser) {
     javaVersion: '17.0.13', javaVendor: 'Eclipse Adoptium', javaOpts: '-Xms1024m -Xmx4096m', osName: 'Linux',
     osArchitecture: 'amd64', osVersion: '6.1.0', externalDirectory: '/opt/dhis2', readReplicaCount: 0,
     memoryInfo: 'Mem Total in JVM: 2048 Mb', cpuCores: 2, encryption: true, emailConfigured: false,
-    redisEnabled: false, systemId: 'eed3d451-4ff5-4193-b951-ffcc68954299', systemName: 'DHIS 2 Demo - Sierra Leone',
+    redisEnabled: false,
+    // --data alt stands for a second server: another system id and name.
+    systemId: S.data.variant ? '5c1b9a8e-2f3d-4e7a-9b6c-0d4e8f2a1c37' : 'eed3d451-4ff5-4193-b951-ffcc68954299',
+    systemName: S.data.variant ? 'DHIS 2 Demo - Sierra Leone (second instance)' : 'DHIS 2 Demo - Sierra Leone',
     instanceBaseUrl: S.baseUrl, clusterHostname: '', isMetadataVersionEnabled: true, isMetadataSyncEnabled: false,
     databaseInfo: { name: 'dhis2', user: 'dhis', url: 'jdbc:postgresql://db/dhis2', databaseVersion: 'PostgreSQL 16.4', spatialSupport: true },
   };
@@ -360,7 +330,7 @@ function systemInfo(S, superuser) {
 
 function meFor(S, u) {
   const P = S.profileInfo;
-  const ref = (o) => ({ id: o.id });
+  const ref = (o) => o; // Obj references: rendered as {id}, or expanded by fields=organisationUnits[id,name]
   const authorities = isSuper(u) ? ALL_AUTHORITIES : ANALYST_AUTHORITIES;
   const me = {
     id: u.id, username: u.username, surname: u.surname, firstName: u.firstName, displayName: u.displayName, name: u.name,

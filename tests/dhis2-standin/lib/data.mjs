@@ -33,7 +33,7 @@ function stamp(rand) {
   };
 }
 
-export function buildData({ size = 'small' } = {}) {
+export function buildData({ size = 'small', variant = 'main' } = {}) {
   const rand = prng(size === 'large' ? 4242 : 2012);
   const used = new Set();
   const uid = () => { let u; do u = uidFrom(rand); while (used.has(u)); used.add(u); return u; };
@@ -97,6 +97,10 @@ export function buildData({ size = 'small' } = {}) {
     }
   }
   dataElements.sort((a, b) => a.name.localeCompare(b.name));
+  // "ANC 1st visit" keeps the Sierra Leone demo UID used throughout dhis2-analytics.md (§1.3).
+  const anc1 = dataElements.find((d) => d.name === 'ANC 1st visit');
+  used.add(FIXED.anc1st);
+  anc1.id = FIXED.anc1st;
 
   const indicators = [];
   for (let i = 0; i < 80; i++) {
@@ -135,7 +139,10 @@ export function buildData({ size = 'small' } = {}) {
     programType: i % 3 === 0 ? 'WITHOUT_REGISTRATION' : 'WITH_REGISTRATION', version: 1 + (i % 4), ...stamp(rand),
   })));
 
-  return { orgUnits, root, dataElements, indicators, dataSets, programs, catCombo, uid };
+  const data = { orgUnits, root, dataElements, indicators, dataSets, programs, catCombo, uid };
+  addAnalystData(data, { size });
+  if (variant === 'alt') applyAltVariant(data);
+  return data;
 }
 
 // Seeded users (dhis2-server.md §8; §5 for locked / disabled / 2FA behaviour).
@@ -154,12 +161,16 @@ export function buildUsers(data) {
   ];
   const superRole = new Obj('userRole', { id: 'yrB6vc5Ip3r', name: 'Superuser', displayName: 'Superuser' });
   const dataRole = new Obj('userRole', { id: 'Euq3XfEIEbx', name: 'Data entry clerk', displayName: 'Data entry clerk' });
+  const bo = data.root.children.find((o) => o.name === 'Bo');
   const users = defs.map((d) => new Obj('user', {
     id: d.id, code: d.key === 'admin' ? 'admin' : undefined, username: d.username, name: `${d.firstName} ${d.surname}`,
     displayName: `${d.firstName} ${d.surname}`, firstName: d.firstName, surname: d.surname, email: d.email,
     disabled: !!d.disabled, accountExpiry: undefined, created: '2012-11-21T11:02:04.303', lastUpdated: '2024-06-18T10:25:13.457',
     lastLogin: '2025-01-05T08:00:00.000', userRoles: [d.superuser ? superRole : dataRole],
-    organisationUnits: [data.root], dataViewOrganisationUnits: [data.root], teiSearchOrganisationUnits: [],
+    // The analyst is a district user: Bo for data capture and data view (dhis2-analytics.md §5: USER_ORGUNIT
+    // resolves to the capture units, analytics access checks use the data-view units).
+    organisationUnits: d.key === 'analyst' && bo ? [bo] : [data.root],
+    dataViewOrganisationUnits: d.key === 'analyst' && bo ? [bo] : [data.root], teiSearchOrganisationUnits: [],
   }));
   const byUsername = new Map();
   defs.forEach((d, i) => {
@@ -172,3 +183,204 @@ export function buildUsers(data) {
 
 export const ALL_AUTHORITIES = ['ALL', 'F_OAUTH2_CLIENT_MANAGE', 'F_USER_VIEW', 'F_METADATA_EXPORT', 'M_dhis-web-dashboard'];
 export const ANALYST_AUTHORITIES = ['M_dhis-web-dashboard', 'M_dhis-web-data-visualizer', 'F_DATAVALUE_ADD'];
+
+// ---------------------------------------------------------------------------------------------
+// Analyst data: the objects that search, the org-unit tree and analytics tests rely on. Every UID
+// here is fixed (valid 11-character DHIS2 UIDs); the Sierra Leone demo's own UIDs are used where
+// dhis2-analytics.md quotes them (districts, levels, ANC 1st visit, ANC 1 Coverage, Fixed/Outreach).
+// ---------------------------------------------------------------------------------------------
+export const FIXED = {
+  anc1st: 'fbfJHSPpUQD', // DE "ANC 1st visit" (dhis2-analytics.md §1.3)
+  malariaConfirmed: 'Mc9Pq2Lx7Ta', // DE "Malaria cases confirmed"
+  malariaDeaths: 'Md4Rt8Vk1Yb', // DE "Malaria deaths"
+  malariaSuspected: 'Ms6Hn3Wj5Qc', // DE "Malaria cases suspected"
+  population: 'Tp2Gf6Nm8Re', // DE "Total population"
+  malariaIncidence: 'Mi7Jz5Bq3Xd', // IN "Malaria incidence rate"
+  malariaFatality: 'Mf3Kd9Cs1We', // IN "Malaria case fatality rate"
+  anc1Coverage: 'Uvn6LCg7dVU', // IN "ANC 1 Coverage" (dhis2-analytics.md §1.3)
+  malariaProgram: 'Mp1Vx8Lr4Ua', // PR "Malaria case registration"
+  malariaPositivePi: 'Mq5Tz2Hy9Ib', // PI "Malaria positive cases"
+  malariaActPi: 'Mt8Ua3Iz0Jc', // PI "Malaria cases treated with ACT"
+  malariaDataSet: 'Mm2Ds7Kq9Rf', // DS "Malaria monthly"
+  perCent: 'JkWynlWMjJR', perThousand: 'Wz7nRtd2Kd0', // indicator types
+  levels: { National: 'H1KlN4QIauv', District: 'wjP19dkFeIk', Chiefdom: 'tTUf91fCytl', Section: 'Sc5LvlQ4xPa', Facility: 'm9lBJogzE95' },
+  districts: {
+    Bo: 'O6uvpzGd5pu', Bombali: 'fdc6uOvgoji', Bonthe: 'lc3eMKXaEfw', Kailahun: 'jUb8gELQApl', Kambia: 'PMa2VCrupOd',
+    Kenema: 'kJq2mPyFEHo', Koinadugu: 'qhqAxPSTUXp', Kono: 'Vth0fbpFcsO', Moyamba: 'jmIPBj66vD6', 'Port Loko': 'TEQlaapDQoK',
+    Pujehun: 'bL4ooGhyHRQ', Tonkolili: 'eIQbndfxQMb', 'Western Area': 'at6UHUQatSo',
+  },
+  ouGroups: { CHC: 'CXw2yu5fodb', CHP: 'uYxK4wmcPqA', MCHP: 'EYbopBOJWsW', Hospital: 'tDZVQ1WtwpA', Clinic: 'RXL3lPSK8oG' },
+  // Category model: default + "Location Fixed/Outreach" (ANC data elements) + "Gender" (malaria cases/deaths).
+  defaultCategory: 'GLevLNI9wkl', defaultOption: 'xYerKDKCefk', defaultCoc: 'HllvX50cXC0',
+  locationCategory: 'lOc5Hy2NbVc', locationCombo: 'lFo7Ks4PdYe', fixedOption: 'fCoXd1L9qWe', outreachOption: 'oRt2Kp8ZvMn',
+  fixedCoc: 'pq2XI5kz2BY', outreachCoc: 'PT59n8BQbqM',
+  genderCategory: 'gEn6Jt3McXd', genderCombo: 'gNd8Lu5QeZf', maleOption: 'mAl3Qx7RkTs', femaleOption: 'fEm4Wz6YpLu',
+  maleCoc: 'mCc9Mv6RfAg', femaleCoc: 'fCc0Nw7SgBh',
+};
+
+// The `--data alt` instance (a "second server"): same kind of data, but these objects have another
+// UID (same code and name), and these are missing. Exposed in /__standin/fixtures as `dataVariant`.
+export const ALT_CHANGED = {
+  [FIXED.malariaConfirmed]: 'Kc9Pq2Lx7Tz', [FIXED.malariaIncidence]: 'Ki7Jz5Bq3Xz', [FIXED.malariaProgram]: 'Kp1Vx8Lr4Uz',
+  [FIXED.districts.Bombali]: 'Kdc6uOvgojz',
+};
+export const ALT_MISSING = [FIXED.malariaDeaths, FIXED.malariaFatality, FIXED.malariaActPi, FIXED.malariaDataSet, FIXED.districts.Koinadugu];
+
+const FIXED_STAMP = { created: '2013-03-04T10:12:44.512', lastUpdated: '2024-05-16T08:30:11.204' };
+
+function named(type, id, nm, extra = {}) {
+  return new Obj(type, { id, code: extra.code, name: nm, shortName: nm.slice(0, 50), displayName: nm, displayShortName: nm.slice(0, 50), ...FIXED_STAMP, ...extra });
+}
+
+function addAnalystData(data, { size }) {
+  const { orgUnits, root, dataElements, indicators, dataSets, programs, catCombo } = data;
+  const rand = prng(size === 'large' ? 9090 : 9191);
+
+  // Org units: the demo's district UIDs, then paths recomputed (orgUnits is in breadth-first order).
+  for (const ou of root.children) {
+    const id = FIXED.districts[ou.name];
+    if (id) ou.id = id;
+  }
+  for (const ou of orgUnits) {
+    ou.path = ou.parent ? `${ou.parent.path}/${ou.id}` : `/${ou.id}`;
+    ou.leaf = ou.children.length === 0; // OrganisationUnit.isLeaf() (dhis2-analytics.md §5)
+    ou.organisationUnitGroups = [];
+  }
+  const depth = orgUnits[orgUnits.length - 1].level; // breadth-first: the last unit is on the deepest level
+  const levelNames = depth === 5 ? ['National', 'District', 'Chiefdom', 'Section', 'Facility'] : ['National', 'District', 'Chiefdom', 'Facility'];
+  data.orgUnitLevels = levelNames.map((nm, i) => new Obj('organisationUnitLevel', {
+    id: FIXED.levels[nm], name: nm, displayName: nm, level: i + 1, offlineLevels: undefined, ...FIXED_STAMP,
+  }));
+  data.orgUnitGroups = Object.entries(FIXED.ouGroups).map(([nm, id]) => named('organisationUnitGroup', id, nm, {
+    code: nm.toUpperCase(), organisationUnits: [],
+  }));
+  const groupByName = new Map(data.orgUnitGroups.map((g) => [g.name, g]));
+  for (const ou of orgUnits) {
+    if (!ou.leaf) continue;
+    const m = / (CHC|MCHP|CHP|Hospital|Clinic) \d+$/.exec(ou.name);
+    const g = m && groupByName.get(m[1]);
+    if (g) { g.organisationUnits.push(ou); ou.organisationUnitGroups = [g]; }
+  }
+
+  // Category model.
+  const opt = (id, nm) => named('categoryOption', id, nm, { code: nm.toUpperCase(), startDate: undefined, endDate: undefined });
+  const defaultOpt = opt(FIXED.defaultOption, 'default');
+  const fixedOpt = opt(FIXED.fixedOption, 'Fixed');
+  const outreachOpt = opt(FIXED.outreachOption, 'Outreach');
+  const maleOpt = opt(FIXED.maleOption, 'Male');
+  const femaleOpt = opt(FIXED.femaleOption, 'Female');
+  const cat = (id, nm, options) => named('category', id, nm, { code: nm.toUpperCase().replace(/\W+/g, '_'), dataDimensionType: 'DISAGGREGATION', categoryOptions: options });
+  const defaultCat = cat(FIXED.defaultCategory, 'default', [defaultOpt]);
+  const locationCat = cat(FIXED.locationCategory, 'Location Fixed/Outreach', [fixedOpt, outreachOpt]);
+  const genderCat = cat(FIXED.genderCategory, 'Gender', [maleOpt, femaleOpt]);
+  const coc = (id, nm, options) => new Obj('categoryOptionCombo', { id, code: nm.toUpperCase(), name: nm, displayName: nm, ignoreApproval: false, categoryOptions: options, ...FIXED_STAMP });
+  const defaultCoc = coc(FIXED.defaultCoc, 'default', [defaultOpt]);
+  const fixedCoc = coc(FIXED.fixedCoc, 'Fixed', [fixedOpt]);
+  const outreachCoc = coc(FIXED.outreachCoc, 'Outreach', [outreachOpt]);
+  const maleCoc = coc(FIXED.maleCoc, 'Male', [maleOpt]);
+  const femaleCoc = coc(FIXED.femaleCoc, 'Female', [femaleOpt]);
+  Object.assign(catCombo, { code: 'default', shortName: 'default', dataDimensionType: 'DISAGGREGATION', categories: [defaultCat], categoryOptionCombos: [defaultCoc], ...FIXED_STAMP });
+  const locationCombo = named('categoryCombo', FIXED.locationCombo, 'Location Fixed/Outreach', { code: 'LOCATION_FIXED_OUTREACH', dataDimensionType: 'DISAGGREGATION', categories: [locationCat], categoryOptionCombos: [fixedCoc, outreachCoc] });
+  const genderCombo = named('categoryCombo', FIXED.genderCombo, 'Gender', { code: 'GENDER', dataDimensionType: 'DISAGGREGATION', categories: [genderCat], categoryOptionCombos: [maleCoc, femaleCoc] });
+  for (const c of [defaultCoc, fixedCoc, outreachCoc]) c.categoryCombo = c === defaultCoc ? catCombo : locationCombo;
+  for (const c of [maleCoc, femaleCoc]) c.categoryCombo = genderCombo;
+  data.categoryOptions = [defaultOpt, fixedOpt, outreachOpt, maleOpt, femaleOpt];
+  data.categories = [defaultCat, locationCat, genderCat];
+  data.categoryCombos = [catCombo, locationCombo, genderCombo];
+  data.categoryOptionCombos = [defaultCoc, fixedCoc, outreachCoc, maleCoc, femaleCoc];
+  for (const de of dataElements) if (/^ANC /.test(de.name)) de.categoryCombo = locationCombo;
+
+  // Malaria data elements and the population denominator.
+  const de = (id, nm, code, combo, extra = {}) => named('dataElement', id, nm, {
+    code, description: `Number of ${nm.toLowerCase()}`, formName: nm, valueType: 'NUMBER', aggregationType: 'SUM', domainType: 'AGGREGATE',
+    zeroIsSignificant: false, categoryCombo: combo, dataSets: [], ...extra,
+  });
+  const malariaDes = [
+    de(FIXED.malariaConfirmed, 'Malaria cases confirmed', 'DE_MAL_CONF', genderCombo),
+    de(FIXED.malariaDeaths, 'Malaria deaths', 'DE_MAL_DEATH', genderCombo),
+    de(FIXED.malariaSuspected, 'Malaria cases suspected', 'DE_MAL_SUSP', catCombo),
+  ];
+  const population = de(FIXED.population, 'Total population', 'DE_POP', catCombo, { aggregationType: 'AVERAGE_SUM_ORG_UNIT', description: 'Total population' });
+  dataElements.push(...malariaDes, population);
+  dataElements.sort((a, b) => a.name.localeCompare(b.name));
+  const malariaDs = named('dataSet', FIXED.malariaDataSet, 'Malaria monthly', {
+    code: 'DS_MAL', periodType: 'Monthly', openFuturePeriods: 0, expiryDays: 0, categoryCombo: catCombo,
+    dataSetElements: malariaDes.map((d) => ({ dataElement: d })),
+  });
+  for (const d of malariaDes) d.dataSets.push(malariaDs);
+  dataSets.push(malariaDs);
+
+  // Indicators: types, the three named ones, and a type on every generated indicator.
+  const perCent = named('indicatorType', FIXED.perCent, 'Per cent', { factor: 100, number: false });
+  const perThousand = named('indicatorType', FIXED.perThousand, 'Per thousand', { factor: 1000, number: false });
+  data.indicatorTypes = [perCent, perThousand];
+  for (const ind of indicators) ind.indicatorType = perCent;
+  const ind = (id, nm, code, num, den, type, extra = {}) => named('indicator', id, nm, {
+    code, numerator: num, numeratorDescription: extra.nd, denominator: den, denominatorDescription: extra.dd,
+    annualized: !!extra.annualized, decimals: extra.decimals, indicatorType: type,
+  });
+  indicators.push(
+    ind(FIXED.malariaIncidence, 'Malaria incidence rate', 'IN_MAL_INC', `#{${FIXED.malariaConfirmed}}`, `#{${FIXED.population}}`, perThousand, { nd: 'Malaria cases confirmed', dd: 'Total population', annualized: true }),
+    ind(FIXED.malariaFatality, 'Malaria case fatality rate', 'IN_MAL_CFR', `#{${FIXED.malariaDeaths}}`, `#{${FIXED.malariaConfirmed}}`, perCent, { nd: 'Malaria deaths', dd: 'Malaria cases confirmed', decimals: 1 }),
+    ind(FIXED.anc1Coverage, 'ANC 1 Coverage', 'IN_ANC1_COV', `#{${FIXED.anc1st}}`, `#{${FIXED.population}}`, perCent, { nd: 'ANC 1st visit', dd: 'Total population', annualized: true }),
+  );
+  indicators.sort((a, b) => a.name.localeCompare(b.name));
+
+  // Programs and program indicators.
+  const malariaProgram = named('program', FIXED.malariaProgram, 'Malaria case registration', {
+    code: 'PR_MAL_REG', programType: 'WITH_REGISTRATION', version: 3,
+  });
+  programs.push(malariaProgram);
+  programs.sort((a, b) => a.name.localeCompare(b.name));
+  const pi = (id, nm, program, extra = {}) => named('programIndicator', id, nm, {
+    code: extra.code, description: extra.description, program, analyticsType: 'EVENT', aggregationType: extra.aggregationType || 'COUNT',
+    expression: extra.expression || 'V{event_count}', filter: extra.filter, decimals: extra.decimals,
+  });
+  const piUid = () => uidFrom(rand);
+  const byName = (n) => programs.find((p) => p.name === n);
+  data.programIndicators = [
+    pi(FIXED.malariaPositivePi, 'Malaria positive cases', malariaProgram, { code: 'PI_MAL_POS', filter: "#{hYyB7FUS5eR.vANAXwtLwcT} == 'Positive'" }),
+    pi(FIXED.malariaActPi, 'Malaria cases treated with ACT', malariaProgram, { code: 'PI_MAL_ACT' }),
+    pi(piUid(), 'Average age at visit', byName('Antenatal care visit'), { aggregationType: 'AVERAGE', expression: 'd2:yearsBetween(A{iESIqZ0R0R0},V{event_date})', decimals: 1 }),
+    pi(piUid(), 'ANC visits (tracker)', byName('Antenatal care visit')),
+    pi(piUid(), 'Children registered under 5', byName('Child Programme'), { analyticsType: 'ENROLLMENT' }),
+    pi(piUid(), 'BCG doses (tracker)', byName('Child Programme')),
+    pi(piUid(), 'Malaria focus investigations completed', byName('Malaria focus investigation')),
+    pi(piUid(), 'TB cases notified', byName('TB program')),
+    pi(piUid(), 'Contraceptive vouchers redeemed', byName('Contraceptives Voucher Program')),
+    pi(piUid(), 'Inpatient deaths', byName('Inpatient morbidity and mortality')),
+  ].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+// Applies the `--data alt` differences (see ALT_CHANGED / ALT_MISSING).
+function applyAltVariant(data) {
+  const collections = ['orgUnits', 'dataElements', 'indicators', 'dataSets', 'programs', 'programIndicators'];
+  const typeOf = { orgUnits: 'organisationUnit', dataElements: 'dataElement', indicators: 'indicator', dataSets: 'dataSet', programs: 'program', programIndicators: 'programIndicator' };
+  const changed = [];
+  const missing = [];
+  for (const c of collections) {
+    for (const o of data[c]) {
+      const alt = ALT_CHANGED[o.id];
+      if (alt) { changed.push({ type: typeOf[c], name: o.name, code: o.code, mainId: o.id, altId: alt }); o.id = alt; }
+    }
+  }
+  const gone = new Set();
+  for (const c of collections) {
+    for (const o of data[c]) if (ALT_MISSING.includes(o.id)) { missing.push({ type: typeOf[c], name: o.name, code: o.code, id: o.id }); gone.add(o); }
+  }
+  // An org unit goes with its whole subtree.
+  const goneOu = (ou) => { for (let p = ou; p; p = p.parent) if (gone.has(p)) return true; return false; };
+  data.orgUnits = data.orgUnits.filter((o) => !goneOu(o));
+  for (const ou of data.orgUnits) {
+    ou.path = ou.parent ? `${ou.parent.path}/${ou.id}` : `/${ou.id}`;
+    if (ou.children.some((k) => gone.has(k))) ou.children = ou.children.filter((k) => !gone.has(k));
+  }
+  const alive = new Set(data.orgUnits);
+  for (const g of data.orgUnitGroups) g.organisationUnits = g.organisationUnits.filter((o) => alive.has(o));
+  for (const c of ['dataElements', 'indicators', 'dataSets', 'programs', 'programIndicators']) data[c] = data[c].filter((o) => !gone.has(o));
+  for (const ds of data.dataSets) ds.dataSetElements = ds.dataSetElements.filter((x) => !gone.has(x.dataElement));
+  for (const de of data.dataElements) de.dataSets = de.dataSets.filter((x) => !gone.has(x));
+  const swap = (expr) => expr && expr.replace(/[A-Za-z][A-Za-z0-9]{10}/g, (u) => ALT_CHANGED[u] || u);
+  for (const i of data.indicators) { i.numerator = swap(i.numerator); i.denominator = swap(i.denominator); }
+  data.variant = { name: 'alt', changed, missing };
+}

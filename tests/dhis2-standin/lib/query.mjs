@@ -7,58 +7,96 @@ const PRESETS = {
   ':owner': ['*'], ':persisted': ['*'], ':simple': ['*'], ':all': ['*'],
 };
 
-// Parses "a,b[c,d[e]],!f,:identifiable" into [{name, children, exclude}]
+// Parses "a,b[c,d[e]],!f,:identifiable,children~size~rename(childCount)" into
+// [{name, children, exclude, transformers:[{name, args}]}] (dhis2-server.md §6.6 `fields=` syntax).
 export function parseFields(str) {
   let i = 0;
-  function list() {
-    const out = [];
-    let cur = '';
-    let children = null;
-    const push = () => {
-      const t = cur.trim();
-      if (t || children) {
-        let nm = t.replace(/~[a-zA-Z]+(\([^)]*\))?$/, ''); // ignore transformers
-        const exclude = nm.startsWith('!');
-        if (exclude) nm = nm.slice(1);
-        if (PRESETS[nm]) PRESETS[nm].forEach((p) => out.push({ name: p, children: null, exclude: false }));
-        else out.push({ name: nm, children, exclude });
-      }
-      cur = ''; children = null;
-    };
+  const readName = () => { let s = ''; while (i < str.length && !',[]()~'.includes(str[i])) s += str[i++]; return s.trim(); };
+  const readArgs = () => {
+    let s = '';
+    let depth = 1;
     while (i < str.length) {
       const c = str[i++];
-      if (c === ',') push();
-      else if (c === '[' || c === '(') children = list();
-      else if (c === ']' || c === ')') { push(); return out; }
-      else cur += c;
+      if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) break;
+      s += c;
     }
-    push();
+    return s;
+  };
+  function list() {
+    const out = [];
+    while (i < str.length) {
+      const c = str[i];
+      if (c === ',') { i++; continue; }
+      if (c === ']' || c === ')') { i++; return out; }
+      let nm = readName();
+      let children = null;
+      const transformers = [];
+      while (i < str.length) {
+        const d = str[i];
+        if (d === '[' || d === '(') { i++; children = list(); } else if (d === '~') {
+          i++;
+          const t = readName();
+          let args;
+          if (str[i] === '(') { i++; args = readArgs(); }
+          transformers.push({ name: t, args });
+        } else break;
+      }
+      const exclude = nm.startsWith('!');
+      if (exclude) nm = nm.slice(1);
+      if (!nm && !children) continue;
+      if (PRESETS[nm]) PRESETS[nm].forEach((p) => out.push({ name: p, children: null, exclude: false, transformers: [] }));
+      else out.push({ name: nm, children, exclude, transformers });
+    }
     return out;
   }
   return list();
 }
 
-function isRef(v) { return v instanceof Obj || (v && typeof v === 'object' && !Array.isArray(v) && v.id && Object.getPrototypeOf(v) === Obj.prototype); }
-
-function renderValue(v, children) {
+function renderValue(v, children, ctx) {
   if (v == null) return undefined;
-  if (Array.isArray(v)) return v.map((x) => renderValue(x, children)).filter((x) => x !== undefined);
-  if (v instanceof Obj) return children ? project(v, children) : { id: v.id };
-  if (typeof v === 'object') return children ? project(v, children) : project(v, [{ name: '*' }]);
+  if (Array.isArray(v)) return v.map((x) => renderValue(x, children, ctx)).filter((x) => x !== undefined);
+  if (v instanceof Obj) return children ? project(v, children, ctx) : { id: v.id };
+  if (typeof v === 'object') return children ? project(v, children, ctx) : project(v, [{ name: '*' }], ctx);
   return v;
 }
 
-export function project(obj, spec) {
+// Field transformers (dhis2-server.md §6.6): ~size, ~isEmpty, ~isNotEmpty, ~pluck[(f)], ~rename(n).
+// ~keyBy and ~paging are not implemented (the value passes through unchanged).
+function transform(raw, rendered, transformers) {
+  let v = rendered;
+  let key;
+  for (const t of transformers) {
+    const arr = Array.isArray(raw) ? raw : raw == null ? [] : null;
+    if (t.name === 'size') v = arr ? arr.length : typeof raw === 'string' ? raw.length : v;
+    else if (t.name === 'isEmpty') v = arr ? arr.length === 0 : !raw;
+    else if (t.name === 'isNotEmpty') v = arr ? arr.length > 0 : !!raw;
+    else if (t.name === 'pluck') v = arr ? arr.map((x) => (x == null ? x : x[t.args || 'id'])) : v;
+    else if (t.name === 'rename' && t.args) key = t.args;
+  }
+  return { v, key };
+}
+
+// ctx.href(obj) → the object's API link, or undefined. `href` is computed when asked for by name or by `*`.
+export function project(obj, spec, ctx) {
   const out = {};
   const excludes = new Set(spec.filter((s) => s.exclude).map((s) => s.name));
   const all = spec.some((s) => !s.exclude && s.name === '*');
   const named = new Map();
-  for (const s of spec) if (!s.exclude && s.name !== '*') named.set(s.name, s.children);
+  for (const s of spec) if (!s.exclude && s.name !== '*') named.set(s.name, s);
   const keys = all ? [...new Set([...Object.keys(obj), ...named.keys()])] : [...named.keys()];
+  const withHref = ctx?.href && obj instanceof Obj && (all || named.has('href')) && !excludes.has('href');
   for (const k of keys) {
-    if (excludes.has(k) || k.startsWith('__')) continue;
-    const v = renderValue(obj[k], named.get(k) || null);
-    if (v !== undefined) out[k] = v;
+    if (excludes.has(k) || k.startsWith('__') || k === 'href') continue;
+    const s = named.get(k);
+    let v = renderValue(obj[k], s?.children || null, ctx);
+    let key = k;
+    if (s?.transformers?.length) ({ v, key = k } = transform(obj[k], v, s.transformers));
+    if (v !== undefined) out[key] = v;
+  }
+  if (withHref) {
+    const h = ctx.href(obj);
+    if (h) out.href = h;
   }
   return out;
 }
@@ -112,11 +150,10 @@ function test(op, vals, value) {
     case 'empty': return present.length === 0;
     case '!empty': return present.length > 0;
     case 'token': case '!token': {
-      const words = lc.split(/\s+/).filter(Boolean);
-      const hit = any((v) => {
-        const tokens = str(v).toLowerCase().split(/[\s\-_/()]+/);
-        return words.every((w) => tokens.some((t) => t.startsWith(w)));
-      });
+      // dhis2-analytics.md §4.1: the value is lower-cased and split on non-letter/non-digit characters;
+      // a property matches when it contains every token (anywhere, case-insensitive).
+      const words = tokenize(value);
+      const hit = any((v) => { const t = str(v).toLowerCase(); return words.every((w) => t.includes(w)); });
       return op === 'token' ? hit : !hit;
     }
     case 'in': case '!in': {
@@ -127,6 +164,8 @@ function test(op, vals, value) {
     default: throw new Error(`Unknown operator: ${op}`);
   }
 }
+
+export const tokenize = (value) => (value || '').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 
 export function parseFilter(f) {
   const i = f.indexOf(':');
@@ -146,12 +185,31 @@ export function applyFilters(items, filters, rootJunction = 'AND') {
   return items.filter((it) => {
     const results = parsed.map(({ prop, op, value }) => {
       if (prop === 'identifiable') {
-        return ['id', 'code', 'name'].some((p) => test(op, resolve(it, p), value));
+        // dhis2-analytics.md §4.1 (TokenOperator, buildIdentifiableFilter): ORed over id, code, name and
+        // shortName, each property on its own holding every token; id is skipped for values under 4 characters.
+        const props = (value || '').length < 4 ? ['code', 'name', 'shortName'] : ['id', 'code', 'name', 'shortName'];
+        if (op.startsWith('!')) return props.every((p) => test(op, resolve(it, p), value));
+        return props.some((p) => test(op, resolve(it, p), value));
       }
       return test(op, resolve(it, prop), value);
     });
     return or ? results.some(Boolean) : results.every(Boolean);
   });
+}
+
+// dhis2-analytics.md §4.1 (S53): without `order`, lists are sorted by name (case-insensitive), then id.
+const defaultSorted = new WeakMap();
+export function defaultOrder(items) {
+  if (!items.length || items[0].name === undefined) return items;
+  let sorted = defaultSorted.get(items);
+  if (!sorted) {
+    const keys = items.map((o) => String(o.name ?? '').toLowerCase());
+    const idx = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1
+      : items[a].id < items[b].id ? -1 : items[a].id > items[b].id ? 1 : 0));
+    sorted = idx.map((i) => items[i]);
+    defaultSorted.set(items, sorted);
+  }
+  return sorted;
 }
 
 export function applyOrder(items, order) {

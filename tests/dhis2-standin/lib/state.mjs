@@ -1,6 +1,6 @@
 // Server state: profile, seeded data, users, sessions, PATs, faults, request log.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { buildData, buildUsers } from './data.mjs';
+import { buildData, buildUsers, FIXED } from './data.mjs';
 import { makeV1, makeV2 } from './pat.mjs';
 import { seededChars, sha256hex, parseCookies, prng, uidFrom } from './util.mjs';
 import { OAuthServer } from './oauth.mjs';
@@ -30,7 +30,8 @@ export async function createState(opts) {
     uaaTokens: new Map(),
     log: (...a) => { if (opts.verbose) console.error('[standin]', ...a); },
   };
-  S.data = buildData({ size: opts.data });
+  // --data small | large | alt (alt = small with the second-instance differences, data.mjs ALT_*).
+  S.data = buildData({ size: opts.data === 'large' ? 'large' : 'small', variant: opts.data === 'alt' ? 'alt' : 'main' });
   S.users = buildUsers(S.data);
   const uidRand = prng(777);
   S.newUid = () => uidFrom(uidRand);
@@ -117,6 +118,28 @@ export function fixtures(S) {
     loginPath: P.loginPath, oauth2: P.oauth2, issuer: S.oauth ? S.oauth.issuer : null,
     accessTtl: S.opts.accessTtl, refreshTtl: S.opts.refreshTtl, data: S.opts.data,
     rootOrgUnit: 'ImspTQPwCqd', apiVersions: [P.apiMin, P.apiMax],
+    orgUnitCount: S.data.orgUnits.length, analyticsMaxLimit: S.opts.analyticsMaxLimit, analyticsDate: S.opts.analyticsDate ?? null,
+    testObjects: testObjects(S), dataVariant: S.data.variant || null,
     users, pats: { ...S.patFixtures }, clients,
+  };
+}
+
+// The named objects tests search for (ids as served by this instance; see data.mjs FIXED).
+function testObjects(S) {
+  const find = (list, id) => { const o = list.find((x) => x.id === id || x.code === id); return o ? { id: o.id, name: o.name, code: o.code } : null; };
+  const d = S.data;
+  return {
+    anc1stVisit: find(d.dataElements, FIXED.anc1st),
+    malariaCasesConfirmed: find(d.dataElements, 'DE_MAL_CONF'),
+    malariaDeaths: find(d.dataElements, 'DE_MAL_DEATH'),
+    malariaCasesSuspected: find(d.dataElements, 'DE_MAL_SUSP'),
+    totalPopulation: find(d.dataElements, 'DE_POP'),
+    malariaIncidenceRate: find(d.indicators, 'IN_MAL_INC'),
+    malariaCaseFatalityRate: find(d.indicators, 'IN_MAL_CFR'),
+    anc1Coverage: find(d.indicators, 'IN_ANC1_COV'),
+    malariaCaseRegistration: find(d.programs, 'PR_MAL_REG'),
+    malariaPositiveCases: find(d.programIndicators, 'PI_MAL_POS'),
+    malariaMonthly: find(d.dataSets, 'DS_MAL'),
+    bo: find(d.orgUnits, FIXED.districts.Bo),
   };
 }
