@@ -20,6 +20,7 @@ const E = {
   E7108: 'Only a single indicator can be specified as filter',
   E7110: 'Category option combos cannot be specified as filter',
   E7111: 'Dimensions cannot be specified more than once: `{0}`',
+  // E7105-E7114 are not in the reference's table; their texts are DHIS2's ErrorCode templates (DHIS2-like).
   E7113: 'Assigned categories cannot be specified when data elements are not specified',
   E7114: 'Assigned categories can only be specified together with data elements',
   E7120: 'User: `{0}` is not allowed to view org unit: `{1}`',
