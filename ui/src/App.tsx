@@ -3,7 +3,7 @@ import { I18nProvider } from "./i18n";
 import { AppStateProvider, useApp } from "./state";
 import { Header } from "./components/Header";
 import { InstancesPage } from "./components/InstancesPage";
-import { BrowsePage } from "./components/BrowsePage";
+import { BrowsePage } from "./components/browse/BrowsePage";
 import { SettingsPage } from "./components/SettingsPage";
 import { AboutPage } from "./components/AboutPage";
 import { InstanceWizard } from "./components/InstanceWizard";

@@ -9,13 +9,19 @@ import type {
   BrowseMeta,
   BrowseRequest,
   ErrorKind,
+  ExportRequest,
+  ExportResult,
+  ExportProgress,
+  FetchAllProgress,
   HistoryEntry,
   ImportReport,
   Instance,
   InstanceInput,
   InstancesState,
+  ObjectRef,
   ProbeResult,
   ResourcePath,
+  SearchResults,
   SessionStatus,
   VerifyResult,
 } from "./bindings";
@@ -136,6 +142,11 @@ export async function browseGet(request: BrowseRequest): Promise<BrowseResponse>
   const raw = await call<ArrayBuffer | Uint8Array | number[]>("browse_get", { request });
   return decodeBrowseResponse(raw);
 }
+/** Every page of a collection, merged into one (same framing as browse_get); cancel with browseCancel. */
+export async function browseGetAll(request: BrowseRequest): Promise<BrowseResponse> {
+  const raw = await call<ArrayBuffer | Uint8Array | number[]>("browse_get_all", { request });
+  return decodeBrowseResponse(raw);
+}
 export const browseCancel = (requestId: string) => call<null>("browse_cancel", { requestId });
 export const browseHistory = (instanceId: string) => call<HistoryEntry[]>("browse_history", { instanceId });
 export const browsePin = (instanceId: string, entryId: string, pinned: boolean) =>
@@ -145,6 +156,14 @@ export const browseResources = (instanceId: string) =>
 export const browseCurl = (request: BrowseRequest) => call<string>("browse_curl", { request });
 export const browseSave = (suggestedName: string, contents: string) =>
   call<string | null>("browse_save", { suggestedName, contents });
+
+// ---------------------------------------------------------------- table export, search
+
+/** Writes a CSV or Excel file (Rust shows the save dialog); null when the user closed that dialog. */
+export const exportTable = (request: ExportRequest) => call<ExportResult | null>("export_table", { request });
+export const searchObjects = (instanceId: string, text: string) =>
+  call<SearchResults>("search_objects", { instanceId, text });
+export const identifyObject = (instanceId: string, uid: string) => call<ObjectRef>("identify_object", { instanceId, uid });
 
 // ---------------------------------------------------------------- app
 
@@ -168,6 +187,10 @@ export const onSignInProgress = (cb: (p: SignInProgress) => void): Promise<Unlis
   listen<SignInProgress>("sign-in-progress", (e) => cb(e.payload));
 export const onBrowseProgress = (cb: (p: BrowseProgress) => void): Promise<UnlistenFn> =>
   listen<BrowseProgress>("browse-progress", (e) => cb(e.payload));
+export const onBrowseAllProgress = (cb: (p: FetchAllProgress) => void): Promise<UnlistenFn> =>
+  listen<FetchAllProgress>("browse-all-progress", (e) => cb(e.payload));
+export const onExportProgress = (cb: (p: ExportProgress) => void): Promise<UnlistenFn> =>
+  listen<ExportProgress>("export-progress", (e) => cb(e.payload));
 export const onSessionChanged = (cb: (s: SessionStatus) => void): Promise<UnlistenFn> =>
   listen<SessionStatus>("session-changed", (e) => cb(e.payload));
 

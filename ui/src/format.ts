@@ -48,3 +48,12 @@ export function formatDate(atSec: number, lang: string, withTime = true): string
     return withTime ? d.toLocaleString() : d.toLocaleDateString();
   }
 }
+
+/** 14180 → "14,180" (en), "14 180" (fr)… */
+export function formatCount(n: number, lang: string): string {
+  try {
+    return new Intl.NumberFormat(lang).format(n);
+  } catch {
+    return String(n);
+  }
+}

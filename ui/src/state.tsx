@@ -24,6 +24,10 @@ type AppCtx = {
   signIn: SignInRequest;
   startSignIn: (instanceId: string, differentUser: boolean) => void;
   closeSignIn: () => void;
+  /** A path (from search or a UID) the browser should load; set by openPath, cleared once loaded. */
+  pendingOpen: string | null;
+  openPath: (path: string) => void;
+  clearOpen: () => void;
 };
 
 const Ctx = createContext<AppCtx | null>(null);
@@ -35,6 +39,7 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
   const [page, setPage] = useState<Page>("instances");
   const [wizard, setWizard] = useState<WizardState>(null);
   const [signIn, setSignIn] = useState<SignInRequest>(null);
+  const [pendingOpen, setPendingOpen] = useState<string | null>(null);
 
   const setSession = useCallback((s: SessionStatus) => {
     setSessions((prev) => ({ ...prev, [s.instanceId]: s }));
@@ -122,6 +127,12 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
     signIn,
     startSignIn: (instanceId, differentUser) => setSignIn({ instanceId, differentUser }),
     closeSignIn: () => setSignIn(null),
+    pendingOpen,
+    openPath: (path) => {
+      setPendingOpen(path);
+      setPage("browse");
+    },
+    clearOpen: () => setPendingOpen(null),
   };
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -151,13 +151,16 @@ export function InstancesPage() {
   const { t } = useI18n();
   const { state, loadError, setWizard } = useApp();
   const [error, setError] = useState<AppError | null>(null);
+  const empty = state !== null && state.instances.length === 0;
   return (
     <section aria-labelledby="instances-title" className="page">
       <div className="page-head">
         <h1 id="instances-title">{t("instances.title")}</h1>
-        <Button primary onClick={() => setWizard({ mode: "add" })} dataTest="add-instance">
-          {t("instances.add")}
-        </Button>
+        {!empty && (
+          <Button primary onClick={() => setWizard({ mode: "add" })} dataTest="add-instance">
+            {t("instances.add")}
+          </Button>
+        )}
       </div>
       {state?.storage.mode === "session_only" && (
         <NoticeBox warning dataTest="storage-banner">
@@ -167,10 +170,14 @@ export function InstancesPage() {
       {state?.recovery && <RecoveryNotice recovery={state.recovery} />}
       {loadError && <ErrorNotice error={loadError} />}
       {error && <ErrorNotice error={error} />}
-      {state && state.instances.length === 0 && (
-        <div className="empty card">
-          <p>{t("instances.empty")}</p>
-          <p className="muted">{t("instances.emptyHint")}</p>
+      {empty && (
+        // First run: what the app is for, and one big way to start.
+        <div className="empty card welcome" data-test="empty-state">
+          <h2 className="h3">{t("instances.empty")}</h2>
+          <p className="welcome-text">{t("instances.welcome")}</p>
+          <Button primary large onClick={() => setWizard({ mode: "add" })} dataTest="add-first-instance">
+            {t("instances.addFirst")}
+          </Button>
         </div>
       )}
       <ul className="instance-list">

@@ -72,7 +72,8 @@ describe("API browser", () => {
     expect(await screen.findByTestId("pager-summary")).toHaveTextContent("Page 1 of 3 · 120 items");
     const get = calls.filter((c) => c.cmd === "browse_get" && c.args.request.path === "/api/dataElements").at(-1)!;
     expect(get.args.request).toMatchObject({ instanceId: "a", path: "/api/dataElements", query: [["fields", "id,name"]] });
-    expect(screen.getByTestId("json-view")).toHaveTextContent("ANC 1st visit");
+    // A collection opens in the table view by default.
+    expect(await screen.findByRole("grid", { name: "Response as a table" })).toHaveTextContent("ANC 1st visit");
 
     await user.click(screen.getByRole("button", { name: /Next page/ }));
     await waitFor(() =>
@@ -103,6 +104,7 @@ describe("API browser", () => {
     expect(await screen.findByTestId("error-notice")).toHaveTextContent("Your sign-in has expired.");
     expect(screen.queryByTestId("response-status")).not.toBeInTheDocument();
     expect(screen.queryByTestId("json-view")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("table-view")).not.toBeInTheDocument();
   });
 
   it("suggests paths from browse_resources without a browse_get (nothing lands in the history)", async () => {

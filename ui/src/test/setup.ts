@@ -38,6 +38,16 @@ if (!("IntersectionObserver" in window)) {
     }
   };
 }
+// jsdom has no layout: give the table's scroll box a size so its virtualiser renders rows.
+for (const [prop, size] of [["clientHeight", 600], ["clientWidth", 1000]] as const) {
+  const base = Object.getOwnPropertyDescriptor(HTMLElement.prototype, prop) ?? Object.getOwnPropertyDescriptor(Element.prototype, prop);
+  Object.defineProperty(HTMLElement.prototype, prop, {
+    configurable: true,
+    get(this: HTMLElement) {
+      return this.dataset?.virtualScroll ? size : (base?.get?.call(this) ?? 0);
+    },
+  });
+}
 if (!window.crypto?.randomUUID) {
   Object.defineProperty(window, "crypto", { value: { ...window.crypto, randomUUID: () => `uuid-${Math.random()}` } });
 }

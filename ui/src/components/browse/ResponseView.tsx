@@ -1,0 +1,126 @@
+import { lazy, Suspense, useMemo, useRef, useState } from "react";
+import { Button, NoticeBox, SegmentedControl } from "@dhis2/ui";
+import type { Content } from "vanilla-jsoneditor";
+import type { AppError, ExportResult } from "../../bindings";
+import { formatBytes, formatCount } from "../../format";
+import { useI18n } from "../../i18n";
+import { useDarkMode } from "../../theme";
+import { JsonView, type JsonViewHandle, type ViewMode } from "../JsonView";
+import { ExportDialog } from "./ExportDialog";
+import { GetAllProgress } from "./GetAllBar";
+import { ResponseHeader } from "./ResponseHeader";
+import type { Result } from "./types";
+import type { GetAllState } from "./useGetAll";
+
+// The grid and its libraries load only when a table is first shown.
+const TableView = lazy(() => import("../table/TableView"));
+
+/** "grid" is the table view of collections and analytics grids; the others are the JSON editor's. */
+export type Mode = ViewMode | "grid";
+
+type Props = {
+  result: Result;
+  mode: Mode;
+  setMode: (m: Mode) => void;
+  loading: boolean;
+  onPage: (page: number) => void;
+  getAll: { state: GetAllState; start: () => void; cancel: () => void };
+  onOpenUid: (uid: string) => void;
+  onError: (e: AppError | null) => void;
+};
+
+export function ResponseView({ result, mode, setMode, loading, onPage, getAll, onOpenUid, onError }: Props) {
+  const { t, lang } = useI18n();
+  const dark = useDarkMode();
+  const viewer = useRef<JsonViewHandle>(null);
+  const [exporting, setExporting] = useState(false);
+  const [exportNote, setExportNote] = useState<string | null>(null);
+  const { parsed } = result;
+  const table = parsed.table ?? null;
+  const pager = parsed.pager;
+  const content = useMemo<Content>(() => (parsed.json !== undefined ? { json: parsed.json } : { text: parsed.text }), [parsed]);
+  const viewModes: { value: Mode; label: string }[] = table
+    ? [
+        { value: "grid", label: t("response.modeTable") },
+        { value: "tree", label: t("response.modeTree") },
+        { value: "text", label: t("response.modeText") },
+      ]
+    : [
+        { value: "tree", label: t("response.modeTree") },
+        { value: "table", label: t("response.modeTable") },
+        { value: "text", label: t("response.modeText") },
+      ];
+  const running = getAll.state.kind === "running";
+  const finished = (r: ExportResult | null | "cancelled") => {
+    setExporting(false);
+    if (r === "cancelled") setExportNote(t("export.cancelled"));
+    else if (r) setExportNote(t("export.saved", { rows: formatCount(r.rows, lang), path: r.path }));
+  };
+
+  return (
+    <section className="response card" aria-label={t("response.label")}>
+      <ResponseHeader key={result.request.requestId} result={result} onError={onError} />
+      {parsed.large && <NoticeBox title={t("response.large", { size: formatBytes(result.meta.sizeBytes) })}>{" "}</NoticeBox>}
+      {!parsed.isJson && <p className="small muted">{t("response.notJson")}</p>}
+      <div className="viewer-bar">
+        <span id="view-mode-label" className="small">
+          {t("response.mode")}
+        </span>
+        <div role="group" aria-labelledby="view-mode-label">
+          <SegmentedControl options={viewModes} selected={mode} onChange={({ value }: { value: string }) => setMode(value as Mode)} />
+        </div>
+        {mode !== "text" && mode !== "grid" && (
+          <>
+            <Button small secondary onClick={() => viewer.current?.expandAll()}>
+              {t("response.expandAll")}
+            </Button>
+            <Button small secondary onClick={() => viewer.current?.collapseAll()}>
+              {t("response.collapseAll")}
+            </Button>
+          </>
+        )}
+        {table && (
+          <Button small onClick={() => (setExportNote(null), setExporting(true))} dataTest="export-open">
+            {t("export.button")}
+          </Button>
+        )}
+        {mode !== "grid" && <span className="muted small">{t("response.searchHint")}</span>}
+      </div>
+      {exportNote && (
+        <p className="small m0" role="status" data-test="export-note">
+          {exportNote}
+        </p>
+      )}
+      {pager && !result.allPages && (
+        <nav className="pager" aria-label={t("pager.summary", { page: pager.page, pageCount: pager.pageCount, total: pager.total })}>
+          <Button small disabled={pager.page <= 1 || loading || running} onClick={() => onPage(pager.page - 1)} dataTest="pager-prev">
+            ← {t("pager.prev")}
+          </Button>
+          <span data-test="pager-summary">{t("pager.summary", { page: pager.page, pageCount: pager.pageCount, total: pager.total })}</span>
+          <Button small disabled={pager.page >= pager.pageCount || loading || running} onClick={() => onPage(pager.page + 1)} dataTest="pager-next">
+            {t("pager.next")} →
+          </Button>
+          {table && pager.pageCount > 1 && (
+            <Button small disabled={loading || running} onClick={getAll.start} title={t("all.help")} dataTest="get-all">
+              {t("all.get")}
+            </Button>
+          )}
+        </nav>
+      )}
+      {result.allPages && table && (
+        <p className="small m0" data-test="all-shown">
+          {t("all.shown", { total: formatCount(table.rowCount, lang) })}
+        </p>
+      )}
+      <GetAllProgress state={getAll.state} onCancel={getAll.cancel} />
+      {mode === "grid" && table ? (
+        <Suspense fallback={<p className="muted">{t("table.loading")}</p>}>
+          <TableView key={table.id} table={table} label={t("table.label")} onOpenUid={onOpenUid} />
+        </Suspense>
+      ) : (
+        <JsonView ref={viewer} content={content} mode={mode === "grid" ? "tree" : mode} onModeChange={setMode} label={t("response.label")} dark={dark} />
+      )}
+      {exporting && <ExportDialog result={result} onClose={() => setExporting(false)} onFinished={finished} />}
+    </section>
+  );
+}
