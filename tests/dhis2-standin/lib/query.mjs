@@ -57,7 +57,7 @@ function renderValue(v, children, ctx) {
   if (v == null) return undefined;
   if (Array.isArray(v)) return v.map((x) => renderValue(x, children, ctx)).filter((x) => x !== undefined);
   if (v instanceof Obj) return children ? project(v, children, ctx) : { id: v.id };
-  if (typeof v === 'object') return children ? project(v, children, ctx) : project(v, [{ name: '*' }], ctx);
+  if (typeof v === 'object') return project(v, children || STAR, ctx);
   return v;
 }
 
@@ -77,24 +77,40 @@ function transform(raw, rendered, transformers) {
   return { v, key };
 }
 
+const STAR = [{ name: '*' }];
+
+// A field spec compiled once (project() runs per object, ~380k times for the large org-unit list).
+const compiled = new WeakMap();
+function compile(spec) {
+  let c = compiled.get(spec);
+  if (!c) {
+    const excludes = new Set(spec.filter((x) => x.exclude).map((x) => x.name));
+    const named = new Map();
+    for (const x of spec) if (!x.exclude && x.name !== '*') named.set(x.name, x);
+    c = { excludes, named, keys: [...named.keys()].filter((k) => k !== 'href' && !k.startsWith('__') && !excludes.has(k)),
+      all: spec.some((x) => !x.exclude && x.name === '*'), href: named.has('href') };
+    compiled.set(spec, c);
+  }
+  return c;
+}
+
 // ctx.href(obj) → the object's API link, or undefined. `href` is computed when asked for by name or by `*`.
 export function project(obj, spec, ctx) {
   const out = {};
-  const excludes = new Set(spec.filter((s) => s.exclude).map((s) => s.name));
-  const all = spec.some((s) => !s.exclude && s.name === '*');
-  const named = new Map();
-  for (const s of spec) if (!s.exclude && s.name !== '*') named.set(s.name, s);
-  const keys = all ? [...new Set([...Object.keys(obj), ...named.keys()])] : [...named.keys()];
-  const withHref = ctx?.href && obj instanceof Obj && (all || named.has('href')) && !excludes.has('href');
-  for (const k of keys) {
-    if (excludes.has(k) || k.startsWith('__') || k === 'href') continue;
-    const s = named.get(k);
-    let v = renderValue(obj[k], s?.children || null, ctx);
+  const c = compile(spec);
+  let keys = c.keys;
+  if (c.all) keys = [...new Set([...Object.keys(obj), ...c.keys])].filter((k) => k !== 'href' && !k.startsWith('__') && !c.excludes.has(k));
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const s = c.named.get(k);
+    const raw = obj[k];
+    if (raw == null) continue;
+    let v = typeof raw === 'object' ? renderValue(raw, s ? s.children : null, ctx) : raw;
     let key = k;
-    if (s?.transformers?.length) ({ v, key = k } = transform(obj[k], v, s.transformers));
+    if (s && s.transformers && s.transformers.length) ({ v, key = k } = transform(raw, v, s.transformers));
     if (v !== undefined) out[key] = v;
   }
-  if (withHref) {
+  if ((c.all || c.href) && !c.excludes.has('href') && ctx && ctx.href && obj instanceof Obj) {
     const h = ctx.href(obj);
     if (h) out.href = h;
   }

@@ -60,5 +60,15 @@ test('--data large: >= 200k org units, >= 50 MB, streamed in chunks (time: npm r
     assert.ok(chunks > 10);
     const p = await (await fetch(`${s.url}/api/organisationUnits?fields=id&pageSize=1`, { headers: A })).json();
     assert.ok(p.pager.total >= 200000);
+    // The pager is exact in large mode too (dhis2-server.md §6.6): 1 + 13 + 156 + 3120 + 374400 units.
+    assert.equal(p.pager.total, 377690);
+    assert.equal(s.fixtures.orgUnitCount, 377690);
+    const last = await (await fetch(`${s.url}/api/organisationUnits?fields=id&pageSize=1000&page=378`, { headers: A })).json();
+    assert.deepEqual([last.pager.page, last.pager.pageCount, last.pager.nextPage, last.organisationUnits.length], [378, 378, undefined, 690]);
+    assert.equal(last.pager.prevPage, `${s.url}/api/organisationUnits?fields=id&page=377&pageSize=1000`);
+    const lv = await (await fetch(`${s.url}/api/organisationUnitLevels?fields=name,level&order=level:asc&paging=false`, { headers: A })).json();
+    assert.deepEqual(lv.organisationUnitLevels.map((l) => l.name), ['National', 'District', 'Chiefdom', 'Section', 'Facility']);
+    const five = await (await fetch(`${s.url}/api/organisationUnits?level=5&pageSize=1`, { headers: A })).json();
+    assert.equal(five.pager.total, 374400);
   } finally { await s.stop(); }
 });
