@@ -73,7 +73,7 @@ describe("API browser", () => {
     const get = calls.filter((c) => c.cmd === "browse_get" && c.args.request.path === "/api/dataElements").at(-1)!;
     expect(get.args.request).toMatchObject({ instanceId: "a", path: "/api/dataElements", query: [["fields", "id,name"]] });
     // A collection opens in the table view by default.
-    expect(await screen.findByRole("grid", { name: "Response as a table" })).toHaveTextContent("ANC 1st visit");
+    expect(await screen.findByRole("grid", { name: "Response as a table" }, { timeout: 5000 })).toHaveTextContent("ANC 1st visit");
 
     await user.click(screen.getByRole("button", { name: /Next page/ }));
     await waitFor(() =>

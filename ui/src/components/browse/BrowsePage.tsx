@@ -10,7 +10,7 @@ import { HistoryPanel } from "./HistoryPanel";
 import { LoadProgress } from "./LoadProgress";
 import { EMPTY_QUERY, buildQuery, fieldsOf, normalisePath, queryFromPairs, resourceSuggestions, splitPathQuery, type QueryForm } from "./query";
 import { RequestEditor } from "./RequestEditor";
-import { ResponseView, type Mode } from "./ResponseView";
+import { preloadTableView, ResponseView, type Mode } from "./ResponseView";
 import type { Phase, Result } from "./types";
 import { useGetAll } from "./useGetAll";
 
@@ -40,6 +40,8 @@ function Browser({ instance }: { instance: Instance }) {
       setHistory([]);
     }
   }, [instance.id]);
+
+  useEffect(preloadTableView, []);
 
   useEffect(() => {
     void loadHistory();

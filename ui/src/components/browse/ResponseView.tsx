@@ -12,8 +12,10 @@ import { ResponseHeader } from "./ResponseHeader";
 import type { Result } from "./types";
 import type { GetAllState } from "./useGetAll";
 
-// The grid and its libraries load only when a table is first shown.
-const TableView = lazy(() => import("../table/TableView"));
+// The grid and its libraries are not part of the first screen: they load when the browser opens.
+const loadTableView = () => import("../table/TableView");
+const TableView = lazy(loadTableView);
+export const preloadTableView = () => void loadTableView().catch(() => undefined);
 
 /** "grid" is the table view of collections and analytics grids; the others are the JSON editor's. */
 export type Mode = ViewMode | "grid";
