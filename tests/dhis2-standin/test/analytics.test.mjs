@@ -137,6 +137,14 @@ test('errors: E7101 E7102 E7103 E7104 E7110 E7111 E7124 E7125 E7143 E7611 as 409
     assert.deepEqual(r.json, { httpStatus: 'Conflict', httpStatusCode: 409, status: 'ERROR', message, errorCode: code }, qs);
     assert.deepEqual(Object.keys(r.json), ['httpStatus', 'httpStatusCode', 'status', 'message', 'errorCode']);
   }
+  const e5 = await an(`dimension=dx:${ANC}&dimension=pe:2024Q1&startDate=2024-01-01&endDate=2024-03-31`);
+  assert.deepEqual([e5.json.errorCode, e5.json.message], ['E7105', 'Periods and start and end dates cannot be specified simultaneously']);
+  const e6 = await an(`dimension=dx:${ANC}&startDate=2024-03-01&endDate=2024-01-01`);
+  assert.deepEqual([e6.json.errorCode, e6.json.message], ['E7106', 'Start date cannot be after end date']);
+  // startDate/endDate instead of periods: one value over the range (= the sum of its months here).
+  const se = (await an(`dimension=dx:${ANC}&filter=ou:${SL}&startDate=2024-01-01&endDate=2024-03-31`)).json;
+  const q1 = (await an(`dimension=dx:${ANC}&filter=ou:${SL}&filter=pe:2024Q1`)).json;
+  assert.deepEqual(se.rows, q1.rows);
   // skipData skips the dx check (§1.6).
   const sd = await an('dimension=pe:2024Q1&dimension=ou:ImspTQPwCqd&skipData=true');
   assert.equal(sd.status, 200);
