@@ -2,6 +2,6 @@
 import type { SearchHit } from "./SearchHit";
 
 /**
- * The hits of one kind of object.
+ * The hits of one kind.
  */
 export type SearchGroup = { kind: string, hits: Array<SearchHit>, total: number | null, };

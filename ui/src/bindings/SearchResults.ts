@@ -2,6 +2,6 @@
 import type { SearchGroup } from "./SearchGroup";
 
 /**
- * What `search_objects` found, grouped by kind (groups with no hit left out).
+ * What a search found, grouped by kind (kinds with no hit left out).
  */
 export type SearchResults = { text: string, groups: Array<SearchGroup>, };

@@ -2,6 +2,7 @@ import { SimpleSingleSelect } from "@dhis2/ui";
 import { useI18n } from "../i18n";
 import { useApp, type Page } from "../state";
 import { ColorDot } from "./common";
+import { SearchBox } from "./search/SearchBox";
 
 const PAGES: { page: Page; key: "nav.instances" | "nav.browse" | "nav.settings" }[] = [
   { page: "instances", key: "nav.instances" },
@@ -88,6 +89,7 @@ export function Header() {
         ))}
       </nav>
       <div className="header-spacer" />
+      <SearchBox />
       <InstanceSwitcher />
     </header>
   );

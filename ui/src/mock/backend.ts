@@ -7,11 +7,16 @@ import type {
   AboutInfo,
   BrowseMeta,
   BrowseRequest,
+  ExportRequest,
+  ExportResult,
   HistoryEntry,
   Instance,
   InstanceInput,
   InstancesState,
+  ObjectRef,
   ProbeResult,
+  SearchHit,
+  SearchResults,
   SessionStatus,
 } from "../bindings";
 
@@ -166,6 +171,25 @@ function listBody(kind: string, q: Map<string, string>): unknown {
   return { pager: { page, pageCount, total, pageSize, nextPage: page < pageCount ? "…" : undefined }, [kind]: items };
 }
 
+function analyticsBody(): unknown {
+  const dx = [["fbfJHSPpUQD", "ANC 1st visit"], ["cYeuwXTCPkU", "ANC 2nd visit"], ["s46m5MS0hxu", "BCG doses given"]];
+  const ou = [["O6uvpzGd5pu", "Bo"], ["fdc6uOvgoji", "Bombali"], ["lc3eMKXaEfw", "Bonthe"]];
+  const pe = ["202401", "202402", "202403"];
+  const rows = dx.flatMap(([d], i) => ou.flatMap(([o], j) => pe.map((p, k) => [d, o, p, String(100 + i * 37 + j * 11 + k * 3)])));
+  return {
+    headers: [
+      { name: "dx", column: "Data", valueType: "TEXT", meta: true },
+      { name: "ou", column: "Organisation unit", valueType: "TEXT", meta: true },
+      { name: "pe", column: "Period", valueType: "TEXT", meta: true },
+      { name: "value", column: "Value", valueType: "NUMBER", meta: false },
+    ],
+    metaData: { items: Object.fromEntries([...dx, ...ou, ["202401", "January 2024"], ["202402", "February 2024"], ["202403", "March 2024"]].map(([k, name]) => [k, { name }])) },
+    rows,
+    height: rows.length,
+    width: 4,
+  };
+}
+
 let bigBody: Uint8Array | null = null;
 function big(): Uint8Array {
   if (!bigBody) {
@@ -196,6 +220,112 @@ function big(): Uint8Array {
 
 const inflight = new Map<string, { cancelled: boolean }>();
 
+function signedInInstance(instanceId: string): Instance {
+  const inst = instances.find((i) => i.id === instanceId);
+  if (!inst) err("not_found", "This instance no longer exists.");
+  if (sessions[inst.id]?.state !== "signed_in") err("sign_in_required", "Sign in to this instance first.");
+  return inst;
+}
+
+const mockMeta = (inst: Instance, path: string, query: [string, string][], bytes: number, elapsedMs: number): BrowseMeta => ({
+  status: 200,
+  headers: [["content-type", "application/json;charset=UTF-8"], ["content-length", String(bytes)]],
+  elapsedMs,
+  sizeBytes: bytes,
+  contentType: "application/json;charset=UTF-8",
+  url: `${inst.baseUrl}${path}${query.length ? "?" + new URLSearchParams(query).toString() : ""}`,
+});
+
+/** browse_get_all: every page merged into one collection, with `browse-all-progress` per page. */
+async function browseGetAll(request: BrowseRequest): Promise<ArrayBuffer> {
+  const inst = signedInInstance(request.instanceId);
+  const m = /^\/api\/(\w+)$/.exec(request.path.replace(/\/+$/, ""));
+  if (!m || !RESOURCES.includes(m[1]!)) err("not_found", `No endpoint ${request.path}`);
+  const kind = m[1]!;
+  const token = { cancelled: false };
+  inflight.set(request.requestId, token);
+  const started = performance.now();
+  const q = new Map(request.query.filter(([k]) => k !== "page"));
+  const items: unknown[] = [];
+  let pageCount = 1;
+  let total = 0;
+  for (let page = 1; page <= pageCount; page++) {
+    await sleep(120);
+    if (token.cancelled) {
+      inflight.delete(request.requestId);
+      err("cancelled", "Getting all pages was cancelled.");
+    }
+    q.set("page", String(page));
+    const body = listBody(kind, q) as { pager?: { pageCount: number; total: number }; [k: string]: unknown };
+    pageCount = body.pager?.pageCount ?? 1;
+    total = body.pager?.total ?? 0;
+    items.push(...(body[kind] as unknown[]));
+    await emit("browse-all-progress", { requestId: request.requestId, page, pageCount, items: items.length, total });
+  }
+  inflight.delete(request.requestId);
+  const body = JSON.stringify({ pager: { page: 1, pageCount: 1, total: items.length, pageSize: items.length }, [kind]: items });
+  const bytes = new TextEncoder().encode(body);
+  return encodeBrowseResponse(mockMeta(inst, request.path, request.query, bytes.byteLength, Math.round(performance.now() - started)), bytes);
+}
+
+/** export_table: pretends to write the file after a save dialog (`?exportCancel=1`: the dialog is closed). */
+async function exportTable(request: ExportRequest): Promise<ExportResult | null> {
+  signedInInstance(request.instanceId);
+  await sleep(300);
+  if (params.get("exportCancel") === "1") return null;
+  const token = { cancelled: false };
+  inflight.set(request.requestId, token);
+  const kind = request.path.split("/").filter(Boolean).pop() ?? "export";
+  const total = request.allPages ? (kind === "organisationUnits" ? 1332 : kind === "dataElements" ? 1041 : 187) : Number(new Map(request.query).get("pageSize") ?? 50);
+  for (let rows = 0; rows < total; rows = Math.min(total, rows + 250)) {
+    await sleep(150);
+    if (token.cancelled) {
+      inflight.delete(request.requestId);
+      err("cancelled", "The export was cancelled.");
+    }
+    await emit("export-progress", { requestId: request.requestId, rows, total });
+  }
+  inflight.delete(request.requestId);
+  return { path: `/home/jane/Documents/${kind}.${request.format}`, rows: total, columns: 4 };
+}
+
+const SEARCHABLE: { id: string; name: string; code: string | null; kind: string }[] = [
+  ...NAMES.map((name, i) => ({ id: `de${String(i).padStart(9, "0")}`.slice(0, 11), name, code: `DE_${i}`, kind: "dataElements" })),
+  { id: "Uvn6LCg7dVU", name: "ANC 1 Coverage", code: "IN_52462", kind: "indicators" },
+  { id: "ReUHfIn0pTQ", name: "ANC 1-3 Dropout Rate", code: null, kind: "indicators" },
+  { id: "BfMAe6Itzgt", name: "Child Health", code: "DS_359414", kind: "dataSets" },
+  { id: "QX4ZTUbOt3a", name: "Reproductive Health", code: null, kind: "dataSets" },
+  { id: "IpHINAT79UW", name: "Child Programme", code: null, kind: "programs" },
+  { id: "ImspTQPwCqd", name: "Sierra Leone", code: "OU_525", kind: "organisationUnits" },
+  { id: "O6uvpzGd5pu", name: "Bo", code: "OU_264", kind: "organisationUnits" },
+  { id: "FTRrcoaog83", name: "Fixed", code: null, kind: "categoryOptions" },
+  { id: "xE7jOejl9FI", name: "John Traore", code: null, kind: "users" },
+];
+
+async function searchObjects(instanceId: string, text: string): Promise<SearchResults> {
+  signedInInstance(instanceId);
+  await sleep(150 + Math.random() * 250);
+  const q = text.trim().toLowerCase();
+  const found = SEARCHABLE.filter((o) => o.name.toLowerCase().includes(q) || o.id.toLowerCase() === q || (o.code ?? "").toLowerCase().includes(q));
+  const groups = new Map<string, SearchHit[]>();
+  for (const o of found) {
+    const list = groups.get(o.kind) ?? [];
+    list.push({ ...o, path: `/api/${o.kind}/${o.id}` });
+    groups.set(o.kind, list);
+  }
+  return { text, groups: [...groups].map(([kind, hits]) => ({ kind, hits: hits.slice(0, 5), total: hits.length })) };
+}
+
+async function identifyObject(instanceId: string, uid: string): Promise<ObjectRef> {
+  signedInInstance(instanceId);
+  await sleep(120);
+  const known = SEARCHABLE.find((o) => o.id === uid);
+  if (known) return { id: uid, kind: known.kind, path: `/api/${known.kind}/${uid}`, name: known.name };
+  const prefix = RESOURCES.find((r) => uid.startsWith(r.slice(0, 3)));
+  if (!prefix) err("not_found", `No object has the UID ${uid}.`);
+  return { id: uid, kind: prefix, path: `/api/${prefix}/${uid}`, name: null };
+}
+
 async function browseGet(request: BrowseRequest): Promise<ArrayBuffer> {
   const inst = instances.find((i) => i.id === request.instanceId);
   if (!inst) err("not_found", "This instance no longer exists.");
@@ -218,7 +348,12 @@ async function browseGet(request: BrowseRequest): Promise<ArrayBuffer> {
     body = big();
   } else {
     const m = /^\/api\/(\w+)$/.exec(path);
+    const one = /^\/api\/(\w+)\/([A-Za-z][A-Za-z0-9]{10})$/.exec(path);
     if (m && RESOURCES.includes(m[1]!)) body = json(listBody(m[1]!, q));
+    else if (one && RESOURCES.includes(one[1]!)) {
+      const known = SEARCHABLE.find((o) => o.id === one[2]);
+      body = json({ id: one[2], name: known?.name ?? `Object ${one[2]}`, code: known?.code ?? null, created: "2020-01-01T00:00:00.000", href: `${inst.baseUrl}${path}` });
+    } else if (path === "/api/analytics") body = json(analyticsBody());
     else {
       status = 404;
       body = json({ httpStatus: "Not Found", httpStatusCode: 404, status: "ERROR", message: `No endpoint ${path}` });
@@ -361,6 +496,14 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
     }
     case "browse_get":
       return browseGet(a.request);
+    case "browse_get_all":
+      return browseGetAll(a.request);
+    case "export_table":
+      return exportTable(a.request);
+    case "search_objects":
+      return searchObjects(a.instanceId, a.text);
+    case "identify_object":
+      return identifyObject(a.instanceId, a.uid);
     case "browse_cancel": {
       const f = inflight.get(a.requestId);
       if (f) f.cancelled = true;
