@@ -12,8 +12,12 @@ use ts_rs::TS;
 // Core types that cross to the UI unchanged: their bindings come from the core (feature `ts`).
 pub use dhis2w_client::history::HistoryEntry;
 pub use dhis2w_client::profile::{AuthKind, OAuth2Settings, RedirectMode};
+pub use dhis2w_client::search::{ObjectRef, SearchGroup, SearchHit, SearchResults};
 pub use dhis2w_client::secret_store::{StorageMode, StorageStatus, StoredSecrets};
-pub use dhis2w_client::{ErrorKind, ResourcePath, SessionState, SessionUser, SignInStage};
+pub use dhis2w_client::table::export::{ExportFormat, ExportResult};
+pub use dhis2w_client::{
+    ErrorKind, ResourcePath, SessionState, SessionStatus, SessionUser, SignInStage, VerifyResult,
+};
 
 /// Every command error, as the core's `Error` serialises it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -132,14 +136,6 @@ pub struct ProbeResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct VerifyResult {
-    pub username: String,
-    pub display_name: String,
-    pub version: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
 pub struct ImportedInstance {
     pub name: String,
     pub instance_id: String,
@@ -157,19 +153,6 @@ pub struct ImportReport {
     pub imported: Vec<ImportedInstance>,
     #[ts(inline)]
     pub skipped: Vec<SkippedInstance>,
-}
-
-/// Who is signed in, until when, with which scopes: never a token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionStatus {
-    pub instance_id: String,
-    pub state: SessionState,
-    #[ts(inline)]
-    pub user: Option<SessionUser>,
-    // Unix seconds; OAuth2 only.
-    pub expires_at: Option<i64>,
-    pub scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -222,8 +205,44 @@ pub struct BrowseProgress {
     pub total: Option<u64>,
 }
 
+/// Payload of the `browse-all-progress` event: "page 7 of 29 · 3,400 of 14,180 items".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchAllProgress {
+    pub request_id: String,
+    pub page: u64,
+    pub page_count: Option<u64>,
+    pub items: u64,
+    pub total: Option<u64>,
+}
+
+/// What `export_table` exports: a GET of `path` with `query` (every page when `allPages`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRequest {
+    pub request_id: String,
+    pub instance_id: String,
+    pub path: String,
+    #[serde(default)]
+    pub query: Vec<(String, String)>,
+    #[serde(default)]
+    pub all_pages: bool,
+    pub format: ExportFormat,
+}
+
+/// Payload of the `export-progress` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportProgress {
+    pub request_id: String,
+    pub rows: u64,
+    pub total: Option<u64>,
+}
+
 /// Event names (docs/commands.md).
 pub mod events {
+    pub const BROWSE_ALL_PROGRESS: &str = "browse-all-progress";
+    pub const EXPORT_PROGRESS: &str = "export-progress";
     pub const SIGN_IN_PROGRESS: &str = "sign-in-progress";
     pub const BROWSE_PROGRESS: &str = "browse-progress";
     pub const SESSION_CHANGED: &str = "session-changed";
@@ -250,6 +269,11 @@ pub fn bindings() -> Vec<(&'static str, String)> {
         one::<BrowseProgress>("BrowseProgress", &cfg),
         one::<BrowseRequest>("BrowseRequest", &cfg),
         one::<ErrorKind>("ErrorKind", &cfg),
+        one::<ExportFormat>("ExportFormat", &cfg),
+        one::<ExportProgress>("ExportProgress", &cfg),
+        one::<ExportRequest>("ExportRequest", &cfg),
+        one::<ExportResult>("ExportResult", &cfg),
+        one::<FetchAllProgress>("FetchAllProgress", &cfg),
         one::<HistoryEntry>("HistoryEntry", &cfg),
         one::<ImportReport>("ImportReport", &cfg),
         one::<Instance>("Instance", &cfg),
@@ -257,9 +281,13 @@ pub fn bindings() -> Vec<(&'static str, String)> {
         one::<InstancesState>("InstancesState", &cfg),
         one::<MethodSupport>("MethodSupport", &cfg),
         one::<OAuth2Settings>("OAuth2Settings", &cfg),
+        one::<ObjectRef>("ObjectRef", &cfg),
         one::<ProbeResult>("ProbeResult", &cfg),
         one::<RedirectMode>("RedirectMode", &cfg),
         one::<ResourcePath>("ResourcePath", &cfg),
+        one::<SearchGroup>("SearchGroup", &cfg),
+        one::<SearchHit>("SearchHit", &cfg),
+        one::<SearchResults>("SearchResults", &cfg),
         one::<SessionState>("SessionState", &cfg),
         one::<SessionStatus>("SessionStatus", &cfg),
         one::<SignInProgress>("SignInProgress", &cfg),

@@ -58,6 +58,10 @@ where
             commands::browse::browse_curl,
             commands::browse::browse_resources,
             commands::browse::browse_save,
+            commands::tables::browse_get_all,
+            commands::tables::export_table,
+            commands::tables::search_objects,
+            commands::tables::identify_object,
             commands::app::app_about,
         ])
         .setup(move |app| {

@@ -2,18 +2,8 @@
 
 use std::path::PathBuf;
 
-/// Where secrets are kept.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum SecretMode {
-    /// The OS keyring under this service name when usable, else session-only (the default,
-    /// with the app identifier as service).
-    #[default]
-    Keyring,
-    /// The OS keyring under another service name (tests with a real keyring).
-    KeyringService(String),
-    /// In memory for this run only.
-    SessionOnly,
-}
+pub use dhis2w_client::workspace::SecretMode;
+use dhis2w_client::WorkspaceOptions;
 
 /// Start-up options.
 #[derive(Debug, Clone, Default)]
@@ -44,22 +34,26 @@ fn env_path(name: &str) -> Option<PathBuf> {
 }
 
 impl Options {
-    /// Reads the `DHIS2W_*` environment variables.
+    /// Reads the `DHIS2W_*` environment variables (the workspace's are shared with the CLI).
     pub fn from_env() -> Self {
-        let secrets = if std::env::var("DHIS2W_SECRETS").as_deref() == Ok("session_only") {
-            SecretMode::SessionOnly
-        } else if let Ok(service) = std::env::var("DHIS2W_KEYRING_SERVICE") {
-            SecretMode::KeyringService(service)
-        } else {
-            SecretMode::Keyring
-        };
+        let ws = WorkspaceOptions::from_env();
         Self {
-            config_dir: env_path("DHIS2W_CONFIG_DIR"),
-            data_dir: env_path("DHIS2W_DATA_DIR"),
-            secrets,
-            presets: env_path("DHIS2W_PRESETS"),
+            config_dir: ws.config_dir,
+            data_dir: ws.data_dir,
+            secrets: ws.secrets,
+            presets: ws.presets,
             test_browser: env_path("DHIS2W_TEST_BROWSER"),
             test_save_path: std::env::var_os("DHIS2W_TEST_SAVE_PATH").map(PathBuf::from),
+        }
+    }
+
+    /// The core workspace's part of these options.
+    pub fn workspace(&self) -> WorkspaceOptions {
+        WorkspaceOptions {
+            config_dir: self.config_dir.clone(),
+            data_dir: self.data_dir.clone(),
+            secrets: self.secrets.clone(),
+            presets: self.presets.clone(),
         }
     }
 }

@@ -88,7 +88,7 @@ fn instances_add_list_edit_default_active_remove() {
     // Remove deletes the instance and its secrets.
     let st = t.ok("instances_remove", json!({ "id": id2 }));
     assert_eq!(st["instances"].as_array().unwrap().len(), 1);
-    let stored = tauri::async_runtime::block_on(t.state().secrets.stored(&id2)).unwrap();
+    let stored = tauri::async_runtime::block_on(t.state().secrets().stored(&id2)).unwrap();
     assert!(!stored.pat);
     t.err("instances_remove", json!({ "id": id2 }), "not_found");
 
@@ -480,7 +480,7 @@ fn oauth_instance(t: &TestApp, name: &str, client: &str, mode: &str) -> String {
 fn stored_access_token(t: &TestApp, id: &str) -> String {
     let json = tauri::async_runtime::block_on(
         t.state()
-            .secrets
+            .secrets()
             .reveal(id, dhis2w_client::secret_store::SecretKind::OAuth2Token),
     )
     .unwrap()
@@ -545,7 +545,7 @@ fn oauth2_sign_in_through_the_test_browser_loopback() {
     let again = t.ok("session_status", json!({ "instanceId": id }));
     assert_eq!(again["state"], "signed_in");
     // As after a restart (nobody known yet): the status asks /api/me once for the user.
-    t.state().credentials.forget(&id);
+    t.state().credentials().forget(&id);
     let again = t.ok("session_status", json!({ "instanceId": id }));
     assert_eq!(again["state"], "signed_in");
     assert_eq!(
@@ -562,7 +562,7 @@ fn oauth2_sign_in_through_the_test_browser_loopback() {
     assert_eq!(st["user"], Value::Null);
     assert!(tauri::async_runtime::block_on(
         t.state()
-            .secrets
+            .secrets()
             .reveal(&id, dhis2w_client::secret_store::SecretKind::OAuth2Token)
     )
     .unwrap()
@@ -932,12 +932,12 @@ fn presets_are_added_once_with_their_secrets() {
 fn rewrite_stored_token(t: &TestApp, id: &str, edit: impl FnOnce(&mut Value)) {
     use dhis2w_client::secret_store::SecretKind;
     let state = t.state();
-    let json = tauri::async_runtime::block_on(state.secrets.reveal(id, SecretKind::OAuth2Token))
+    let json = tauri::async_runtime::block_on(state.secrets().reveal(id, SecretKind::OAuth2Token))
         .unwrap()
         .expect("a stored token");
     let mut v: Value = serde_json::from_str(json.expose()).unwrap();
     edit(&mut v);
-    tauri::async_runtime::block_on(state.secrets.set(
+    tauri::async_runtime::block_on(state.secrets().set(
         id,
         SecretKind::OAuth2Token,
         dhis2w_client::Secret::new(v.to_string()),

@@ -637,24 +637,30 @@ impl Dhis2Client {
         query: &[(String, String)],
     ) -> Result<T> {
         let raw = self.get(path, query).await?;
-        if !raw.is_success() {
-            let mut h = HeaderMap::new();
-            for (k, v) in &raw.headers {
-                if let (Ok(k), Ok(v)) = (
-                    reqwest::header::HeaderName::from_bytes(k.as_bytes()),
-                    HeaderValue::from_str(v),
-                ) {
-                    h.append(k, v);
-                }
-            }
-            return Err(error_from_response(
-                StatusCode::from_u16(raw.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                &h,
-                &raw.body,
-                self.auth.scheme(),
-            ));
-        }
+        self.check(&raw)?;
         raw.json()
+    }
+
+    /// `Ok` for a 2xx answer; any other answer as its error kind (DHIS2's WebMessage words).
+    pub fn check(&self, raw: &RawResponse) -> Result<()> {
+        if raw.is_success() {
+            return Ok(());
+        }
+        let mut h = HeaderMap::new();
+        for (k, v) in &raw.headers {
+            if let (Ok(k), Ok(v)) = (
+                reqwest::header::HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                h.append(k, v);
+            }
+        }
+        Err(error_from_response(
+            StatusCode::from_u16(raw.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            &h,
+            &raw.body,
+            self.auth.scheme(),
+        ))
     }
 
     /// `GET /api/system/info`.

@@ -14,11 +14,14 @@ pub mod leak_scan;
 pub mod models;
 pub mod probe;
 pub mod profile;
+pub mod search;
 pub mod secret;
 pub mod secret_store;
 pub mod session;
+pub mod table;
 pub mod token;
 pub mod webmessage;
+pub mod workspace;
 
 pub use auth::{
     check_pat, AuthProvider, BasicAuth, ClientAuth, OAuth2Auth, OAuth2Config, PatAuth,
@@ -37,3 +40,6 @@ pub use secret::Secret;
 pub use secret_store::{KeyringTokenStore, SecretKind, SecretStore, StorageMode, StorageStatus};
 pub use session::{CredentialSessions, CredentialStatus, SessionState, SessionUser};
 pub use token::{MemoryTokenStore, OAuth2Token, TokenKey, TokenStore};
+pub use workspace::{
+    Session, SessionStatus, SignInRequest, VerifyResult, Workspace, WorkspaceOptions,
+};

@@ -204,6 +204,13 @@ impl Dhis2Version {
     }
 }
 
+/// True for a DHIS2 UID: 11 ASCII letters and digits, the first a letter (dhis2-server.md).
+pub fn is_uid(s: &str) -> bool {
+    s.len() == 11
+        && s.bytes().all(|b| b.is_ascii_alphanumeric())
+        && s.as_bytes()[0].is_ascii_alphabetic()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,10 +74,12 @@ pub async fn browse_get<R: Runtime>(
         )
         .await;
     state.end_request(&request.request_id);
-    state.credentials.observe(&inst.id, &request.path, &result);
+    state
+        .credentials()
+        .observe(&inst.id, &request.path, &result);
     super::session::notify_auth_failure(&app, &state, &inst.id, &result).await;
     let raw = result?;
-    if let Err(e) = state.history.record(
+    if let Err(e) = state.history().record(
         &inst.id,
         &request.path,
         &request.query,
@@ -159,7 +161,7 @@ pub async fn browse_history(
     instance_id: String,
 ) -> Result<Vec<HistoryEntry>> {
     state.instance(&instance_id).await?;
-    state.history.list(&instance_id)
+    state.history().list(&instance_id)
 }
 
 /// `browse_pin`.
@@ -171,7 +173,7 @@ pub async fn browse_pin(
     pinned: bool,
 ) -> Result<Vec<HistoryEntry>> {
     state.instance(&instance_id).await?;
-    state.history.pin(&instance_id, &entry_id, pinned)
+    state.history().pin(&instance_id, &entry_id, pinned)
 }
 
 /// `browse_resources`: the instance's API paths (`/api/resources`) for the path
@@ -185,7 +187,7 @@ pub async fn browse_resources<R: Runtime>(
     let session = state.session(&instance_id).await?;
     let paths = session.client.resource_paths().await;
     if let Err(e) = &paths {
-        state.credentials.observe_error(&instance_id, e);
+        state.credentials().observe_error(&instance_id, e);
     }
     super::session::notify_auth_failure(&app, &state, &instance_id, &paths).await;
     paths
@@ -254,15 +256,9 @@ pub async fn browse_save<R: Runtime>(
     contents: String,
 ) -> Result<Option<String>> {
     let name = file_name(&suggested_name);
-    let target: Option<PathBuf> = match state.test_save_path() {
-        // TEST ONLY (DHIS2W_TEST_SAVE_PATH): no dialog; empty means "cancelled", a directory
-        // means "save there under the suggested name".
-        Some(p) if p.as_os_str().is_empty() => None,
-        Some(p) if p.is_dir() => Some(p.join(&name)),
-        Some(p) => Some(p),
-        None => ask_save_path(&app, &name).await?,
+    let Some(path) = choose_save_path(&app, &state, &name).await? else {
+        return Ok(None);
     };
-    let Some(path) = target else { return Ok(None) };
     let data = contents.into_bytes();
     let write_path = path.clone();
     tokio::task::spawn_blocking(move || dhis2w_client::history::write_atomic(&write_path, &data))
@@ -281,6 +277,23 @@ pub async fn browse_save<R: Runtime>(
             .with_source(e)
         })?;
     Ok(Some(path.display().to_string()))
+}
+
+/// Where to save a file named `name`: the native dialog, or the test path. `None` when the
+/// user cancelled.
+pub async fn choose_save_path<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    name: &str,
+) -> Result<Option<PathBuf>> {
+    match state.test_save_path() {
+        // TEST ONLY (DHIS2W_TEST_SAVE_PATH): no dialog; empty means "cancelled", a directory
+        // means "save there under the suggested name".
+        Some(p) if p.as_os_str().is_empty() => Ok(None),
+        Some(p) if p.is_dir() => Ok(Some(p.join(name))),
+        Some(p) => Ok(Some(p)),
+        None => ask_save_path(app, name).await,
+    }
 }
 
 async fn ask_save_path<R: Runtime>(app: &AppHandle<R>, name: &str) -> Result<Option<PathBuf>> {

@@ -6,6 +6,7 @@ pub mod app;
 pub mod browse;
 pub mod instances;
 pub mod session;
+pub mod tables;
 
 /// Unix seconds now.
 pub(crate) fn now_secs() -> i64 {

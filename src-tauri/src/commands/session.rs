@@ -1,60 +1,17 @@
 //! `session_*` commands: signing in and out. Status carries the user, expiry and scopes,
 //! never a token.
 
-use crate::dto::{events, SessionState, SessionStatus, SignInProgress};
+use crate::dto::{events, SessionStatus, SignInProgress};
 use crate::state::{focus_main_window, AppState};
-use dhis2w_client::capture::{
-    DeepLinkCapturer, DeepLinkOptions, LoopbackCapturer, RedirectCapturer,
-};
-use dhis2w_client::profile::{AuthKind, RedirectMode};
+use dhis2w_client::profile::AuthKind;
 use dhis2w_client::session::is_auth_failure;
-use dhis2w_client::{Error, ErrorKind, Result, SignInOptions};
+use dhis2w_client::{Result, SignInRequest};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
-/// The session status of `id`. Basic/PAT: the core's answer (stored secret, user seen this
-/// run, or one short `/api/me` check); OAuth2: the stored token, and the user seen this run
-/// (or one short `/api/me` check while the token is valid).
+/// The session status of `id` (the core's [`dhis2w_client::Workspace::status`]).
 pub async fn status_of(state: &AppState, id: &str) -> Result<SessionStatus> {
-    let inst = state.instance(id).await?;
-    let mut status = SessionStatus {
-        instance_id: id.to_owned(),
-        state: SessionState::SignedOut,
-        user: None,
-        expires_at: None,
-        scopes: vec![],
-    };
-    match inst.auth_kind {
-        AuthKind::Basic | AuthKind::Pat => {
-            let s = state.credentials.status(&inst, &state.secrets).await?;
-            status.state = s.state;
-            status.user = s.user;
-        }
-        AuthKind::Oauth2 => {
-            let session = state.session(id).await?;
-            let auth = session.oauth2.expect("OAuth2 session without provider");
-            if let Some(t) = auth.status().await? {
-                status.state = t.session_state(super::now_secs());
-                status.expires_at = Some(t.expires_at);
-                status.scopes = t.scopes;
-                if status.state == SessionState::SignedIn {
-                    status.user = state.user(id);
-                    // After a restart nobody is known yet: ask /api/me once, while the token
-                    // is far enough from expiry that asking never refreshes it.
-                    if status.user.is_none()
-                        && t.expires_at - super::now_secs()
-                            > dhis2w_client::auth::oauth2::REFRESH_MARGIN_SECS
-                    {
-                        status.user = state
-                            .credentials
-                            .identify(&inst, session.client.auth().clone())
-                            .await;
-                    }
-                }
-            }
-        }
-    }
-    Ok(status)
+    state.status(id).await
 }
 
 fn emit_changed<R: Runtime>(app: &AppHandle<R>, status: &SessionStatus) {
@@ -106,74 +63,38 @@ pub async fn session_sign_in<R: Runtime>(
 ) -> Result<SessionStatus> {
     let id = instance_id;
     let inst = state.instance(&id).await?;
-    if inst.auth_kind != AuthKind::Oauth2 {
-        let signed = state.credentials.sign_in(&inst, &state.secrets).await;
-        notify_auth_failure(&app, &state, &id, &signed).await;
-        signed?;
-        let status = status_of(&state, &id).await?;
-        emit_changed(&app, &status);
-        return Ok(status);
-    }
-    state.forget_session(&id);
-    let session = state.session(&id).await?;
-    match &session.oauth2 {
-        None => {
-            return Err(Error::new(
-                ErrorKind::Internal,
-                "OAuth2 session without provider.",
-            ))
+    let progress_app = app.clone();
+    let progress_id = id.clone();
+    let progress: dhis2w_client::auth::oauth2::ProgressCallback = Arc::new(move |p| {
+        let payload = SignInProgress {
+            instance_id: progress_id.clone(),
+            stage: p.stage,
+            authorize_url: p.authorize_url,
+            redirect_uri: p.redirect_uri,
+        };
+        if let Err(e) = progress_app.emit(events::SIGN_IN_PROGRESS, payload) {
+            tracing::warn!(error = %e, "could not emit sign-in-progress");
         }
-        Some(auth) => {
-            let (seq, cancel) = state.begin_sign_in(&id);
-            let progress_app = app.clone();
-            let progress_id = id.clone();
-            let progress: dhis2w_client::auth::oauth2::ProgressCallback = Arc::new(move |p| {
-                let payload = SignInProgress {
-                    instance_id: progress_id.clone(),
-                    stage: p.stage,
-                    authorize_url: p.authorize_url,
-                    redirect_uri: p.redirect_uri,
-                };
-                if let Err(e) = progress_app.emit(events::SIGN_IN_PROGRESS, payload) {
-                    tracing::warn!(error = %e, "could not emit sign-in-progress");
-                }
-            });
-            let options = SignInOptions {
-                prompt_login: different_user,
-                cancel,
+    });
+    let browser = state.browser(&app);
+    let result = state
+        .sign_in(
+            &id,
+            SignInRequest {
+                different_user,
+                browser: &browser,
                 progress: Some(progress),
-            };
-            let browser = state.browser(&app);
-            let mode = session
-                .instance
-                .oauth2
-                .as_ref()
-                .map(|o| o.redirect_mode)
-                .unwrap_or_default();
-            let result = match mode {
-                RedirectMode::Loopback => match LoopbackCapturer::bind().await {
-                    Ok(capturer) => auth.sign_in(&capturer, &browser, options).await,
-                    Err(e) => Err(e),
-                },
-                RedirectMode::DeepLink => {
-                    let (capturer, handle) = DeepLinkCapturer::new(DeepLinkOptions::default());
-                    state.set_deep_link_handle(Some(handle));
-                    let r = auth
-                        .sign_in(&capturer as &dyn RedirectCapturer, &browser, options)
-                        .await;
-                    state.set_deep_link_handle(None);
-                    r
-                }
-            };
-            state.end_sign_in(&id, seq);
-            let signed = result?;
-            state
-                .credentials
-                .remember_user(&id, dhis2w_client::SessionUser::from_me(&signed.me));
+            },
+        )
+        .await;
+    if inst.auth_kind == AuthKind::Oauth2 {
+        if result.is_ok() {
             focus_main_window(&app);
         }
+    } else {
+        notify_auth_failure(&app, &state, &id, &result).await;
     }
-    let status = status_of(&state, &id).await?;
+    let status = result?;
     emit_changed(&app, &status);
     Ok(status)
 }
@@ -194,23 +115,7 @@ pub async fn session_sign_out<R: Runtime>(
     state: State<'_, AppState>,
     instance_id: String,
 ) -> Result<SessionStatus> {
-    let id = instance_id;
-    let inst = state.instance(&id).await?;
-    state.cancel_sign_in(&id);
-    if inst.auth_kind == AuthKind::Oauth2 {
-        let session = state.session(&id).await?;
-        let auth = session
-            .oauth2
-            .ok_or_else(|| Error::new(ErrorKind::Internal, "OAuth2 session without provider."))?;
-        let report = auth.sign_out().await?;
-        if let Some(detail) = report.detail {
-            tracing::info!(revoked = report.revoked, "{detail}");
-        }
-    } else {
-        state.credentials.sign_out(&inst, &state.secrets).await?;
-    }
-    state.forget_session(&id);
-    let status = status_of(&state, &id).await?;
+    let status = state.sign_out(&instance_id).await?;
     emit_changed(&app, &status);
     Ok(status)
 }

@@ -264,6 +264,53 @@ fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What identifies one version of the file without reading it.
+type FileStamp = (SystemTime, u64);
+
+fn stamp(path: &Path) -> Option<FileStamp> {
+    let m = fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+/// An exclusive advisory lock on `.profiles.toml.lock` beside the profiles file, held for one
+/// read-modify-write. The lock file is never removed (removing it would let two writers lock
+/// two different files); it holds nothing.
+struct WriteLock(fs::File);
+
+impl WriteLock {
+    fn acquire(path: &Path) -> Result<Self> {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or_else(|| Path::new("."));
+        create_dir(dir)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| FILE_NAME.to_owned());
+        let lock_path = dir.join(format!(".{name}.lock"));
+        let mut o = fs::OpenOptions::new();
+        o.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            o.mode(0o600);
+        }
+        let file = o
+            .open(&lock_path)
+            .map_err(|e| io_error("open the lock file", &lock_path, e))?;
+        // Another writer holds it for a few milliseconds at most; block until it is free.
+        file.lock().map_err(|e| io_error("lock", &lock_path, e))?;
+        Ok(Self(file))
+    }
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
 /// Where a test asks the atomic write to stop, simulating a crash.
 #[cfg(test)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -412,6 +459,9 @@ pub struct Recovery {
 pub struct ProfileStore {
     path: PathBuf,
     data: Data,
+    /// The file's modification time and length when last read or written: a change means
+    /// another program (the CLI, the app) wrote it.
+    seen: Option<FileStamp>,
     #[cfg(test)]
     crash: Crash,
 }
@@ -433,6 +483,7 @@ impl ProfileStore {
 
     fn with_data(path: PathBuf, data: Data) -> Self {
         Self {
+            seen: stamp(&path),
             path,
             data,
             #[cfg(test)]
@@ -519,7 +570,18 @@ impl ProfileStore {
 
     /// Re-reads the file, picking up changes made by another program (e.g. the CLI).
     pub fn reload(&mut self) -> Result<()> {
+        let seen = stamp(&self.path);
         self.data = read_file(&self.path)?.unwrap_or_default();
+        self.seen = seen;
+        Ok(())
+    }
+
+    /// Re-reads the file only when it changed since this store last read or wrote it (cheap:
+    /// one `stat`), so a front end sees instances another program added without a restart.
+    pub fn refresh(&mut self) -> Result<()> {
+        if stamp(&self.path) != self.seen {
+            self.reload()?;
+        }
         Ok(())
     }
 
@@ -533,14 +595,17 @@ impl ProfileStore {
         )
     }
 
-    /// Re-reads the file, applies `change`, writes the result. On any error nothing is written
-    /// and the in-memory state is the file's current state.
+    /// Re-reads the file, applies `change`, writes the result, all under the profiles lock
+    /// file, so the app and the CLI writing at the same time never lose each other's changes.
+    /// On any error nothing is written and the in-memory state is the file's current state.
     fn mutate<T>(&mut self, change: impl FnOnce(&mut Data) -> Result<T>) -> Result<T> {
+        let _lock = WriteLock::acquire(&self.path)?;
         let mut data = read_file(&self.path)?.unwrap_or_default();
         self.data = data.clone();
         let out = change(&mut data)?;
         self.write(&data)?;
         self.data = data;
+        self.seen = stamp(&self.path);
         Ok(out)
     }
 
