@@ -1081,3 +1081,30 @@ fn concurrent_session_builds_share_one_provider() {
         "the stored session is the one handed out"
     );
 }
+
+#[test]
+fn an_instance_added_by_another_program_appears_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let opts = |o: &mut dhis2w_desktop_lib::Options| o.config_dir = Some(config.clone());
+    let t = TestApp::with(opts);
+    t.add(json!({ "name": "In the app" }));
+    // The dhis2w CLI writes the same file through the core's ProfileStore.
+    let mut other =
+        dhis2w_client::ProfileStore::open(config.join(dhis2w_client::profile::FILE_NAME)).unwrap();
+    let mut input = dhis2w_client::InstanceInput::new(
+        "From the CLI",
+        "https://cli.example.org",
+        dhis2w_client::AuthKind::Pat,
+    );
+    input.username = None;
+    other.add(&input).unwrap();
+    let st = t.ok("instances_list", json!({}));
+    let names: Vec<&str> = st["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["In the app", "From the CLI"], "{st}");
+}

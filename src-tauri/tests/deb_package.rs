@@ -72,6 +72,17 @@ fn desktop_entry_passes_the_url_and_handles_the_scheme() {
     assert!(text.contains("Name=dhis2w Desktop"), "{text}");
     // The binary and the icon are in the package.
     assert!(out.path().join("usr/bin/dhis2w-desktop").is_file());
+    // The dhis2w command line is installed next to the app, with its man page and completions.
+    for f in [
+        "usr/bin/dhis2w",
+        "usr/share/man/man1/dhis2w.1",
+        "usr/share/man/man1/dhis2w-get.1",
+        "usr/share/bash-completion/completions/dhis2w",
+        "usr/share/zsh/vendor-completions/_dhis2w",
+        "usr/share/fish/vendor_completions.d/dhis2w.fish",
+    ] {
+        assert!(out.path().join(f).is_file(), "{f} is not in the package");
+    }
     let icons = out.path().join("usr/share/icons/hicolor");
     assert!(icons.is_dir(), "no icons in the package");
     // desktop-file-validate, when installed, accepts the entry.

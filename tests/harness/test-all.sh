@@ -60,6 +60,10 @@ suite ui vitest npm test --prefix ui
 suite core cargo dbus-run-session -- tests/harness/keyring-session.sh \
   env DHIS2W_REQUIRE_KEYRING=1 cargo test -p dhis2w-client --no-fail-fast
 
+# The dhis2w command line against the stand-in, with its secrets in the same kind of real keyring.
+suite cli cargo dbus-run-session -- tests/harness/keyring-session.sh \
+  cargo test -p dhis2w-cli --no-fail-fast
+
 # The app shell needs the UI bundle: build it (tsc + vite) before anything compiles the app.
 suite ui-build none npm run build --prefix ui
 
@@ -71,7 +75,7 @@ suite app-keyring cargo dbus-run-session -- tests/harness/keyring-session.sh \
   cargo test -p dhis2w-desktop --test commands
 
 # The .deb package: build it, then check its desktop entry passes the URL (%u) and the scheme.
-suite deb-build none bash -c 'cd src-tauri && npx tauri build --debug --bundles deb'
+suite deb-build none bash -c 'tests/harness/stage-cli.sh debug && cd src-tauri && npx tauri build --debug --bundles deb'
 suite deb cargo cargo test -p dhis2w-desktop --test deb_package
 
 # The binary the end-to-end suite launches (plain debug build, UI embedded).

@@ -200,7 +200,8 @@ pub enum InstancesCommand {
     /// Change an instance's settings; what you leave out stays as it is.
     Edit {
         /// The instance (name or id).
-        name: String,
+        #[arg(value_name = "NAME")]
+        instance: String,
         #[command(flatten)]
         fields: InstanceFields,
     },
@@ -230,4 +231,13 @@ pub enum InstancesCommand {
         /// The profiles file (default: ~/.config/dhis2/profiles.toml and .dhis2/profiles.toml).
         file: Option<PathBuf>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

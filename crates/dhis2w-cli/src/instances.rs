@@ -246,8 +246,8 @@ pub async fn run(ws: &Workspace, cmd: InstancesCommand) -> Result<()> {
             }
             Ok(())
         }
-        InstancesCommand::Edit { name, fields } => {
-            let inst = ws.pick_instance(Some(&name)).await?;
+        InstancesCommand::Edit { instance, fields } => {
+            let inst = ws.pick_instance(Some(&instance)).await?;
             let mut input = input_from(&inst);
             apply(fields, &mut input, false)?;
             let inst = ws.edit_instance(&inst.id, &input).await?;
