@@ -107,7 +107,8 @@ export const sessionStatus = (instanceId: string) => call<SessionStatus>("sessio
 
 // ---------------------------------------------------------------- browse
 
-export type BrowseResponse = { meta: BrowseMeta; body: ArrayBuffer };
+/** `body` is a view into the payload (no copy: a 100 MB answer is not duplicated on the main thread). */
+export type BrowseResponse = { meta: BrowseMeta; body: Uint8Array };
 
 /** Splits browse_get's payload: 4-byte big-endian length n, n bytes of JSON BrowseMeta, then the body. */
 export function decodeBrowseResponse(payload: ArrayBuffer | Uint8Array | number[]): BrowseResponse {
@@ -121,9 +122,7 @@ export function decodeBrowseResponse(payload: ArrayBuffer | Uint8Array | number[
   const n = view.getUint32(0, false);
   if (4 + n > bytes.byteLength) throw toAppError({ kind: "internal", message: "Response header is cut short." });
   const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n))) as BrowseMeta;
-  const start = bytes.byteOffset + 4 + n;
-  const body = bytes.buffer.slice(start, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return { meta, body };
+  return { meta, body: bytes.subarray(4 + n) };
 }
 
 /** Builds a browse_get payload (used by tests and the dev mock backend). */

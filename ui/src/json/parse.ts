@@ -1,14 +1,15 @@
 // Client side of the parse worker, which also keeps the tables and sorts/filters them.
 import { parseBodySync, type Parsed } from "./parseCore";
-import { columnText, runQuery } from "../table/engine";
+import { columnText, responseText, runQuery } from "../table/engine";
 import type { SortState } from "../table/model";
 
 export { LARGE_BODY, parseBodySync, type Pager, type Parsed } from "./parseCore";
 
 export type WorkerRequest =
-  | { type: "parse"; id: number; buffer: ArrayBuffer; contentType: string | null; fields: string | null }
+  | { type: "parse"; id: number; buffer: ArrayBuffer; offset: number; length: number; contentType: string | null; fields: string | null }
   | { type: "query"; id: number; tableId: number; sort: SortState; filter: string }
-  | { type: "column"; id: number; tableId: number; column: number };
+  | { type: "column"; id: number; tableId: number; column: number }
+  | { type: "text"; id: number; tableId: number };
 
 let worker: Worker | null = null;
 let seq = 0;
@@ -46,11 +47,16 @@ function ask<R>(w: Worker, msg: Omit1<WorkerRequest>, transfer: Transferable[] =
   });
 }
 
-/** Parses off the main thread when possible. The buffer is transferred (unusable afterwards). */
-export function parseBody(buffer: ArrayBuffer, contentType: string | null, fields: string | null = null): Promise<Parsed> {
+/**
+ * Parses off the main thread when possible. The body's whole underlying buffer is transferred,
+ * not copied (it is unusable afterwards).
+ */
+export function parseBody(body: ArrayBuffer | Uint8Array, contentType: string | null, fields: string | null = null): Promise<Parsed> {
   const w = getWorker();
-  if (!w) return Promise.resolve(parseBodySync(buffer, contentType, fields));
-  return ask<Parsed>(w, { type: "parse", buffer, contentType, fields }, [buffer]);
+  if (!w) return Promise.resolve(parseBodySync(body, contentType, fields));
+  const view = body instanceof Uint8Array ? body : new Uint8Array(body);
+  const buffer = view.buffer as ArrayBuffer;
+  return ask<Parsed>(w, { type: "parse", buffer, offset: view.byteOffset, length: view.byteLength, contentType, fields }, [buffer]);
 }
 
 /** Row order of a table after filtering and sorting (indices into its original rows). */
@@ -65,4 +71,11 @@ export function tableColumnText(tableId: number, column: number): Promise<string
   const w = getWorker();
   if (!w) return Promise.resolve(columnText(tableId, column));
   return ask<string>(w, { type: "column", tableId, column });
+}
+
+/** The text of a large table response (Parsed.textDeferred). */
+export function tableResponseText(tableId: number): Promise<string> {
+  const w = getWorker();
+  if (!w) return Promise.resolve(responseText(tableId));
+  return ask<string>(w, { type: "text", tableId });
 }

@@ -1,5 +1,5 @@
 import { parseBodySync } from "./parseCore";
-import { columnText, runQuery } from "../table/engine";
+import { columnText, responseText, runQuery } from "../table/engine";
 import { transferables } from "../table/pack";
 import type { WorkerRequest } from "./parse";
 
@@ -7,13 +7,15 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
   const msg = e.data;
   const post = (self as unknown as Worker).postMessage.bind(self);
   if (msg.type === "parse") {
-    const result = parseBodySync(msg.buffer, msg.contentType, msg.fields);
+    const result = parseBodySync(new Uint8Array(msg.buffer, msg.offset, msg.length), msg.contentType, msg.fields);
     post({ id: msg.id, result }, result.table ? transferables(result.table) : []);
   } else if (msg.type === "query") {
     const order = runQuery(msg.tableId, msg.sort, msg.filter);
     // A copy is sent: the worker keeps its own for "copy column".
     const copy = order.slice();
     post({ id: msg.id, result: copy }, [copy.buffer]);
+  } else if (msg.type === "text") {
+    post({ id: msg.id, result: responseText(msg.tableId) });
   } else if (msg.type === "column") {
     post({ id: msg.id, result: columnText(msg.tableId, msg.column) });
   }

@@ -19,6 +19,11 @@ export type Parsed = {
   large: boolean;
   /** Set when the body is a DHIS2 collection or an analytics grid (shown as a table by default). */
   table?: PackedTable;
+  /**
+   * A large table's text is not sent along (copying hundreds of MB would freeze the window):
+   * `text` is empty until asked for with responseText / tableResponseText.
+   */
+  textDeferred?: boolean;
 };
 
 function readPager(value: unknown): Pager | null {
@@ -36,7 +41,8 @@ function readPager(value: unknown): Pager | null {
 }
 
 /** `fields` is the request's `fields=` value: it orders the table's columns. */
-export function parseBodySync(buffer: ArrayBuffer, contentType: string | null, fields?: string | null): Parsed {
+export function parseBodySync(body: ArrayBuffer | Uint8Array, contentType: string | null, fields?: string | null): Parsed {
+  const buffer = body instanceof Uint8Array ? body : new Uint8Array(body);
   const text = new TextDecoder().decode(buffer);
   const large = buffer.byteLength > LARGE_BODY;
   const looksJson = (contentType ?? "").includes("json") || /^\s*[[{]/.test(text.slice(0, 64));
@@ -45,7 +51,8 @@ export function parseBodySync(buffer: ArrayBuffer, contentType: string | null, f
     const json: unknown = JSON.parse(text);
     const pager = readPager(json);
     const data = buildTable(json, fields);
-    const table = data ? registerTable(data) : undefined;
+    const table = data ? registerTable(data, large ? buffer : undefined) : undefined;
+    if (large && table) return { isJson: true, text: "", textDeferred: true, pager, large, table };
     if (large) return { isJson: true, text: JSON.stringify(json, null, 2), pager, large, table };
     return { isJson: true, json, text, pager, large, table };
   } catch {

@@ -4,16 +4,19 @@ import { packTable } from "./pack";
 import type { PackedTable, SortState, TableData } from "./model";
 import { queryRows, rowHaystacks } from "./query";
 
-type Entry = { data: TableData; haystacks?: string[]; order?: Uint32Array };
+type Entry = { data: TableData; haystacks?: string[]; order?: Uint32Array; source?: Uint8Array };
 
 const KEEP = 3;
 const tables = new Map<number, Entry>();
 let nextId = 1;
 
-/** Stores a table (dropping the oldest beyond a few) and returns its packed form. */
-export function registerTable(data: TableData): PackedTable {
+/**
+ * Stores a table (dropping the oldest beyond a few) and returns its packed form. `source` is the
+ * body of a large response, kept so its text can be made later (see responseText).
+ */
+export function registerTable(data: TableData, source?: Uint8Array): PackedTable {
   const id = nextId++;
-  tables.set(id, { data });
+  tables.set(id, { data, source });
   while (tables.size > KEEP) tables.delete(tables.keys().next().value!);
   return packTable(id, data);
 }
@@ -36,4 +39,16 @@ export function columnText(id: number, column: number): string {
   const out = new Array<string>(order.length);
   for (let i = 0; i < order.length; i++) out[i] = col[order[i]!]!;
   return out.join("\n");
+}
+
+/** The pretty-printed text of a large response whose text was not sent with its table. */
+export function responseText(id: number): string {
+  const src = tables.get(id)?.source;
+  if (!src) return "";
+  const text = new TextDecoder().decode(src);
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
 }

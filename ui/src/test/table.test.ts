@@ -143,3 +143,19 @@ describe("sorting and filtering", () => {
     for (const r of hits) expect(`${big.values[0]![r]} ${big.values[1]![r]}`.toLowerCase()).toMatch(/item.*39999|39999.*item/);
   });
 });
+
+describe("large table responses", () => {
+  it("keep their text in the engine until asked (so the window never copies hundreds of MB at once)", async () => {
+    const { LARGE_BODY } = await import("../json/parseCore");
+    const { responseText } = await import("../table/engine");
+    const items = Array.from({ length: Math.ceil(LARGE_BODY / 40) }, (_, i) => ({ id: `a${String(i).padStart(10, "0")}`, name: `Item number ${i}` }));
+    const parsed = parseBodySync(enc({ items }), "application/json");
+    expect(parsed.large).toBe(true);
+    expect(parsed.textDeferred).toBe(true);
+    expect(parsed.text).toBe("");
+    expect(parsed.table!.rowCount).toBe(items.length);
+    const text = responseText(parsed.table!.id);
+    expect(text.startsWith('{\n  "items": [')).toBe(true);
+    expect(JSON.parse(text).items).toHaveLength(items.length);
+  });
+});

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import * as api from "../../api";
 import type { AppError, BrowseRequest, HistoryEntry, Instance, ResourcePath } from "../../bindings";
 import { useI18n } from "../../i18n";
-import { parseBody } from "../../json/parse";
+import { parseBody, tableResponseText } from "../../json/parse";
 import { useApp } from "../../state";
 import { useEvent } from "../../useEvent";
 import { ErrorNotice } from "../common";
@@ -27,6 +27,7 @@ function Browser({ instance }: { instance: Instance }) {
   const [actionError, setActionError] = useState<AppError | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const current = useRef<string | null>(null);
+  const textLoads = useRef(new Map<number, Promise<string>>());
 
   const getAll = useGetAll((r) => {
     setResult(r);
@@ -122,6 +123,18 @@ function Browser({ instance }: { instance: Instance }) {
     }
   }
 
+  /** The response's text; a large table's text is fetched from the worker the first time. */
+  async function needText(): Promise<string> {
+    const r = result;
+    const table = r?.parsed.table;
+    if (!r || !table || !r.parsed.textDeferred) return r?.parsed.text ?? "";
+    let load = textLoads.current.get(table.id);
+    if (!load) textLoads.current.set(table.id, (load = tableResponseText(table.id)));
+    const text = await load;
+    setResult((cur) => (cur?.parsed.table?.id === table.id ? { ...cur, parsed: { ...cur.parsed, text, textDeferred: false } } : cur));
+    return text;
+  }
+
   const loading = phase.kind === "loading" || phase.kind === "parsing";
   return (
     <div className="browse-layout">
@@ -171,6 +184,7 @@ function Browser({ instance }: { instance: Instance }) {
             getAll={{ state: getAll.state, start: () => void getAll.start(result), cancel: getAll.cancel }}
             onOpenUid={(uid) => void openUid(uid)}
             onError={setActionError}
+            needText={needText}
           />
         )}
       </div>

@@ -7,7 +7,7 @@ import { useI18n } from "../../i18n";
 import type { Result } from "./types";
 
 /** Status, time, size, "Copy as curl", "Save response" and the response headers. */
-export function ResponseHeader({ result, onError }: { result: Result; onError: (e: AppError | null) => void }) {
+export function ResponseHeader({ result, onError, needText }: { result: Result; onError: (e: AppError | null) => void; needText: () => Promise<string> }) {
   const { t } = useI18n();
   const [curl, setCurl] = useState<string | null>(null);
   const [savedTo, setSavedTo] = useState<string | null>(null);
@@ -54,7 +54,7 @@ export function ResponseHeader({ result, onError }: { result: Result; onError: (
               onError(null);
               try {
                 const name = (result.request.path.split("/").filter(Boolean).pop() ?? "response") + (result.parsed.isJson ? ".json" : ".txt");
-                const saved = await api.browseSave(name, result.parsed.text);
+                const saved = await api.browseSave(name, await needText());
                 if (saved) setSavedTo(saved);
               } catch (e) {
                 onError(api.toAppError(e));

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { Button, NoticeBox, SegmentedControl } from "@dhis2/ui";
 import type { Content } from "vanilla-jsoneditor";
 import type { AppError, ExportResult } from "../../bindings";
@@ -29,9 +29,11 @@ type Props = {
   getAll: { state: GetAllState; start: () => void; cancel: () => void };
   onOpenUid: (uid: string) => void;
   onError: (e: AppError | null) => void;
+  /** The full text (a large table's text comes from the worker on first need). */
+  needText: () => Promise<string>;
 };
 
-export function ResponseView({ result, mode, setMode, loading, onPage, getAll, onOpenUid, onError }: Props) {
+export function ResponseView({ result, mode, setMode, loading, onPage, getAll, onOpenUid, onError, needText }: Props) {
   const { t, lang } = useI18n();
   const dark = useDarkMode();
   const viewer = useRef<JsonViewHandle>(null);
@@ -53,6 +55,11 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
         { value: "text", label: t("response.modeText") },
       ];
   const running = getAll.state.kind === "running";
+  const waitingText = mode !== "grid" && parsed.textDeferred === true;
+  useEffect(() => {
+    if (waitingText) void needText().catch(() => undefined);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [waitingText]);
   const finished = (r: ExportResult | null | "cancelled") => {
     setExporting(false);
     if (r === "cancelled") setExportNote(t("export.cancelled"));
@@ -61,8 +68,8 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
 
   return (
     <section className="response card" aria-label={t("response.label")}>
-      <ResponseHeader key={result.request.requestId} result={result} onError={onError} />
-      {parsed.large && <NoticeBox title={t("response.large", { size: formatBytes(result.meta.sizeBytes) })}>{" "}</NoticeBox>}
+      <ResponseHeader key={result.request.requestId} result={result} onError={onError} needText={needText} />
+      {parsed.large && !table && <NoticeBox title={t("response.large", { size: formatBytes(result.meta.sizeBytes) })}>{" "}</NoticeBox>}
       {!parsed.isJson && <p className="small muted">{t("response.notJson")}</p>}
       <div className="viewer-bar">
         <span id="view-mode-label" className="small">
@@ -119,6 +126,10 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
         <Suspense fallback={<p className="muted">{t("table.loading")}</p>}>
           <TableView key={table.id} table={table} label={t("table.label")} onOpenUid={onOpenUid} />
         </Suspense>
+      ) : waitingText ? (
+        <p role="status" className="muted">
+          {t("response.opening")}
+        </p>
       ) : (
         <JsonView ref={viewer} content={content} mode={mode === "grid" ? "tree" : mode} onModeChange={setMode} label={t("response.label")} dark={dark} />
       )}

@@ -6,6 +6,7 @@ import { useI18n } from "../../i18n";
 import { kindKey } from "../../search/kinds";
 import { createSearcher, type SearchState } from "../../search/searcher";
 import { useApp } from "../../state";
+import { CopyIcon } from "../icons";
 
 /** The header's "Find…" box (Ctrl+K / Cmd+K): results as you type, grouped by kind. */
 export function SearchBox() {
@@ -153,7 +154,7 @@ export function SearchBox() {
                           title={t("table.copyUid", { uid: h.id })}
                           onClick={async () => setNote((await copyText(h.id)) ? t("table.copied", { value: h.id }) : t("common.copyFailed"))}
                         >
-                          ⧉
+                          <CopyIcon />
                         </button>
                       </li>
                     ))}

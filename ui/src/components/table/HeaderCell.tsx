@@ -1,5 +1,6 @@
 import type { KeyboardEvent } from "react";
 import { useI18n } from "../../i18n";
+import { CopyIcon } from "../icons";
 
 type Props = {
   label: string;
@@ -38,7 +39,7 @@ export function HeaderCell({ label, width, index, sort, resizing, onSort, onCopy
         </span>
       </button>
       <button type="button" className="icon-btn" onClick={onCopyColumn} aria-label={t("table.copyColumn", { column: label })} title={t("table.copyColumn", { column: label })}>
-        ⧉
+        <CopyIcon />
       </button>
       <div
         role="separator"

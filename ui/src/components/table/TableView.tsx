@@ -8,7 +8,7 @@ import { tableColumnText } from "../../json/parse";
 import { useI18n } from "../../i18n";
 import { isUid, type PackedTable, type SortState } from "../../table/model";
 import { cellText } from "../../table/pack";
-import { Cell } from "./Cell";
+import { Cell, type CellLabels } from "./Cell";
 import { HeaderCell } from "./HeaderCell";
 import { useRowOrder } from "./useRowOrder";
 
@@ -50,12 +50,23 @@ export default function TableView({ table, label, onOpenUid }: TableViewProps) {
   const totalWidth = grid.getTotalSize();
 
   const { count, rowAt, busy } = useRowOrder(table, sort, filter);
+  // A new sort or filter starts at the top.
+  useEffect(() => {
+    if (scroll.current) scroll.current.scrollTop = 0;
+    setActive({ row: 0, col: 0 });
+  }, [sort, filter]);
   const virtual = useVirtualizer({
     count,
     getScrollElement: () => scroll.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan: 6,
+    // Render after the scroll event rather than inside it (smoother when dragging the scrollbar).
+    useFlushSync: false,
   });
+  const labels = useMemo<CellLabels>(
+    () => ({ copyValue: t("table.copyValue"), copyUid: (uid) => t("table.copyUid", { uid }), openUid: (uid) => t("table.openUid", { uid }) }),
+    [t],
+  );
 
   const copy = useCallback(
     async (text: string, what: string) => {
@@ -190,6 +201,7 @@ export default function TableView({ table, label, onOpenUid }: TableViewProps) {
                     active={active.row === v.index && active.col === c}
                     row={v.index}
                     col={c}
+                    labels={labels}
                     onActivate={activate}
                     onCopy={copy}
                     onOpenUid={onOpenUid}
