@@ -297,6 +297,12 @@ impl Exporter {
                 progress,
             )?,
         }
+        // The temporary file is private (0600); the export is an ordinary document.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
+        }
         tmp.persist(path).map_err(|e| io_error(e.error, path))?;
         Ok(ExportResult {
             path: path.display().to_string(),
