@@ -55,6 +55,9 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
         { value: "text", label: t("response.modeText") },
       ];
   const running = getAll.state.kind === "running";
+  const pagerText = pager
+    ? t("pager.summary", { page: formatCount(pager.page, lang), pageCount: formatCount(pager.pageCount, lang), total: formatCount(pager.total, lang) })
+    : "";
   const waitingText = mode !== "grid" && parsed.textDeferred === true;
   useEffect(() => {
     if (waitingText) void needText().catch(() => undefined);
@@ -101,11 +104,11 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
         </p>
       )}
       {pager && !result.allPages && (
-        <nav className="pager" aria-label={t("pager.summary", { page: pager.page, pageCount: pager.pageCount, total: pager.total })}>
+        <nav className="pager" aria-label={pagerText}>
           <Button small disabled={pager.page <= 1 || loading || running} onClick={() => onPage(pager.page - 1)} dataTest="pager-prev">
             ← {t("pager.prev")}
           </Button>
-          <span data-test="pager-summary">{t("pager.summary", { page: pager.page, pageCount: pager.pageCount, total: pager.total })}</span>
+          <span data-test="pager-summary">{pagerText}</span>
           <Button small disabled={pager.page >= pager.pageCount || loading || running} onClick={() => onPage(pager.page + 1)} dataTest="pager-next">
             {t("pager.next")} →
           </Button>

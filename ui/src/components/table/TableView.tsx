@@ -19,8 +19,14 @@ const ROW_HEIGHT = 30;
 /** A first width from the header and the first rows' text. */
 function guessWidth(t: PackedTable, c: number, label: string): number {
   let longest = label.length;
-  for (let r = 0; r < Math.min(t.rowCount, 50); r++) longest = Math.max(longest, cellText(t, c, r).length);
-  return Math.min(420, Math.max(90, longest * 8 + 40));
+  let uids = false;
+  for (let r = 0; r < Math.min(t.rowCount, 50); r++) {
+    const text = cellText(t, c, r);
+    longest = Math.max(longest, text.length);
+    uids ||= isUid(text);
+  }
+  // UID cells also hold a copy button.
+  return Math.min(420, Math.max(90, longest * 8 + 40 + (uids ? 30 : 0)));
 }
 
 export type TableViewProps = { table: PackedTable; label: string; onOpenUid: (uid: string) => void };
