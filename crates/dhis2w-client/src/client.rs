@@ -194,19 +194,70 @@ pub fn map_transport_error(e: reqwest::Error, what: &str) -> Error {
 }
 
 /// Joins `path` (e.g. `/api/me`) to a base URL without a trailing slash, keeping the context
-/// path (`https://host/dhis` + `/api/me` → `https://host/dhis/api/me`).
+/// path (`https://host/dhis` + `/api/me` → `https://host/dhis/api/me`). A path that would climb
+/// out of the context path (`..`, also percent-encoded or with backslashes) is refused: the
+/// request would carry the instance's credentials to another application on the same host.
 pub fn join_path(base: &Url, path: &str) -> Result<Url> {
+    refuse_climbing(path)?;
     let mut s = base.as_str().trim_end_matches('/').to_owned();
     if !path.starts_with('/') {
         s.push('/');
     }
     s.push_str(path);
-    Url::parse(&s).map_err(|_| {
+    let url = Url::parse(&s).map_err(|_| {
         Error::new(
             ErrorKind::InvalidInput,
-            format!("\"{path}\" is not a valid API path."),
+            format!("\"{path}\" is not a valid API path. Type a path such as /api/me."),
         )
-    })
+    })?;
+    // Belt and braces: whatever the parser made of the text, it must stay under the base.
+    if !same_origin(&url, base) || !under_base_path(&url, base) {
+        return Err(leaves_instance(path));
+    }
+    Ok(url)
+}
+
+fn leaves_instance(path: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!(
+            "\"{path}\" would leave this instance's address (it climbs up with \"..\"). Remove \
+             the \"..\" parts and type the API path from the start, e.g. /api/dataElements."
+        ),
+    )
+}
+
+/// True when `u`'s path is the base's path or below it (`/dhis` covers `/dhis` and `/dhis/…`,
+/// not `/dhis2/…`, another application on the host).
+fn under_base_path(u: &Url, base: &Url) -> bool {
+    let base_path = base.path().trim_end_matches('/');
+    base_path.is_empty() || u.path() == base_path || u.path().starts_with(&format!("{base_path}/"))
+}
+
+/// Refuses a `..` segment in the path part of `path` (before `?` or `#`), in every spelling
+/// a URL parser or a Java server resolves as one: `%2e`, `\` and `%5c` as separators, `%2f`
+/// (decoded by some proxies), `..;` (Tomcat drops path parameters), tabs and newlines (the
+/// URL parser removes them).
+fn refuse_climbing(path: &str) -> Result<()> {
+    let cleaned: String = path
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let path_part = cleaned.split(['?', '#']).next().unwrap_or("");
+    let decoded = path_part
+        .to_ascii_lowercase()
+        .replace("%2e", ".")
+        .replace("%2f", "/")
+        .replace("%5c", "/")
+        .replace('\\', "/");
+    let climbs = decoded
+        .split('/')
+        .any(|seg| seg.split(';').next().unwrap_or("").trim() == "..");
+    if climbs {
+        Err(leaves_instance(path))
+    } else {
+        Ok(())
+    }
 }
 
 /// Same scheme, host and port.
@@ -351,6 +402,11 @@ impl Dhis2Client {
     /// origin and under its path.
     pub fn url(&self, path: &str, query: &[(String, String)]) -> Result<Url> {
         let mut url = if path.starts_with("http://") || path.starts_with("https://") {
+            // Climbing is refused here too, before the parser resolves it out of sight.
+            let after_scheme = path.split_once("://").map(|(_, r)| r).unwrap_or("");
+            if let Some(i) = after_scheme.find(['/', '\\']) {
+                refuse_climbing(&after_scheme[i..])?;
+            }
             let u = Url::parse(path).map_err(|_| {
                 Error::new(
                     ErrorKind::InvalidInput,
@@ -381,12 +437,7 @@ impl Dhis2Client {
     }
 
     fn is_ours(&self, u: &Url) -> bool {
-        let base_path = self.base.path().trim_end_matches('/');
-        // `/dhis` covers `/dhis` and `/dhis/…`, not `/dhis2/…` (another app on the host).
-        same_origin(u, &self.base)
-            && (u.path() == base_path
-                || u.path().starts_with(&format!("{base_path}/"))
-                || base_path.is_empty())
+        same_origin(u, &self.base) && under_base_path(u, &self.base)
     }
 
     fn host_label(&self) -> String {
@@ -708,6 +759,50 @@ mod tests {
         );
         assert!(normalise_base_url("ftp://x").is_err());
         assert!(normalise_base_url("").is_err());
+    }
+
+    #[test]
+    fn paths_cannot_leave_the_context_path() {
+        let b = normalise_base_url("https://a.example/dhis").unwrap();
+        for bad in [
+            "/../other",
+            "../other/api",
+            "/api/../../other",
+            "/%2e%2e/other",
+            "/%2E%2E/other",
+            "/.%2e/other",
+            "/%2e./other",
+            "/api/%2E%2E/%2e%2E/other",
+            "/..\\other",
+            "/api\\..\\..\\other",
+            "/..;/other",
+            "/.\t./other",
+            "/api/..%2f..%2fother",
+            "/api/%2e%2e%5cother",
+        ] {
+            let err = join_path(&b, bad).expect_err(bad);
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}");
+            assert!(err.message().contains("leave"), "{bad}: {}", err.message());
+        }
+        let c = Dhis2Client::new(
+            b.as_str(),
+            Arc::new(crate::BasicAuth::new("u", crate::Secret::new("p")).unwrap()),
+            ClientOptions::default(),
+        )
+        .unwrap();
+        assert!(c.url("/../other/api/me", &[]).is_err());
+        assert!(c.url("https://a.example/dhis/%2e%2e/other", &[]).is_err());
+        // Dots that stay inside, and `..` in the query, are fine.
+        for ok in [
+            "/api/me",
+            "/api/x..y",
+            "/api/.../z",
+            "/api/me?filter=name:like:..",
+            "/api/me#/../x",
+        ] {
+            let u = join_path(&b, ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(u.path().starts_with("/dhis/"), "{ok} -> {u}");
+        }
     }
 
     #[test]
