@@ -37,6 +37,9 @@ pub enum Command {
     Status(NameArg),
     /// GET an API path: JSON to stdout, or a table, CSV or Excel file.
     Get(GetArgs),
+    /// Ask "what, when, where": data (--dx), periods (--pe) and places (--ou) as a table,
+    /// CSV or Excel file, without writing an analytics URL.
+    Analytics(AnalyticsArgs),
     /// Find data elements, indicators, data sets, programs, org units, category options and
     /// users by name, code or UID.
     Search(SearchArgs),
@@ -95,6 +98,47 @@ pub struct GetArgs {
     pub all: bool,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DimArg {
+    /// Data.
+    Dx,
+    /// Periods.
+    Pe,
+    /// Org units.
+    Ou,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyticsArgs {
+    /// Data items: data element, indicator, program indicator UIDs (`a;b` or repeat --dx).
+    #[arg(long, required = true)]
+    pub dx: Vec<String>,
+    /// Periods: LAST_12_MONTHS, THIS_YEAR, 202401, 2024Q1… (`a;b` or repeat --pe).
+    #[arg(long, required = true)]
+    pub pe: Vec<String>,
+    /// Org units: UIDs, LEVEL-2, USER_ORGUNIT, OU_GROUP-<uid>… (`a;b` or repeat --ou).
+    #[arg(long, required = true)]
+    pub ou: Vec<String>,
+    /// Dimensions as rows (default: ou, and dx when several data items).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub rows: Vec<DimArg>,
+    /// Dimensions as columns (default: pe).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub columns: Vec<DimArg>,
+    /// Dimensions as filters (default: dx when one data item).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub filter: Vec<DimArg>,
+    /// Add totals.
+    #[arg(long)]
+    pub totals: bool,
+    /// Output format (json: DHIS2's answer).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -1,6 +1,7 @@
 //! `dhis2w`: a thin command line over the dhis2w Desktop core (`dhis2w-client`). Every command
 //! opens the same [`Workspace`] as the app (profiles file, keyring, history) and calls it.
 
+mod analytics;
 mod browser;
 mod cli;
 mod get;
@@ -73,6 +74,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Logout(a) => session::logout(&open().await?, a.name.as_deref().or(wanted)).await,
         Command::Status(a) => session::status(&open().await?, a.name.as_deref().or(wanted)).await,
         Command::Get(args) => get::run(&open().await?, wanted, args).await,
+        Command::Analytics(args) => analytics::run(&open().await?, wanted, args).await,
         Command::Search(args) => get::search(&open().await?, wanted, args).await,
     }
 }

@@ -649,3 +649,155 @@ async fn the_app_and_the_cli_writing_at_once_lose_nothing() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn analytics_tables_and_exports_match_the_servers_numbers() {
+    let si = StandIn::start(&["--analytics-max-limit", "400"]).await;
+    let home = Home::new();
+    assert_eq!(add_basic(&home, &si, "Play").code, 0);
+    let xlsx = home.path("anc.xlsx");
+    let o = run_args(
+        &home,
+        &[
+            "analytics",
+            "--dx",
+            "fbfJHSPpUQD",
+            "--pe",
+            "LAST_12_MONTHS",
+            "--ou",
+            "LEVEL-2",
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+
+    // The server's own answer for the same question.
+    let o = run_args(
+        &home,
+        &[
+            "get",
+            "/api/analytics",
+            "-q",
+            "dimension=ou:LEVEL-2",
+            "-q",
+            "dimension=pe:LAST_12_MONTHS",
+            "-q",
+            "filter=dx:fbfJHSPpUQD",
+        ],
+    );
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    let name = |id: &str| {
+        v["metaData"]["items"][id]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mut expected = std::collections::HashMap::new();
+    for r in v["rows"].as_array().unwrap() {
+        let r: Vec<&str> = r
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        expected.insert((name(r[0]), name(r[1])), r[2].parse::<f64>().unwrap());
+    }
+    assert!(
+        expected.len() > 100,
+        "13 districts × 12 months: {}",
+        expected.len()
+    );
+
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let range = wb.worksheet_range("analytics").unwrap();
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(header[0], "Organisation unit");
+    assert!(
+        header[1..]
+            .iter()
+            .all(|h| !dhis2w_client::models::is_uid(h) && h.contains(' ')),
+        "month names, not ids: {header:?}"
+    );
+    let mut seen = 0;
+    for row in range.rows().skip(1) {
+        let ou = row[0].to_string();
+        assert!(!dhis2w_client::models::is_uid(&ou), "names, not UIDs: {ou}");
+        for (j, cell) in row.iter().enumerate().skip(1) {
+            if let Data::Float(n) = cell {
+                assert_eq!(
+                    Some(n),
+                    expected.get(&(ou.clone(), header[j].clone())),
+                    "{ou} / {}",
+                    header[j]
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert_eq!(seen, expected.len());
+
+    // The table on the terminal, with totals.
+    let o = run_args(
+        &home,
+        &[
+            "analytics",
+            "--dx",
+            "fbfJHSPpUQD",
+            "--pe",
+            "2024Q1;2024Q2",
+            "--ou",
+            "O6uvpzGd5pu",
+            "--totals",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("Bo") && o.stdout.contains("Total"),
+        "{}",
+        o.stdout
+    );
+
+    // Bad picks and DHIS2's E7xxx answers, in plain words.
+    let o = run_args(
+        &home,
+        &[
+            "analytics",
+            "--dx",
+            "fbfJHSPpUQD",
+            "--pe",
+            "2024M13",
+            "--ou",
+            "LEVEL-2",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("not a period"), "{}", o.stderr);
+    let o = run_args(
+        &home,
+        &[
+            "analytics",
+            "--dx",
+            "fbfJHSPpUQD",
+            "--pe",
+            "LAST_52_WEEKS",
+            "--ou",
+            "LEVEL-4",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("Too many rows") && o.stderr.contains("E7128"),
+        "{}",
+        o.stderr
+    );
+}

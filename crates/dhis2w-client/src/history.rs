@@ -454,6 +454,65 @@ mod tests {
     }
 
     #[test]
+    fn inline_queries_are_redacted_like_separate_ones() {
+        let dir = temp_dir("inline");
+        let s = HistoryStore::new(&dir);
+        let e = s
+            .record(
+                "i",
+                "/api/me?access_token=tok-SECRET&fields=id,name&Password=pw-SECRET#x",
+                &q(&[("code", "code-SECRET")]),
+                200,
+                5,
+            )
+            .unwrap();
+        assert_eq!(e.path, "/api/me?fields=id,name#x");
+        assert!(e.query.is_empty());
+        // Percent-encoded names are credentials too; nothing left drops the `?`.
+        let e = s
+            .record("i", "/api/me?%61ccess_token=tok-SECRET", &[], 200, 6)
+            .unwrap();
+        assert_eq!(e.path, "/api/me");
+        let raw = fs::read_to_string(dir.join("i.json")).unwrap();
+        assert!(!raw.contains("SECRET"), "{raw}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn entries_written_before_redaction_are_redacted_when_read() {
+        let dir = temp_dir("old");
+        fs::write(
+            dir.join("i.json"),
+            br#"{"version":1,"entries":[{"id":"a","path":"/api/me?token=old-SECRET&x=1","query":[["password","pw-SECRET"]],"status":200,"at":1,"pinned":false}]}"#,
+        )
+        .unwrap();
+        let s = HistoryStore::new(&dir);
+        let list = s.list("i").unwrap();
+        assert_eq!(list[0].path, "/api/me?x=1");
+        assert!(list[0].query.is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn history_is_private_to_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = temp_dir("perm");
+        let dir = parent.join("history");
+        let s = HistoryStore::new(&dir);
+        s.record("i", "/api/me", &[], 200, 1).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("i.json")), 0o600);
+        // A folder made earlier with wider rights is narrowed on the next write.
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        s.record("i", "/api/x", &[], 200, 2).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("i.json")), 0o600);
+        fs::remove_dir_all(parent).unwrap();
+    }
+
+    #[test]
     fn rejects_path_like_instance_ids_and_removes_files() {
         let dir = temp_dir("ids");
         let s = HistoryStore::new(&dir);

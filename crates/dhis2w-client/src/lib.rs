@@ -4,6 +4,7 @@
 //! [`AuthProvider`] contract (`headers()` + `refresh_if_needed()`), so the rest of the
 //! client is identical whatever the user picked.
 
+pub mod analytics;
 pub mod auth;
 pub mod capture;
 pub mod client;

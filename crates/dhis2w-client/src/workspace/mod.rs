@@ -11,11 +11,13 @@
 //! * Sessions ([`sessions`]): one client and provider per instance, built once even under
 //!   concurrent calls, forgotten on edit; sign-in flows with their cancel switches.
 
+mod analytics;
 mod flows;
 mod instances;
 pub mod sessions;
 mod tables;
 
+pub use analytics::{AnalyticsRun, ANALYTICS_PATH};
 pub use instances::{InstanceListing, ListedInstance};
 pub use sessions::{Session, SessionStatus, SignInRequest, VerifyResult};
 pub use tables::{ExportProgressFn, ExportSpec, ExportStage};

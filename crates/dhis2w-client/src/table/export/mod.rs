@@ -78,6 +78,32 @@ pub fn request_text(path: &str, query: &[(String, String)]) -> String {
     format!("{path_only}?{}", q.join("&"))
 }
 
+/// `url` with the values of credential-looking query parameters replaced (for display).
+pub fn redact_url(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return raw.to_owned();
+    };
+    if !url
+        .query_pairs()
+        .any(|(k, _)| crate::history::is_secret_param(&k))
+    {
+        return raw.to_owned();
+    }
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if crate::history::is_secret_param(&k) {
+                "[hidden]".to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url.to_string()
+}
+
 /// A file name like `organisationUnits-sierra-leone-2026-11-30.xlsx`: the resource (last path
 /// segment that is not a UID), the instance name as a slug, and the date.
 pub fn suggested_file_name(
