@@ -4,7 +4,8 @@
 //! (temporary file in the same directory, then rename). It stores only the path, the
 //! query, the status and the time: never headers, bodies or credentials. Query parameters
 //! whose names look like credentials (`access_token`, `password`, …) are dropped before
-//! anything is written.
+//! anything is written, in a separate query and in a query typed inline in the path
+//! (`/api/me?access_token=…`). The folder is the user's alone (0700) and so are its files (0600).
 //!
 //! [`render_curl`] renders a request as a `curl` command line whose credentials are shell
 //! variables (`$DHIS2_PAT`, `$DHIS2_TOKEN`, `$DHIS2_PASSWORD`), never the values.
@@ -108,6 +109,7 @@ impl HistoryStore {
         at: i64,
     ) -> Result<HistoryEntry> {
         let _g = self.guard();
+        let path = redact_path(path);
         let query = redact_query(query);
         let mut file = self.read(instance_id)?;
         let entry = match file
@@ -123,7 +125,7 @@ impl HistoryStore {
             }
             None => HistoryEntry {
                 id: new_id(at),
-                path: path.to_owned(),
+                path,
                 query,
                 status,
                 at,
@@ -206,7 +208,15 @@ impl HistoryStore {
         let path = self.file_path(instance_id)?;
         match fs::read(&path) {
             Ok(bytes) => match serde_json::from_slice::<HistoryFile>(&bytes) {
-                Ok(f) => Ok(f),
+                // Files written before inline queries were redacted may still hold credentials:
+                // they never leave this function, and the next write drops them from disk.
+                Ok(mut f) => {
+                    for e in &mut f.entries {
+                        e.path = redact_path(&e.path);
+                        e.query = redact_query(&e.query);
+                    }
+                    Ok(f)
+                }
                 // A damaged history file is not worth failing a request for: start afresh.
                 Err(e) => {
                     tracing::warn!(file = %path.display(), error = %e, "unreadable history file; starting a new one");
@@ -220,7 +230,7 @@ impl HistoryStore {
 
     fn write(&self, instance_id: &str, file: &HistoryFile) -> Result<()> {
         let path = self.file_path(instance_id)?;
-        fs::create_dir_all(&self.dir).map_err(|e| io_error("create the history folder", e))?;
+        create_private_dir(&self.dir).map_err(|e| io_error("create the history folder", e))?;
         let data = serde_json::to_vec_pretty(&HistoryFile {
             version: 1,
             entries: file.entries.clone(),
@@ -228,7 +238,7 @@ impl HistoryStore {
         .map_err(|e| {
             Error::new(ErrorKind::Internal, "Could not encode the history.").with_source(e)
         })?;
-        write_atomic(&path, &data).map_err(|e| io_error("save the request history", e))
+        write_private_atomic(&path, &data).map_err(|e| io_error("save the request history", e))
     }
 }
 
@@ -246,6 +256,55 @@ fn io_error(what: &str, e: std::io::Error) -> Error {
         format!("Could not {what}. Check that the app's data folder is writable."),
     )
     .with_source(e)
+}
+
+/// Creates `dir` (and missing parents) readable by the user only, and narrows an existing
+/// `dir` to 0700: the paths people look at are nobody else's business on a shared computer.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        let meta = fs::metadata(dir)?;
+        if meta.permissions().mode() & 0o777 != 0o700 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(dir)
+    }
+}
+
+/// Like [`write_atomic`], but the file is created 0600 (the user's alone) from the start.
+fn write_private_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = dir.join(format!(".{name}.{:x}.tmp", rand::random::<u32>()));
+    let result = (|| {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// Writes `data` to `path` through a temporary file in the same directory and a rename,
@@ -281,6 +340,41 @@ pub fn redact_query(query: &[(String, String)]) -> Vec<(String, String)> {
         .filter(|(k, _)| !is_secret_param(k))
         .cloned()
         .collect()
+}
+
+/// `path` with credential-looking parameters removed from a query typed inline
+/// (`/api/me?access_token=…&fields=id` → `/api/me?fields=id`). Names are compared after
+/// percent-decoding; the kept parameters and any `#fragment` stay exactly as typed, and a
+/// query left empty loses its `?`.
+pub fn redact_path(path: &str) -> String {
+    let Some((before, rest)) = path.split_once('?') else {
+        return path.to_owned();
+    };
+    let (query, fragment) = match rest.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (rest, None),
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|piece| {
+            let name = piece.split('=').next().unwrap_or("");
+            let decoded: String = url::form_urlencoded::parse(name.as_bytes())
+                .next()
+                .map(|(k, _)| k.into_owned())
+                .unwrap_or_default();
+            !is_secret_param(decoded.trim())
+        })
+        .collect();
+    let mut out = before.to_owned();
+    if kept.iter().any(|p| !p.is_empty()) {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
 }
 
 /// How the rendered curl command authenticates: always through a shell variable.
