@@ -10,11 +10,14 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 // Core types that cross to the UI unchanged: their bindings come from the core (feature `ts`).
+pub use dhis2w_client::analytics::{AnalyticsQuery, Dimension, Layout, QueryItem};
 pub use dhis2w_client::history::HistoryEntry;
 pub use dhis2w_client::profile::{AuthKind, OAuth2Settings, RedirectMode};
+pub use dhis2w_client::saved::{Question, SavedQuestion};
 pub use dhis2w_client::search::{ObjectRef, SearchGroup, SearchHit, SearchResults};
 pub use dhis2w_client::secret_store::{StorageMode, StorageStatus, StoredSecrets};
 pub use dhis2w_client::table::export::{ExportFormat, ExportResult};
+pub use dhis2w_client::workspace::{CellDiff, MissingItem, PreparedQuery};
 pub use dhis2w_client::{
     ErrorKind, ResourcePath, SessionState, SessionStatus, SessionUser, SignInStage, VerifyResult,
 };
@@ -239,6 +242,34 @@ pub struct ExportProgress {
     pub total: Option<u64>,
 }
 
+/// A finished analytics run: the pivoted table as a grid with names, and the request for the
+/// curious (no credential: curl uses a shell variable).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalyticsRunResult {
+    pub instance_id: String,
+    pub request: String,
+    pub url: String,
+    pub curl: String,
+    pub rows: u64,
+    /// `{headers: [{name, column, valueType, meta}], rows: string[][], metaData: {items: {}}}`.
+    #[ts(
+        type = "{ headers: Array<{ name: string, column: string, valueType: string, meta: boolean }>, rows: Array<Array<string>>, metaData: { items: Record<string, unknown> } }"
+    )]
+    pub grid: serde_json::Value,
+}
+
+/// One question on two instances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalyticsCompare {
+    pub left: AnalyticsRunResult,
+    pub right: AnalyticsRunResult,
+    pub differences: Vec<CellDiff>,
+    pub left_missing: Vec<MissingItem>,
+    pub right_missing: Vec<MissingItem>,
+}
+
 /// Event names (docs/commands.md).
 pub mod events {
     pub const BROWSE_ALL_PROGRESS: &str = "browse-all-progress";
@@ -263,6 +294,17 @@ pub fn bindings() -> Vec<(&'static str, String)> {
     let cfg = ts_config();
     vec![
         one::<AboutInfo>("AboutInfo", &cfg),
+        one::<AnalyticsCompare>("AnalyticsCompare", &cfg),
+        one::<AnalyticsQuery>("AnalyticsQuery", &cfg),
+        one::<AnalyticsRunResult>("AnalyticsRunResult", &cfg),
+        one::<CellDiff>("CellDiff", &cfg),
+        one::<Dimension>("Dimension", &cfg),
+        one::<Layout>("Layout", &cfg),
+        one::<MissingItem>("MissingItem", &cfg),
+        one::<PreparedQuery>("PreparedQuery", &cfg),
+        one::<QueryItem>("QueryItem", &cfg),
+        one::<Question>("Question", &cfg),
+        one::<SavedQuestion>("SavedQuestion", &cfg),
         one::<AppError>("AppError", &cfg),
         one::<AuthKind>("AuthKind", &cfg),
         one::<BrowseMeta>("BrowseMeta", &cfg),

@@ -62,6 +62,15 @@ where
             commands::tables::export_table,
             commands::tables::search_objects,
             commands::tables::identify_object,
+            commands::analytics::analytics_run,
+            commands::analytics::analytics_export,
+            commands::analytics::analytics_prepare,
+            commands::analytics::analytics_compare,
+            commands::analytics::saved_list,
+            commands::analytics::saved_save,
+            commands::analytics::saved_delete,
+            commands::analytics::saved_export,
+            commands::analytics::saved_import,
             commands::app::app_about,
         ])
         .setup(move |app| {

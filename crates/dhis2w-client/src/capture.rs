@@ -244,7 +244,10 @@ impl LoopbackCapturer {
 
     /// Closes the listener without waiting (e.g. when the flow is abandoned before waiting).
     pub fn close(&self) {
-        self.listener.lock().expect("listener lock").take();
+        self.listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
     }
 }
 
@@ -262,7 +265,7 @@ impl RedirectCapturer for LoopbackCapturer {
         let listener = self
             .listener
             .lock()
-            .expect("listener lock")
+            .unwrap_or_else(|p| p.into_inner())
             .take()
             .ok_or_else(|| {
                 Error::new(

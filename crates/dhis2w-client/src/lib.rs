@@ -15,6 +15,7 @@ pub mod leak_scan;
 pub mod models;
 pub mod probe;
 pub mod profile;
+pub mod saved;
 pub mod search;
 pub mod secret;
 pub mod secret_store;

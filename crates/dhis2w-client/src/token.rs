@@ -77,7 +77,7 @@ impl TokenStore for MemoryTokenStore {
         let found = self
             .tokens
             .lock()
-            .expect("token map poisoned")
+            .unwrap_or_else(|p| p.into_inner())
             .get(key)
             .cloned();
         found.map(|t| check_key(key, t)).transpose()
@@ -86,13 +86,16 @@ impl TokenStore for MemoryTokenStore {
     async fn set(&self, key: &TokenKey, token: &OAuth2Token) -> Result<()> {
         self.tokens
             .lock()
-            .expect("token map poisoned")
+            .unwrap_or_else(|p| p.into_inner())
             .insert(key.clone(), token.clone());
         Ok(())
     }
 
     async fn delete(&self, key: &TokenKey) -> Result<()> {
-        self.tokens.lock().expect("token map poisoned").remove(key);
+        self.tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
         Ok(())
     }
 }

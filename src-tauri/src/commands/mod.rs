@@ -2,6 +2,7 @@
 //! arguments into core calls and the core's answers into [`crate::dto`] types; errors cross as
 //! the core's `{kind, message}`.
 
+pub mod analytics;
 pub mod app;
 pub mod browse;
 pub mod instances;

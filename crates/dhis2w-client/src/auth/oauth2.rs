@@ -32,6 +32,10 @@ use url::Url;
 /// Refresh this long before the access token expires.
 pub const REFRESH_MARGIN_SECS: i64 = 60;
 
+/// The longest access-token lifetime believed (a year): a larger `expires_in` or `exp` is
+/// clamped to it, so that arithmetic on expiries can never overflow.
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 365 * 24 * 3600;
+
 /// The scope for `ALL`-style clients (DHIS2 up to 2.43.1).
 pub const SCOPE_ALL: &str = "ALL";
 /// The scope for DHIS2 2.43.2+ (only these are allowed there).
@@ -426,8 +430,8 @@ impl TokenState {
     /// refresh on every request.
     fn refresh_margin(&self) -> i64 {
         match (&self.token, self.obtained_at) {
-            (Some(t), Some(at)) if t.expires_at - at <= REFRESH_MARGIN_SECS => {
-                ((t.expires_at - at) / 2).max(0)
+            (Some(t), Some(at)) if t.expires_at.saturating_sub(at) <= REFRESH_MARGIN_SECS => {
+                (t.expires_at.saturating_sub(at) / 2).max(0)
             }
             _ => REFRESH_MARGIN_SECS,
         }
@@ -571,7 +575,14 @@ impl OAuth2Auth {
         if !st.loaded {
             let got = self.store.get(&self.key).await?;
             st.token = match got.map(|t| check_key(&self.key, t)) {
-                Some(Ok(t)) => Some(t),
+                // A stored expiry is clamped like a fresh one, so that everyone who subtracts
+                // times from it (here and in the status shown to the user) cannot overflow.
+                Some(Ok(mut t)) => {
+                    t.expires_at = t
+                        .expires_at
+                        .clamp(0, now().saturating_add(MAX_TOKEN_LIFETIME_SECS));
+                    Some(t)
+                }
                 Some(Err(e)) => {
                     tracing::warn!("stored token refused: {}", e.message());
                     None
@@ -811,11 +822,12 @@ impl OAuth2Auth {
                     url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
                 };
                 let raw = format!("{}:{}", enc(&self.config.client_id), enc(s.expose()));
+                // Base64 is always a valid header value; no panic path even so.
                 let mut hv = HeaderValue::from_str(&format!(
                     "Basic {}",
                     base64::engine::general_purpose::STANDARD.encode(raw)
                 ))
-                .expect("base64 is a valid header value");
+                .ok()?;
                 hv.set_sensitive(true);
                 Some(hv)
             }
@@ -970,9 +982,14 @@ impl OAuth2Auth {
             v.as_i64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
         });
+        // The server's numbers are untrusted: clamp them into [now, now + a year].
+        let now = now();
+        let latest = now.saturating_add(MAX_TOKEN_LIFETIME_SECS);
         let expires_at = match expires_in {
-            Some(s) => now() + s,
-            None => jwt_exp(&tr.access_token).unwrap_or_else(|| now() + 300),
+            Some(s) => now.saturating_add(s.clamp(0, MAX_TOKEN_LIFETIME_SECS)),
+            None => jwt_exp(&tr.access_token)
+                .map(|exp| exp.clamp(now, latest))
+                .unwrap_or(now + 300),
         };
         let scopes = match tr.scope {
             Some(s) => s.split_whitespace().map(str::to_owned).collect(),
@@ -1167,7 +1184,7 @@ impl AuthProvider for OAuth2Auth {
         let Some(token) = &st.token else {
             return Err(sign_in_required());
         };
-        let left = token.expires_at - now();
+        let left = token.expires_at.saturating_sub(now());
         if left > st.refresh_margin() {
             return Ok(());
         }
@@ -1247,6 +1264,83 @@ mod tests {
         assert_eq!(v.len(), 43);
         assert_ne!(v, random_b64(32));
         assert!(random_b64(24).len() * 6 >= 128);
+    }
+
+    fn offline_auth(store: Arc<dyn TokenStore>) -> OAuth2Auth {
+        OAuth2Auth::with_http(
+            OAuth2Config {
+                profile: "p".into(),
+                base_url: "https://dhis.example".into(),
+                client_id: "c".into(),
+                client_auth: ClientAuth::None,
+                scope: None,
+            },
+            store,
+            reqwest::Client::new(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn absurd_expiries_from_the_server_are_clamped_not_a_panic() {
+        let auth = offline_auth(Arc::new(crate::MemoryTokenStore::new()));
+        let tr = |expires_in: serde_json::Value, access: &str| TokenResponse {
+            access_token: access.into(),
+            refresh_token: None,
+            expires_in: Some(expires_in),
+            scope: None,
+        };
+        let before = now();
+        let huge_jwt = format!(
+            "h.{}.s",
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{}}}"#, i64::MAX))
+        );
+        let negative_jwt = format!(
+            "h.{}.s",
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{}}}"#, i64::MIN))
+        );
+        let cases = [
+            tr(serde_json::json!(i64::MAX), "a"),
+            tr(serde_json::json!(i64::MAX.to_string()), "a"),
+            tr(serde_json::json!(i64::MIN), "a"),
+            tr(serde_json::json!(-5), "a"),
+            tr(serde_json::Value::Null, &huge_jwt),
+            tr(serde_json::Value::Null, &negative_jwt),
+        ];
+        for case in cases {
+            let t = auth.token_from_response(case, None);
+            assert!(t.expires_at >= before - 1, "{}", t.expires_at);
+            assert!(
+                t.expires_at <= now() + MAX_TOKEN_LIFETIME_SECS,
+                "{}",
+                t.expires_at
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn absurd_stored_expiries_are_no_panic() {
+        for expires_at in [i64::MIN, i64::MAX] {
+            let store = Arc::new(crate::MemoryTokenStore::new());
+            let auth = offline_auth(store.clone());
+            let token = OAuth2Token {
+                key: auth.token_key().clone(),
+                access_token: Secret::new("a"),
+                refresh_token: None,
+                expires_at,
+                scopes: vec![],
+            };
+            store.set(auth.token_key(), &token).await.unwrap();
+            let r = auth.refresh_if_needed().await;
+            if expires_at == i64::MIN {
+                assert_eq!(r.unwrap_err().kind(), ErrorKind::SignInRequired);
+            } else {
+                r.unwrap();
+            }
+            let st = auth.status().await.unwrap().unwrap();
+            // Reported expiries are sane, so callers may subtract times from them.
+            assert!((0..=now() + MAX_TOKEN_LIFETIME_SECS).contains(&st.expires_at));
+        }
     }
 
     #[test]

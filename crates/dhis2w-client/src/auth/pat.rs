@@ -31,7 +31,7 @@ fn base62_6(mut n: u32) -> String {
         n /= 62;
     }
     // A u32 fits in 6 base62 digits (62^6 > 2^32), so nothing is lost.
-    String::from_utf8(out.to_vec()).expect("ascii")
+    out.iter().map(|&b| char::from(b)).collect()
 }
 
 fn malformed(detail: &str) -> Error {

@@ -70,6 +70,14 @@ pub fn dhis2w_default_paths() -> Vec<PathBuf> {
     out
 }
 
+/// The 1-based line of byte `offset` in `text`. Counts bytes, so an offset past the end or
+/// inside a multi-byte character (a parser's span is untrusted arithmetic) cannot panic.
+fn line_of(text: &str, offset: usize) -> usize {
+    let bytes = text.as_bytes();
+    let end = offset.min(bytes.len());
+    bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+}
+
 fn valid_cli_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
@@ -200,9 +208,7 @@ impl ProfileStore {
             Ok(d) => d,
             Err(e) => {
                 // toml's message quotes the offending line, which may hold a secret: leave it out.
-                let line = e
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+                let line = e.span().map(|s| line_of(&text, s.start));
                 let at = line.map(|l| format!(" near line {l}")).unwrap_or_default();
                 skip_file(report, format!("the file is not valid TOML{at}"));
                 return Ok(());
@@ -426,6 +432,18 @@ auth = "oauth2"
         assert!(reason(&r, &missing.display().to_string()).contains("cannot be read"));
         let json = serde_json::to_value(&r).unwrap();
         assert!(json["imported"][0]["instanceId"].is_string());
+    }
+
+    #[test]
+    fn error_lines_are_counted_without_slicing_text() {
+        let text = "a = 1\nb = \"é€\"\nc = ";
+        assert_eq!(line_of(text, 0), 1);
+        assert_eq!(line_of(text, 6), 2);
+        // Inside the two-byte é and the three-byte €, and past the end.
+        let e = text.find('é').unwrap();
+        assert_eq!(line_of(text, e + 1), 2);
+        assert_eq!(line_of(text, e + 3), 2);
+        assert_eq!(line_of(text, usize::MAX), 3);
     }
 
     #[test]

@@ -98,6 +98,45 @@ impl TableData {
     }
 }
 
+/// A table as an analytics-grid-shaped JSON (`headers` with display names in `column`, `rows`
+/// of text, empty `metaData`), which every table view already shows with its labels.
+pub fn grid_json(t: &TableData) -> Value {
+    let n = t.columns.len();
+    let mut numeric = vec![true; n];
+    let mut seen = vec![false; n];
+    for row in &t.rows {
+        for (i, c) in row {
+            seen[*i] = true;
+            if !matches!(c, Cell::Number(_) | Cell::Empty) {
+                numeric[*i] = false;
+            }
+        }
+    }
+    let headers: Vec<Value> = (0..n)
+        .map(|i| {
+            let num = numeric[i] && seen[i];
+            serde_json::json!({
+                "name": t.columns.names()[i],
+                "column": t.label(i),
+                "valueType": if num { "NUMBER" } else { "TEXT" },
+                "meta": !num,
+            })
+        })
+        .collect();
+    let rows: Vec<Value> = t
+        .rows
+        .iter()
+        .map(|r| {
+            let mut out = vec![Value::String(String::new()); n];
+            for (i, c) in r {
+                out[*i] = Value::String(c.to_text());
+            }
+            Value::Array(out)
+        })
+        .collect();
+    serde_json::json!({"headers": headers, "rows": rows, "metaData": {"items": {}}, "height": t.rows.len(), "width": n})
+}
+
 /// Any JSON answer as a table: a collection's items, a grid's rows with names for the UIDs
 /// (`metaData.items`), an array's elements, or one object as one row.
 pub fn to_table(value: &Value) -> TableData {

@@ -14,11 +14,13 @@
 mod analytics;
 mod flows;
 mod instances;
+mod questions;
 pub mod sessions;
 mod tables;
 
 pub use analytics::{AnalyticsRun, ANALYTICS_PATH};
 pub use instances::{InstanceListing, ListedInstance};
+pub use questions::{compare_tables, CellDiff, MissingItem, PreparedQuery};
 pub use sessions::{Session, SessionStatus, SignInRequest, VerifyResult};
 pub use tables::{ExportProgressFn, ExportSpec, ExportStage};
 
