@@ -27,4 +27,4 @@ screenshots: app
 	@tests/screenshots/run.sh
 
 bench: setup
-	npm run bench --prefix tests/dhis2-standin
+	@tests/harness/bench.sh

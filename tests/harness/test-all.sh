@@ -89,6 +89,9 @@ suite e2e cargo dbus-run-session -- tests/harness/keyring-session.sh \
 # Screenshots of the five screens with real stand-in data (target/screenshots/).
 suite screenshots none tests/screenshots/run.sh
 
+# Each benchmark once at a tiny size (debug, nothing timed is judged): they must run and print.
+suite bench-smoke none tests/harness/bench.sh --smoke
+
 # Standards: rustfmt, clippy with warnings as errors on every crate and target.
 suite lint none bash -c 'cargo fmt --all --check && cargo clippy --workspace --all-targets -- -D warnings'
 
