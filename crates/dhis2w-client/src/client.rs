@@ -193,6 +193,47 @@ pub fn map_transport_error(e: reqwest::Error, what: &str) -> Error {
     err.with_source(e)
 }
 
+/// The largest answer read for the small documents of set-up and sign-in: the probe's
+/// answers, OAuth2 discovery, the token endpoint and `/api/me` (1 MB; DHIS2 sends a few KB).
+pub const MAX_SMALL_ANSWER: usize = 1024 * 1024;
+
+/// The error for an answer larger than [`MAX_SMALL_ANSWER`].
+pub fn answer_too_large(what: &str, host: &str) -> Error {
+    Error::new(
+        ErrorKind::NotDhis2,
+        format!(
+            "{host} sent an answer to {what} larger than 1 MB, far more than DHIS2 sends there, so \
+             the app stopped reading it. Check the address; if it is right, tell your DHIS2 \
+             administrator."
+        ),
+    )
+}
+
+/// Reads a response body of at most `limit` bytes: a larger one (announced or actually sent)
+/// is [`answer_too_large`], found without reading the rest.
+pub async fn read_capped(
+    mut resp: reqwest::Response,
+    limit: usize,
+    what: &str,
+    host: &str,
+) -> Result<bytes::Bytes> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(answer_too_large(what, host));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| map_transport_error(e, host))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(answer_too_large(what, host));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.into())
+}
+
 /// Joins `path` (e.g. `/api/me`) to a base URL without a trailing slash, keeping the context
 /// path (`https://host/dhis` + `/api/me` → `https://host/dhis/api/me`). A path that would climb
 /// out of the context path (`..`, also percent-encoded or with backslashes) is refused: the
@@ -332,6 +373,14 @@ impl RawResponse {
 
 /// Reports download progress: bytes received so far, and the total if the server said it.
 pub type ProgressFn<'a> = &'a (dyn Fn(u64, Option<u64>) + Send + Sync);
+
+/// How [`Dhis2Client`] reads a response body: progress reports, cancellation, a size limit.
+#[derive(Default, Clone, Copy)]
+struct Reading<'a> {
+    progress: Option<ProgressFn<'a>>,
+    cancel: Option<&'a CancellationToken>,
+    limit: Option<usize>,
+}
 
 /// The DHIS2 API client. Cheap to clone (shares the connection pool).
 ///
@@ -572,7 +621,14 @@ impl Dhis2Client {
             }
             if status == StatusCode::UNAUTHORIZED {
                 let headers = resp.headers().clone();
-                let body = resp.bytes().await.unwrap_or_default();
+                let body = read_capped(
+                    resp,
+                    MAX_SMALL_ANSWER,
+                    "a sign-in check",
+                    &self.host_label(),
+                )
+                .await
+                .unwrap_or_default();
                 return Err(error_from_response(
                     status,
                     &headers,
@@ -600,8 +656,12 @@ impl Dhis2Client {
         progress: Option<ProgressFn<'_>>,
         cancel: Option<&CancellationToken>,
     ) -> Result<RawResponse> {
-        self.execute(Method::GET, path, query, None, progress, cancel)
-            .await
+        let reading = Reading {
+            progress,
+            cancel,
+            limit: None,
+        };
+        self.execute(Method::GET, path, query, None, reading).await
     }
 
     /// Any method, with an optional body `(content type, bytes)`. Only idempotent methods are
@@ -613,7 +673,7 @@ impl Dhis2Client {
         query: &[(String, String)],
         body: Option<(String, bytes::Bytes)>,
     ) -> Result<RawResponse> {
-        self.execute(method, path, query, body.as_ref(), None, None)
+        self.execute(method, path, query, body.as_ref(), Reading::default())
             .await
     }
 
@@ -623,9 +683,13 @@ impl Dhis2Client {
         path: &str,
         query: &[(String, String)],
         req_body: Option<&(String, bytes::Bytes)>,
-        progress: Option<ProgressFn<'_>>,
-        cancel: Option<&CancellationToken>,
+        reading: Reading<'_>,
     ) -> Result<RawResponse> {
+        let Reading {
+            progress,
+            cancel,
+            limit,
+        } = reading;
         let url = self.url(path, query)?;
         let started = Instant::now();
         let resp = self.send(method, url, req_body, cancel).await?;
@@ -636,14 +700,22 @@ impl Dhis2Client {
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
+        let label = self.host_label();
+        if let (Some(limit), Some(total)) = (limit, total) {
+            if total > limit as u64 {
+                return Err(answer_too_large(path, &label));
+            }
+        }
         let mut body = Vec::with_capacity(total.unwrap_or(0).min(8 * 1024 * 1024) as usize);
         let mut stream = resp.bytes_stream();
-        let label = self.host_label();
         loop {
             let next = Self::cancellable(cancel, async { Ok(stream.next().await) }).await?;
             match next {
                 None => break,
                 Some(Ok(chunk)) => {
+                    if limit.is_some_and(|l| body.len() + chunk.len() > l) {
+                        return Err(answer_too_large(path, &label));
+                    }
                     body.extend_from_slice(&chunk);
                     if let Some(p) = progress {
                         p(body.len() as u64, total);
@@ -692,6 +764,24 @@ impl Dhis2Client {
         raw.json()
     }
 
+    /// [`Dhis2Client::get_json`] for the small documents, read up to [`MAX_SMALL_ANSWER`].
+    async fn get_small_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let raw = self
+            .execute(
+                Method::GET,
+                path,
+                &[],
+                None,
+                Reading {
+                    limit: Some(MAX_SMALL_ANSWER),
+                    ..Reading::default()
+                },
+            )
+            .await?;
+        self.check(&raw)?;
+        raw.json()
+    }
+
     /// `Ok` for a 2xx answer; any other answer as its error kind (DHIS2's WebMessage words).
     pub fn check(&self, raw: &RawResponse) -> Result<()> {
         if raw.is_success() {
@@ -716,17 +806,17 @@ impl Dhis2Client {
 
     /// `GET /api/system/info`.
     pub async fn system_info(&self) -> Result<SystemInfo> {
-        self.get_json("/api/system/info", &[]).await
+        self.get_small_json("/api/system/info").await
     }
 
     /// `GET /api/me`.
     pub async fn me(&self) -> Result<Me> {
-        self.get_json("/api/me", &[]).await
+        self.get_small_json("/api/me").await
     }
 
     /// `GET /api/loginConfig` (2.41+; works without credentials).
     pub async fn login_config(&self) -> Result<LoginConfig> {
-        self.get_json("/api/loginConfig", &[]).await
+        self.get_small_json("/api/loginConfig").await
     }
 
     /// `GET /api/resources`.

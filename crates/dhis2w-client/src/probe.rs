@@ -4,8 +4,8 @@
 use crate::auth::oauth2::{discover, server_version};
 use crate::capture::{DEEP_LINK_REDIRECT_URI, LOOPBACK_REGISTERED_URI};
 use crate::client::{
-    build_http_client, join_path, map_transport_error, normalise_base_url, same_origin,
-    ClientOptions, X_REQUESTED_WITH,
+    build_http_client, join_path, map_transport_error, normalise_base_url, read_capped,
+    same_origin, ClientOptions, MAX_SMALL_ANSWER, X_REQUESTED_WITH,
 };
 use crate::models::{Dhis2Version, LoginConfig};
 use crate::{Error, ErrorKind, Result};
@@ -47,7 +47,9 @@ pub fn strip_page_suffix(url: &Url) -> Url {
     u
 }
 
-async fn answers_dhis2_json(http: &reqwest::Client, base: &Url) -> bool {
+/// Whether `base` answers DHIS2 JSON; an oversized answer is an error, not a "no".
+async fn answers_dhis2_json(http: &reqwest::Client, base: &Url) -> Result<bool> {
+    let host = base.host_str().unwrap_or("the server").to_owned();
     for path in ["/api/loginConfig", "/api/system/info"] {
         let Ok(url) = join_path(base, path) else {
             continue;
@@ -69,14 +71,19 @@ async fn answers_dhis2_json(http: &reqwest::Client, base: &Url) -> bool {
             .unwrap_or(false);
         // 200 (loginConfig) or DHIS2's 401 WebMessage (system/info without credentials).
         if json && (resp.status().is_success() || resp.status().as_u16() == 401) {
-            if let Ok(v) = resp.json::<serde_json::Value>().await {
+            let body = match read_capped(resp, MAX_SMALL_ANSWER, path, &host).await {
+                Ok(b) => b,
+                Err(e) if e.kind() == ErrorKind::NotDhis2 => return Err(e),
+                Err(_) => continue,
+            };
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) {
                 if v.is_object() {
-                    return true;
+                    return Ok(true);
                 }
             }
         }
     }
-    false
+    Ok(false)
 }
 
 /// Resolves what the user typed to the instance's canonical base URL (dhis2-server.md §7):
@@ -120,7 +127,7 @@ pub async fn resolve_base_url_with(http: &reqwest::Client, input: &str) -> Resul
     let mut candidate = strip_page_suffix(&url);
     let trimmed = candidate.path().trim_end_matches('/').to_owned();
     candidate.set_path(&trimmed);
-    if !same_origin(&candidate, &start) && !answers_dhis2_json(http, &candidate).await {
+    if !same_origin(&candidate, &start) && !answers_dhis2_json(http, &candidate).await? {
         return Err(Error::new(
             ErrorKind::NotDhis2,
             format!(
@@ -210,21 +217,32 @@ pub async fn probe(address: &str) -> Result<ProbeResult> {
 /// [`probe`] with a given HTTP client.
 pub async fn probe_with(http: &reqwest::Client, address: &str) -> Result<ProbeResult> {
     let base = resolve_base_url_with(http, address).await?;
+    let host = base.host_str().unwrap_or("the server").to_owned();
     let login_config: Option<LoginConfig> = async {
-        let resp = http
-            .get(join_path(&base, "/api/loginConfig").ok()?)
-            .header(X_REQUESTED_WITH.0, X_REQUESTED_WITH.1)
-            .header(ACCEPT, "application/json")
-            .send()
-            .await
-            .ok()?;
-        if !resp.status().is_success() {
-            return None;
+        let Some(resp) = async {
+            http.get(join_path(&base, "/api/loginConfig").ok()?)
+                .header(X_REQUESTED_WITH.0, X_REQUESTED_WITH.1)
+                .header(ACCEPT, "application/json")
+                .send()
+                .await
+                .ok()
         }
-        resp.json().await.ok()
+        .await
+        else {
+            return Ok(None);
+        };
+        if !resp.status().is_success() {
+            return Ok(None);
+        }
+        match read_capped(resp, MAX_SMALL_ANSWER, "/api/loginConfig", &host).await {
+            Ok(body) => Ok(serde_json::from_slice(&body).ok()),
+            // Too large is its own error; a broken connection is "no login config".
+            Err(e) if e.kind() == ErrorKind::NotDhis2 => Err(e),
+            Err(_) => Ok(None),
+        }
     }
-    .await;
-    if login_config.is_none() && !answers_dhis2_json(http, &base).await {
+    .await?;
+    if login_config.is_none() && !answers_dhis2_json(http, &base).await? {
         return Err(Error::new(
             ErrorKind::NotDhis2,
             format!("{base} answers, but not like DHIS2. Check the address (it should be the address you open DHIS2 at)."),

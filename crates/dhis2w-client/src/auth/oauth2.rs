@@ -8,8 +8,8 @@
 use super::AuthProvider;
 use crate::capture::{BrowserOpener, RedirectCapturer};
 use crate::client::{
-    build_http_client, join_path, map_transport_error, normalise_base_url, same_origin,
-    ClientOptions, X_REQUESTED_WITH,
+    build_http_client, join_path, map_transport_error, normalise_base_url, read_capped,
+    same_origin, ClientOptions, MAX_SMALL_ANSWER, X_REQUESTED_WITH,
 };
 use crate::models::{Dhis2Version, LoginConfig, Me};
 use crate::token::{check_key, OAuth2Token, TokenKey, TokenStore};
@@ -157,7 +157,11 @@ pub async fn server_version(http: &reqwest::Client, base: &Url) -> Option<Dhis2V
     if !resp.status().is_success() || !is_json(resp.headers()) {
         return None;
     }
-    let cfg: LoginConfig = resp.json().await.ok()?;
+    let host = base.host_str().unwrap_or("the server").to_owned();
+    let body = read_capped(resp, MAX_SMALL_ANSWER, "/api/loginConfig", &host)
+        .await
+        .ok()?;
+    let cfg: LoginConfig = serde_json::from_slice(&body).ok()?;
     cfg.api_version.as_deref().and_then(Dhis2Version::parse)
 }
 
@@ -177,7 +181,14 @@ pub async fn discover(http: &reqwest::Client, base: &Url) -> Result<ServerMetada
         .map_err(|e| map_transport_error(e, &host))?;
     let status = resp.status();
     let meta = if status.is_success() && is_json(resp.headers()) {
-        let m: ServerMetadata = resp.json().await.map_err(|e| {
+        let body = read_capped(
+            resp,
+            MAX_SMALL_ANSWER,
+            "the OAuth2 discovery request",
+            &host,
+        )
+        .await?;
+        let m: ServerMetadata = serde_json::from_slice(&body).map_err(|e| {
             not_enabled("its OAuth2 discovery document is incomplete").with_source(e)
         })?;
         m
@@ -213,13 +224,15 @@ pub async fn discover(http: &reqwest::Client, base: &Url) -> Result<ServerMetada
                 _ => break r,
             }
         };
-        let has_keys = r.status().is_success()
-            && is_json(r.headers())
-            && r.json::<serde_json::Value>()
-                .await
+        let has_keys = if r.status().is_success() && is_json(r.headers()) {
+            let body = read_capped(r, MAX_SMALL_ANSWER, "the OAuth2 key request", &host).await?;
+            serde_json::from_slice::<serde_json::Value>(&body)
                 .ok()
                 .map(|v| v.get("keys").map(|k| k.is_array()).unwrap_or(false))
-                .unwrap_or(false);
+                .unwrap_or(false)
+        } else {
+            false
+        };
         if !has_keys {
             return Err(not_enabled(
                 "no OAuth2 discovery document and no /oauth2 endpoints",
@@ -741,7 +754,11 @@ impl OAuth2Auth {
         if status != StatusCode::BAD_REQUEST {
             return None;
         }
-        let body = resp.text().await.unwrap_or_default().to_ascii_lowercase();
+        let host = self.base.host_str().unwrap_or("the server").to_owned();
+        let body = read_capped(resp, MAX_SMALL_ANSWER, "the sign-in page", &host)
+            .await
+            .ok()?;
+        let body = String::from_utf8_lossy(&body).to_ascii_lowercase();
         if body.contains("redirect_uri") || body.contains("redirect uri") {
             Some(Error::new(
                 ErrorKind::RedirectNotRegistered,
@@ -787,10 +804,7 @@ impl OAuth2Auth {
             .map_err(|e| map_transport_error(e, &host))?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| map_transport_error(e, &host))?;
+        let body = read_capped(resp, MAX_SMALL_ANSWER, "/api/me", &host).await?;
         if !status.is_success() || !is_json(&headers) {
             return Err(error_from_response(status, &headers, &body, "oauth2"));
         }
@@ -885,10 +899,7 @@ impl OAuth2Auth {
                 }
             }
             let headers = resp.headers().clone();
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| map_transport_error(e, &host))?;
+            let bytes = read_capped(resp, MAX_SMALL_ANSWER, "the token request", &host).await?;
             return Ok((status, headers, bytes));
         }
         Err(Error::new(
