@@ -10,7 +10,7 @@ use reqwest::header::{
 pub use reqwest::Method;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -53,6 +53,104 @@ impl Default for ClientOptions {
     }
 }
 
+/// The largest extra-CA file accepted (a PEM bundle of many certificates is a few hundred KB).
+const MAX_CA_FILE: u64 = 1024 * 1024;
+
+/// `O_NONBLOCK`, where its value is known without the libc crate: opening a named pipe that
+/// replaced the file after the check must not wait for a writer. Regular files ignore it.
+#[cfg(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64"
+    )
+))]
+const OPEN_NONBLOCK: i32 = 0o4000;
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+const OPEN_NONBLOCK: i32 = 0x0004;
+
+/// Reads the extra-CA file: a regular file of at most [`MAX_CA_FILE`] bytes, else a clear
+/// error. The checks come before any read, so a pipe, a device such as /dev/zero or a huge
+/// file never blocks the caller (this runs on async threads) or fills the memory.
+fn read_ca_file(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "Could not read the CA certificate file {}. Check the path in the instance \
+                 settings.",
+                path.display()
+            ),
+        )
+        .with_source(e)
+    };
+    let not_regular = || {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "{} is not a regular file. Choose the CA certificate file itself (a .pem or .crt \
+                 file) in the instance settings.",
+                path.display()
+            ),
+        )
+    };
+    let too_large = || {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "{} is larger than 1 MB, which no CA certificate is. Choose the CA certificate \
+                 file (PEM) your administrator gave you in the instance settings.",
+                path.display()
+            ),
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    if meta.len() > MAX_CA_FILE {
+        return Err(too_large());
+    }
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(any(
+        all(
+            target_os = "linux",
+            any(
+                target_arch = "x86_64",
+                target_arch = "x86",
+                target_arch = "aarch64",
+                target_arch = "arm",
+                target_arch = "riscv64"
+            )
+        ),
+        target_os = "macos",
+        target_os = "ios"
+    ))]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(OPEN_NONBLOCK);
+    }
+    let file = open.open(path).map_err(unreadable)?;
+    // The same checks on what was opened, in case the path changed in between.
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let mut pem = Vec::with_capacity(meta.len().min(MAX_CA_FILE) as usize);
+    file.take(MAX_CA_FILE + 1)
+        .read_to_end(&mut pem)
+        .map_err(unreadable)?;
+    if pem.len() as u64 > MAX_CA_FILE {
+        return Err(too_large());
+    }
+    Ok(pem)
+}
+
 /// Builds the `reqwest` client every part of the core uses: rustls with the OS trust store
 /// plus the optional extra CA, no automatic redirects, no cookie store, connection reuse.
 pub fn build_http_client(options: &ClientOptions) -> Result<reqwest::Client> {
@@ -64,17 +162,7 @@ pub fn build_http_client(options: &ClientOptions) -> Result<reqwest::Client> {
         .tcp_keepalive(Duration::from_secs(60))
         .user_agent(concat!("dhis2w-desktop/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = &options.extra_ca_pem {
-        let pem = std::fs::read(path).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "Could not read the CA certificate file {}. Check the path in the instance \
-                     settings.",
-                    path.display()
-                ),
-            )
-            .with_source(e)
-        })?;
+        let pem = read_ca_file(path)?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
             Error::new(
                 ErrorKind::InvalidInput,
@@ -893,6 +981,58 @@ mod tests {
             let u = join_path(&b, ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
             assert!(u.path().starts_with("/dhis/"), "{ok} -> {u}");
         }
+    }
+
+    /// Builds the HTTP client with `ca` on another thread, so a read that blocks fails the
+    /// test instead of hanging it.
+    fn build_with_ca(ca: PathBuf) -> Result<reqwest::Client> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let options = ClientOptions {
+                extra_ca_pem: Some(ca),
+                ..ClientOptions::default()
+            };
+            let _ = tx.send(build_http_client(&options));
+        });
+        rx.recv_timeout(Duration::from_secs(5))
+            .expect("reading the CA file blocked for more than 5 s")
+    }
+
+    #[test]
+    fn the_extra_ca_file_must_be_a_small_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.pem");
+        std::fs::write(&big, vec![b'A'; 1024 * 1024 + 1]).unwrap();
+        let e = build_with_ca(big).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.message().contains("larger than 1 MB"), "{e}");
+
+        let e = build_with_ca(dir.path().to_owned()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.message().contains("not a regular file"), "{e}");
+
+        #[cfg(unix)]
+        {
+            // A named pipe nobody writes to: reading it would wait for ever.
+            let fifo = dir.path().join("fifo.pem");
+            let made = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap();
+            assert!(made.success());
+            let e = build_with_ca(fifo).unwrap_err();
+            assert!(e.message().contains("not a regular file"), "{e}");
+        }
+
+        let missing = build_with_ca(dir.path().join("missing.pem")).unwrap_err();
+        assert!(missing.message().contains("Could not read"), "{missing}");
+        let not_pem = dir.path().join("x.pem");
+        std::fs::write(&not_pem, b"hello").unwrap();
+        let e = build_with_ca(not_pem).unwrap_err();
+        assert!(
+            e.message().contains("holds no certificate") || e.message().contains("not a PEM"),
+            "{e}"
+        );
     }
 
     #[test]
