@@ -1153,3 +1153,131 @@ async fn an_unregistered_redirect_uri_or_client_fails_fast_without_a_browser() {
         "the browser was never opened"
     );
 }
+
+/// A token store whose writes fail while `fail_sets` is on (a locked or vanished keyring).
+#[derive(Default)]
+struct FlakyStore {
+    inner: MemoryTokenStore,
+    fail_sets: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl TokenStore for FlakyStore {
+    async fn get(&self, key: &TokenKey) -> dhis2w_client::Result<Option<OAuth2Token>> {
+        self.inner.get(key).await
+    }
+    async fn set(&self, key: &TokenKey, token: &OAuth2Token) -> dhis2w_client::Result<()> {
+        if self.fail_sets.load(Ordering::SeqCst) {
+            return Err(dhis2w_client::Error::new(
+                ErrorKind::StorageUnavailable,
+                "The keyring is locked.",
+            ));
+        }
+        self.inner.set(key, token).await
+    }
+    async fn delete(&self, key: &TokenKey) -> dhis2w_client::Result<()> {
+        self.inner.delete(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_keyring_failure_on_refresh_keeps_the_new_token_in_memory_and_says_so() {
+    let si = StandIn::start(&[]).await;
+    let store = Arc::new(FlakyStore::default());
+    let auth = signed_in(&si, Kind::Basic, store.clone()).await;
+    let stored_before = store.get(auth.token_key()).await.unwrap().unwrap();
+    let sent_before = auth.headers().await.unwrap();
+
+    store.fail_sets.store(true, Ordering::SeqCst);
+    let e = auth.refresh_now().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::StorageUnavailable, "{e}");
+    assert!(e.message().contains("could not be saved"), "{e}");
+    // The new token (and the refresh token that came with it) lives on in memory: the
+    // session keeps working, nothing the server issued is lost.
+    let sent_after = auth.headers().await.unwrap();
+    assert_ne!(sent_after, sent_before, "the refreshed token was dropped");
+    assert_eq!(
+        client(&si, auth.clone()).me().await.unwrap().username(),
+        Some("admin")
+    );
+    assert_eq!(
+        store.get(auth.token_key()).await.unwrap().unwrap(),
+        stored_before
+    );
+
+    // Once the keyring works again, the next refresh stores what memory holds.
+    store.fail_sets.store(false, Ordering::SeqCst);
+    auth.refresh_now().await.unwrap();
+    let stored = store.get(auth.token_key()).await.unwrap().unwrap();
+    let sent = auth.headers().await.unwrap();
+    assert_eq!(
+        sent.get(reqwest::header::AUTHORIZATION)
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        format!("Bearer {}", stored.access_token.expose())
+    );
+}
+
+/// Records how many revocation requests the stand-in had seen when the token was deleted.
+struct OrderStore {
+    inner: MemoryTokenStore,
+    log: String,
+    http: reqwest::Client,
+    revokes_at_delete: Mutex<Vec<usize>>,
+}
+
+#[async_trait]
+impl TokenStore for OrderStore {
+    async fn get(&self, key: &TokenKey) -> dhis2w_client::Result<Option<OAuth2Token>> {
+        self.inner.get(key).await
+    }
+    async fn set(&self, key: &TokenKey, token: &OAuth2Token) -> dhis2w_client::Result<()> {
+        self.inner.set(key, token).await
+    }
+    async fn delete(&self, key: &TokenKey) -> dhis2w_client::Result<()> {
+        let log: serde_json::Value = self
+            .http
+            .get(&self.log)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let revokes = log["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("/oauth2/revoke")
+            })
+            .count();
+        self.revokes_at_delete.lock().unwrap().push(revokes);
+        self.inner.delete(key).await
+    }
+}
+
+#[tokio::test]
+async fn sign_out_deletes_the_local_token_before_revoking() {
+    let si = StandIn::start(&[]).await;
+    let store = Arc::new(OrderStore {
+        inner: MemoryTokenStore::new(),
+        log: format!("{}/__standin/requests", si.base),
+        http: si.http.clone(),
+        revokes_at_delete: Mutex::new(vec![]),
+    });
+    let auth = signed_in(&si, Kind::Basic, store.clone()).await;
+    let token = store.get(auth.token_key()).await.unwrap().unwrap();
+    let report = auth.sign_out().await.unwrap();
+    assert!(report.revoked, "{report:?}");
+    assert_eq!(*store.revokes_at_delete.lock().unwrap(), [0]);
+    assert!(store.get(auth.token_key()).await.unwrap().is_none());
+    let st = si
+        .token_status(token.refresh_token.as_ref().unwrap().expose())
+        .await;
+    assert_eq!(st["revoked"], true, "{st}");
+}

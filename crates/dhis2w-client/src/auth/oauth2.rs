@@ -1043,10 +1043,24 @@ impl OAuth2Auth {
             .await
         {
             Ok(token) => {
-                if Some(&token) != st.token.as_ref() {
-                    self.store.set(&self.key, &token).await?;
+                // Memory first: the server may have rotated the refresh token, so the new one
+                // is the only one that still works and must survive a keyring failure.
+                let changed = Some(&token) != st.token.as_ref();
+                st.replace(Some(token.clone()));
+                if changed {
+                    if let Err(e) = self.store.set(&self.key, &token).await {
+                        return Err(Error::new(
+                            e.kind(),
+                            format!(
+                                "DHIS2 renewed your sign-in, but it could not be saved in the \
+                                 keyring ({}). You stay signed in until you close the app; \
+                                 unlock or repair the keyring to keep the sign-in after that.",
+                                e.message().trim_end_matches('.')
+                            ),
+                        )
+                        .with_source(e));
+                    }
                 }
-                st.replace(Some(token));
                 Ok(())
             }
             Err(e) if e.kind() == ErrorKind::SignInRequired => {
@@ -1068,14 +1082,18 @@ impl OAuth2Auth {
         self.refresh_locked(&mut st).await
     }
 
-    /// Signs out: revokes the refresh and access tokens at the revocation endpoint (best
-    /// effort; public clients cannot revoke on DHIS2) and deletes the stored token.
+    /// Signs out: deletes the stored token first (so that a slow or failing revocation, or the
+    /// app closing meanwhile, never leaves the user signed in on this computer), then revokes
+    /// the refresh and access tokens at the revocation endpoint (best effort; public clients
+    /// cannot revoke on DHIS2). When the local delete fails, the tokens are still revoked and
+    /// the delete's error is returned.
     pub async fn sign_out(&self) -> Result<SignOutReport> {
         let mut st = self.state.lock().await;
         self.ensure_loaded(&mut st).await?;
         let token = st.token.take();
         st.replace(None);
         st.loaded = true;
+        let deleted = self.store.delete(&self.key).await;
         let report = match token {
             None => SignOutReport {
                 revoked: false,
@@ -1083,7 +1101,7 @@ impl OAuth2Auth {
             },
             Some(t) => self.revoke(&t).await,
         };
-        self.store.delete(&self.key).await?;
+        deleted?;
         Ok(report)
     }
 
