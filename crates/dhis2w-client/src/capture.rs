@@ -7,13 +7,14 @@
 
 use crate::{Error, ErrorKind, Result, Secret};
 use async_trait::async_trait;
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -24,6 +25,8 @@ pub const CALLBACK_PATH: &str = "/oauth2/callback";
 pub const LOOPBACK_REGISTERED_URI: &str = "http://127.0.0.1/oauth2/callback";
 /// The private-use-scheme redirect URI of the deep-link mode.
 pub const DEEP_LINK_REDIRECT_URI: &str = "org.dhis2w.desktop:/oauth2/callback";
+/// Connections the loopback receiver serves at once; past that, the oldest is dropped.
+const MAX_LIVE_CONNECTIONS: usize = 64;
 /// The default time a user gets to finish signing in.
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -276,6 +279,8 @@ impl RedirectCapturer for LoopbackCapturer {
         let (tx, mut rx) = mpsc::channel::<Result<AuthorizationResponse>>(1);
         let expected: std::sync::Arc<str> = state.into();
         let mut conns = JoinSet::new();
+        // Abort handles of the live connections, oldest first.
+        let mut live: VecDeque<AbortHandle> = VecDeque::new();
         let deadline = tokio::time::sleep(self.options.timeout);
         tokio::pin!(deadline);
         let result = loop {
@@ -296,16 +301,23 @@ impl RedirectCapturer for LoopbackCapturer {
                 )),
                 accepted = listener.accept() => {
                     if let Ok((stream, _)) = accepted {
-                        // Reap finished connections; bound the number of live ones.
+                        // Each connection is served on its own task with its own read timeout,
+                        // and their number is bounded. When full, the oldest goes, never the
+                        // newcomer: idle local connections must not starve the browser's
+                        // callback, which sends its request as soon as it connects.
                         while conns.try_join_next().is_some() {}
-                        if conns.len() < 64 {
-                            conns.spawn(serve_connection(
-                                stream,
-                                expected.clone(),
-                                tx.clone(),
-                                self.options.header_timeout,
-                            ));
+                        live.retain(|h| !h.is_finished());
+                        while live.len() >= MAX_LIVE_CONNECTIONS {
+                            if let Some(oldest) = live.pop_front() {
+                                oldest.abort();
+                            }
                         }
+                        live.push_back(conns.spawn(serve_connection(
+                            stream,
+                            expected.clone(),
+                            tx.clone(),
+                            self.options.header_timeout,
+                        )));
                     }
                 }
             }
@@ -334,7 +346,16 @@ async fn read_request_head(stream: &mut TcpStream) -> std::io::Result<String> {
     }
 }
 
+/// Writes the answer page; a peer that does not read gets 5 s, not the receiver's lifetime.
 async fn respond(stream: &mut TcpStream, status: u16, body: &str) {
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        respond_unbounded(stream, status, body),
+    )
+    .await;
+}
+
+async fn respond_unbounded(stream: &mut TcpStream, status: u16, body: &str) {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
@@ -527,6 +548,44 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::OauthError);
         assert!(e.message().contains("bad"));
+    }
+
+    #[tokio::test]
+    async fn idle_local_connections_cannot_starve_the_real_callback() {
+        let cap = LoopbackCapturer::bind_with(LoopbackOptions {
+            timeout: Duration::from_secs(20),
+            // Longer than the test: idle connections are not timed out during it.
+            header_timeout: Duration::from_secs(30),
+        })
+        .await
+        .unwrap();
+        let addr = cap.local_addr();
+        let cancel = CancellationToken::new();
+        let browser = async {
+            let mut idle = Vec::new();
+            for _ in 0..100 {
+                idle.push(TcpStream::connect(addr).await.unwrap());
+            }
+            // Let the receiver accept them all before the real callback arrives.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            s.write_all(
+                b"GET /oauth2/callback?code=the-code&state=s1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            )
+            .await
+            .unwrap();
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer).await;
+            drop(idle);
+            answer
+        };
+        let (outcome, answer) = tokio::time::timeout(Duration::from_secs(10), async {
+            tokio::join!(cap.wait_for_code("s1", &cancel), browser)
+        })
+        .await
+        .expect("the real callback did not get through within 10 s");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+        assert_eq!(outcome.unwrap().code.expose(), "the-code");
     }
 
     #[test]
