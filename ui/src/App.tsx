@@ -5,6 +5,8 @@ import { Header } from "./components/Header";
 import { InstancesPage } from "./components/InstancesPage";
 import { BrowsePage } from "./components/browse/BrowsePage";
 import { SettingsPage } from "./components/SettingsPage";
+import { AnalyticsPage } from "./components/analytics/AnalyticsPage";
+import { SavedPage } from "./components/saved/SavedPage";
 import { AboutPage } from "./components/AboutPage";
 import { InstanceWizard } from "./components/InstanceWizard";
 import { SignInDialog } from "./components/SignInDialog";
@@ -17,6 +19,8 @@ function Shell() {
       <main className="app-main" id="main">
         {page === "instances" && <InstancesPage />}
         {page === "browse" && <BrowsePage />}
+        {page === "analytics" && <AnalyticsPage />}
+        {page === "saved" && <SavedPage />}
         {page === "settings" && <SettingsPage />}
         {page === "about" && <AboutPage />}
       </main>

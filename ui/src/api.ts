@@ -5,10 +5,14 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type {
   AboutInfo,
+  AnalyticsCompare,
+  AnalyticsQuery,
+  AnalyticsRunResult,
   AppError,
   BrowseMeta,
   BrowseRequest,
   ErrorKind,
+  ExportFormat,
   ExportRequest,
   ExportResult,
   ExportProgress,
@@ -19,8 +23,10 @@ import type {
   InstanceInput,
   InstancesState,
   ObjectRef,
+  PreparedQuery,
   ProbeResult,
   ResourcePath,
+  SavedQuestion,
   SearchResults,
   SessionStatus,
   VerifyResult,
@@ -163,6 +169,42 @@ export const exportTable = (request: ExportRequest) => call<ExportResult | null>
 export const searchObjects = (instanceId: string, text: string) =>
   call<SearchResults>("search_objects", { instanceId, text });
 export const identifyObject = (instanceId: string, uid: string) => call<ObjectRef>("identify_object", { instanceId, uid });
+
+/** `path` answered as JSON (org-unit tree, levels, groups, program indicators for the builder). */
+export async function browseJson(instanceId: string, path: string, query: [string, string][]): Promise<unknown> {
+  const { meta, body } = await browseGet({ requestId: newRequestId(), instanceId, path, query });
+  const text = new TextDecoder().decode(body);
+  if (meta.status >= 400) throw toAppError({ kind: meta.status === 404 ? "not_found" : meta.status === 403 ? "forbidden" : "server_error", message: text.slice(0, 300) });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw toAppError({ kind: "internal", message: `Not JSON: ${String(e)}` });
+  }
+}
+
+// ---------------------------------------------------------------- analytics (typed query, never a URL)
+
+export const analyticsRun = (instanceId: string, query: AnalyticsQuery) =>
+  call<AnalyticsRunResult>("analytics_run", { instanceId, query });
+/** Runs the query and saves the named table (Rust shows the save dialog); null when it was closed. */
+export const analyticsExport = (instanceId: string, query: AnalyticsQuery, format: ExportFormat) =>
+  call<ExportResult | null>("analytics_export", { instanceId, query, format });
+/** The query made ready for another instance: missing items by name, with matches by code or name. */
+export const analyticsPrepare = (instanceId: string, query: AnalyticsQuery) =>
+  call<PreparedQuery>("analytics_prepare", { instanceId, query });
+export const analyticsCompare = (leftInstanceId: string, rightInstanceId: string, query: AnalyticsQuery) =>
+  call<AnalyticsCompare>("analytics_compare", { leftInstanceId, rightInstanceId, query });
+
+// ---------------------------------------------------------------- saved questions
+
+export const savedList = () => call<SavedQuestion[]>("saved_list", {});
+/** Saves a new question (id "") or replaces one; names are unique (invalid_input otherwise). */
+export const savedSave = (question: SavedQuestion) => call<SavedQuestion>("saved_save", { question });
+export const savedDelete = (id: string) => call<SavedQuestion[]>("saved_delete", { id });
+/** Writes the questions `ids` (all when empty) to a JSON file; its path, or null when the dialog was closed. */
+export const savedExport = (ids: string[]) => call<string | null>("saved_export", { ids });
+/** Adds the questions of a shared file (`null`: Rust asks for the file); returns those added. */
+export const savedImport = (path: string | null) => call<SavedQuestion[]>("saved_import", { path });
 
 // ---------------------------------------------------------------- app
 

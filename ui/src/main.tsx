@@ -2,6 +2,7 @@ import React from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import "./styles.css";
+import "./analytics.css";
 
 async function start() {
   // Dev-only fake backend so screens render in a plain browser. `__MOCK_IPC__` is folded to a

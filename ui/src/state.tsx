@@ -1,8 +1,9 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type Dispatch, type ReactNode, type SetStateAction } from "react";
 import * as api from "./api";
-import type { AppError, Instance, InstancesState, SessionStatus } from "./bindings";
+import { EMPTY_QUERY } from "./analytics/query";
+import type { AnalyticsQuery, AppError, Instance, InstancesState, SessionStatus } from "./bindings";
 
-export type Page = "instances" | "browse" | "settings" | "about";
+export type Page = "instances" | "browse" | "analytics" | "saved" | "settings" | "about";
 /** `step` 3 opens the edit wizard at the credentials (e.g. after signing out of a Basic/PAT instance). */
 export type WizardState = { mode: "add" } | { mode: "edit"; instance: Instance; step?: 1 | 3 } | null;
 export type SignInRequest = { instanceId: string; differentUser: boolean } | null;
@@ -28,6 +29,11 @@ type AppCtx = {
   pendingOpen: string | null;
   openPath: (path: string) => void;
   clearOpen: () => void;
+  /** The analytics builder's question: kept while moving between screens and instances. */
+  builder: AnalyticsQuery;
+  setBuilder: Dispatch<SetStateAction<AnalyticsQuery>>;
+  /** Loads a (saved) question into the builder and shows it. */
+  openQuery: (q: AnalyticsQuery) => void;
 };
 
 const Ctx = createContext<AppCtx | null>(null);
@@ -40,6 +46,7 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
   const [wizard, setWizard] = useState<WizardState>(null);
   const [signIn, setSignIn] = useState<SignInRequest>(null);
   const [pendingOpen, setPendingOpen] = useState<string | null>(null);
+  const [builder, setBuilder] = useState<AnalyticsQuery>(EMPTY_QUERY);
 
   const setSession = useCallback((s: SessionStatus) => {
     setSessions((prev) => ({ ...prev, [s.instanceId]: s }));
@@ -98,6 +105,26 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
     };
   }, [refresh, setSession]);
 
+  // Instances added elsewhere (the dhis2w command line) appear when the window comes back.
+  useEffect(() => {
+    let last = 0;
+    const again = () => {
+      // focus and visibilitychange often come together: read once.
+      if (Date.now() - last < 500) return;
+      last = Date.now();
+      void refresh();
+    };
+    const onVisible = () => {
+      if (document.visibilityState === "visible") again();
+    };
+    window.addEventListener("focus", again);
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      window.removeEventListener("focus", again);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, [refresh]);
+
   // Keep "expires in N min" fresh.
   const [, setTick] = useState(0);
   useEffect(() => {
@@ -133,6 +160,12 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
       setPage("browse");
     },
     clearOpen: () => setPendingOpen(null),
+    builder,
+    setBuilder,
+    openQuery: (q) => {
+      setBuilder({ ...EMPTY_QUERY, ...q });
+      setPage("analytics");
+    },
   };
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -4,9 +4,11 @@ import { useApp, type Page } from "../state";
 import { ColorDot } from "./common";
 import { SearchBox } from "./search/SearchBox";
 
-const PAGES: { page: Page; key: "nav.instances" | "nav.browse" | "nav.settings" }[] = [
+const PAGES: { page: Page; key: "nav.instances" | "nav.browse" | "nav.analytics" | "nav.saved" | "nav.settings" }[] = [
   { page: "instances", key: "nav.instances" },
   { page: "browse", key: "nav.browse" },
+  { page: "analytics", key: "nav.analytics" },
+  { page: "saved", key: "nav.saved" },
   { page: "settings", key: "nav.settings" },
 ];
 

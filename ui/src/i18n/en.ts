@@ -1,3 +1,4 @@
+import { analyticsEn } from "./analytics/en";
 // English is the reference dictionary: every other language must have exactly these keys.
 export const en = {
   "app.name": "dhis2w Desktop",
@@ -342,6 +343,7 @@ export const en = {
   "next.profile_file": "Check that you can write to your user folder, then restart the app.",
   "err.internal": "Something unexpected went wrong in the app.",
   "next.internal": "Try again. If it happens again, restart the app.",
+  ...analyticsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,4 +1,5 @@
 import type { Dictionary } from "./en";
+import { analyticsEs } from "./analytics/es";
 
 export const es: Dictionary = {
   "app.name": "dhis2w Desktop",
@@ -343,4 +344,5 @@ export const es: Dictionary = {
   "next.profile_file": "Compruebe que puede escribir en su carpeta de usuario y reinicie la aplicación.",
   "err.internal": "Ocurrió algo inesperado en la aplicación.",
   "next.internal": "Inténtelo de nuevo. Si vuelve a ocurrir, reinicie la aplicación.",
+  ...analyticsEs,
 };

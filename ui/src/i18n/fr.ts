@@ -1,4 +1,5 @@
 import type { Dictionary } from "./en";
+import { analyticsFr } from "./analytics/fr";
 
 export const fr: Dictionary = {
   "app.name": "dhis2w Desktop",
@@ -343,4 +344,5 @@ export const fr: Dictionary = {
   "next.profile_file": "Vérifiez que vous pouvez écrire dans votre dossier utilisateur, puis redémarrez l'application.",
   "err.internal": "Une erreur inattendue s'est produite dans l'application.",
   "next.internal": "Réessayez. Si cela se reproduit, redémarrez l'application.",
+  ...analyticsFr,
 };

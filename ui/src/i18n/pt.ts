@@ -1,4 +1,5 @@
 import type { Dictionary } from "./en";
+import { analyticsPt } from "./analytics/pt";
 
 export const pt: Dictionary = {
   "app.name": "dhis2w Desktop",
@@ -343,4 +344,5 @@ export const pt: Dictionary = {
   "next.profile_file": "Verifique se pode escrever na sua pasta de utilizador e reinicie a aplicação.",
   "err.internal": "Aconteceu algo inesperado na aplicação.",
   "next.internal": "Tente novamente. Se voltar a acontecer, reinicie a aplicação.",
+  ...analyticsPt,
 };

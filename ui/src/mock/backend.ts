@@ -3,6 +3,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { encodeBrowseResponse } from "../api";
+import { compare, orgUnitBody, prepare, runAnalytics, savedCommand } from "./analytics";
 import type {
   AboutInfo,
   BrowseMeta,
@@ -354,6 +355,7 @@ async function browseGet(request: BrowseRequest): Promise<ArrayBuffer> {
       const known = SEARCHABLE.find((o) => o.id === one[2]);
       body = json({ id: one[2], name: known?.name ?? `Object ${one[2]}`, code: known?.code ?? null, created: "2020-01-01T00:00:00.000", href: `${inst.baseUrl}${path}` });
     } else if (path === "/api/analytics") body = json(analyticsBody());
+    else if (orgUnitBody(path, q) !== null) body = json(orgUnitBody(path, q));
     else {
       status = 404;
       body = json({ httpStatus: "Not Found", httpStatusCode: 404, status: "ERROR", message: `No endpoint ${path}` });
@@ -531,6 +533,34 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
     case "browse_save":
       await sleep(200);
       return `/home/jane/Downloads/${a.suggestedName}`;
+    case "analytics_run": {
+      const inst = signedInInstance(a.instanceId);
+      await sleep(400);
+      return runAnalytics(inst.id, inst.baseUrl, inst.authKind, a.query);
+    }
+    case "analytics_export": {
+      const inst = signedInInstance(a.instanceId);
+      await sleep(400);
+      if (params.get("exportCancel") === "1") return null;
+      const r = runAnalytics(inst.id, inst.baseUrl, inst.authKind, a.query);
+      return { path: `/home/jane/Documents/analytics-${inst.id}.${a.format}`, rows: r.rows, columns: r.grid.headers.length };
+    }
+    case "analytics_prepare":
+      await sleep(300);
+      return prepare(a.instanceId, a.query);
+    case "analytics_compare": {
+      await sleep(500);
+      const [l, r] = [a.leftInstanceId, a.rightInstanceId].map((id: string) => instances.find((i) => i.id === id) ?? err("not_found", "This instance no longer exists."));
+      const lp = prepare(l!.id, a.query);
+      const rp = prepare(r!.id, a.query);
+      return compare(runAnalytics(l!.id, l!.baseUrl, l!.authKind, lp.query), runAnalytics(r!.id, r!.baseUrl, r!.authKind, rp.query), lp.missing, rp.missing);
+    }
+    case "saved_list":
+    case "saved_save":
+    case "saved_delete":
+    case "saved_export":
+    case "saved_import":
+      return savedCommand(cmd, a);
     case "app_about":
       return about;
     case "plugin:opener|open_url":
