@@ -58,7 +58,18 @@ pub async fn run(ws: &Workspace, wanted: Option<&str>, args: AnalyticsArgs) -> R
         });
     }
     let run = ws.analytics(&inst.id, &query, None).await?;
-    match args.format {
+    output(ws, &inst.id, &run, args.format, args.output.as_deref()).await
+}
+
+/// Prints or saves an analytics run in `format`.
+pub async fn output(
+    ws: &Workspace,
+    id: &str,
+    run: &dhis2w_client::workspace::AnalyticsRun,
+    format: Format,
+    output: Option<&std::path::Path>,
+) -> Result<()> {
+    match format {
         Format::Json => {
             let text = serde_json::to_string_pretty(&run.response).map_err(|e| {
                 Error::new(ErrorKind::Internal, format!("Could not print JSON: {e}"))
@@ -85,12 +96,12 @@ pub async fn run(ws: &Workspace, wanted: Option<&str>, args: AnalyticsArgs) -> R
             Ok(())
         }
         Format::Csv | Format::Xlsx => {
-            let format = if args.format == Format::Csv {
+            let format = if format == Format::Csv {
                 ExportFormat::Csv
             } else {
                 ExportFormat::Xlsx
             };
-            let Some(target) = args.output.clone() else {
+            let Some(target) = output else {
                 if format == ExportFormat::Xlsx && std::io::stdout().is_terminal() {
                     return Err(Error::new(
                         ErrorKind::InvalidInput,
@@ -99,7 +110,7 @@ pub async fn run(ws: &Workspace, wanted: Option<&str>, args: AnalyticsArgs) -> R
                 }
                 let tmp =
                     std::env::temp_dir().join(format!(".dhis2w-analytics-{}", std::process::id()));
-                ws.export_table_data(&inst.id, &run.table, &run.request, format, &tmp)
+                ws.export_table_data(id, &run.table, &run.request, format, &tmp)
                     .await?;
                 let bytes = std::fs::read(&tmp).map_err(|e| {
                     Error::new(
@@ -118,7 +129,7 @@ pub async fn run(ws: &Workspace, wanted: Option<&str>, args: AnalyticsArgs) -> R
                 return Ok(());
             };
             let r = ws
-                .export_table_data(&inst.id, &run.table, &run.request, format, &target)
+                .export_table_data(id, &run.table, &run.request, format, target)
                 .await?;
             eprintln!(
                 "Saved {} rows and {} columns to {}.",

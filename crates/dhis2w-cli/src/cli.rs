@@ -40,6 +40,8 @@ pub enum Command {
     /// Ask "what, when, where": data (--dx), periods (--pe) and places (--ou) as a table,
     /// CSV or Excel file, without writing an analytics URL.
     Analytics(AnalyticsArgs),
+    /// Run a saved question (saved in the app), here or on another instance (--on).
+    Run(RunArgs),
     /// Find data elements, indicators, data sets, programs, org units, category options and
     /// users by name, code or UID.
     Search(SearchArgs),
@@ -138,6 +140,24 @@ pub struct AnalyticsArgs {
     #[arg(long)]
     pub totals: bool,
     /// Output format (json: DHIS2's answer).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The saved question's name (omit it, or use --list, to list them).
+    pub name: Option<String>,
+    /// The instance to run it on (name or id); default: see `dhis2w --help`.
+    #[arg(long)]
+    pub on: Option<String>,
+    /// List the saved questions.
+    #[arg(long)]
+    pub list: bool,
+    /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write to this file instead of stdout.

@@ -279,7 +279,7 @@ pub async fn run(ws: &Workspace, cmd: InstancesCommand) -> Result<()> {
             let inst = ws.pick_instance(name.as_deref()).await?;
             let started = Instant::now();
             let v = ws.verify_saved(&inst.id).await?;
-            let ms = started.elapsed().as_millis();
+            let ms = v.latency_ms.unwrap_or(started.elapsed().as_millis() as u64);
             println!(
                 "{}: signed in as {} ({}), DHIS2 {}, answered in {ms} ms.",
                 inst.name,

@@ -7,6 +7,7 @@ mod cli;
 mod get;
 mod instances;
 mod output;
+mod run;
 mod session;
 
 use clap::{CommandFactory, Parser};
@@ -75,6 +76,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Status(a) => session::status(&open().await?, a.name.as_deref().or(wanted)).await,
         Command::Get(args) => get::run(&open().await?, wanted, args).await,
         Command::Analytics(args) => analytics::run(&open().await?, wanted, args).await,
+        Command::Run(args) => run::run(&open().await?, wanted, args).await,
         Command::Search(args) => get::search(&open().await?, wanted, args).await,
     }
 }

@@ -801,3 +801,90 @@ async fn analytics_tables_and_exports_match_the_servers_numbers() {
         o.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_question_runs_on_another_instance_reporting_missing_items_by_name() {
+    use dhis2w_client::analytics::{AnalyticsQuery, QueryItem};
+    use dhis2w_client::saved::{Question, SavedQuestion};
+    let main = StandIn::start(&[]).await;
+    let other = StandIn::start(&["--data", "alt"]).await;
+    let home = Home::new();
+    assert_eq!(add_basic(&home, &main, "Main").code, 0);
+    assert_eq!(add_basic(&home, &other, "Other").code, 0);
+    let item = |id: &str, name: &str, code: &str| QueryItem {
+        id: id.into(),
+        name: Some(name.into()),
+        code: Some(code.into()),
+        kind: Some("dataElements".into()),
+    };
+    // Saved in the app: two data elements; the other instance has one under another UID
+    // (same code) and lacks the other.
+    let ws = home.workspace().await;
+    ws.saved()
+        .save(
+            SavedQuestion {
+                id: String::new(),
+                name: "Malaria by district".into(),
+                question: Question::Analytics {
+                    query: AnalyticsQuery {
+                        data: vec![
+                            item("Mc9Pq2Lx7Ta", "Malaria cases confirmed", "DE_MAL_CONF"),
+                            item("Md4Rt8Vk1Yb", "Malaria deaths", "DE_MAL_DEATH"),
+                        ],
+                        periods: vec![QueryItem::id("THIS_YEAR")],
+                        org_units: vec![QueryItem::id("LEVEL-2")],
+                        layout: None,
+                        totals: false,
+                    },
+                },
+                updated_at: 0,
+            },
+            1,
+        )
+        .unwrap();
+    let o = run_args(&home, &["run", "--list"]);
+    assert!(o.stdout.contains("Malaria by district"), "{}", o.stdout);
+
+    let o = run_args(&home, &["run", "Malaria by district", "--on", "Main"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("has no"),
+        "nothing is missing on the instance it was made on: {}",
+        o.stderr
+    );
+    assert!(
+        o.stdout.contains("Malaria cases confirmed") && o.stdout.contains("Malaria deaths"),
+        "{}",
+        o.stdout
+    );
+
+    let o = run_args(
+        &home,
+        &[
+            "run",
+            "malaria BY district",
+            "--on",
+            "Other",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("has no data item Malaria deaths") && o.stderr.contains("left out"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("Malaria cases confirmed") && o.stderr.contains("the same code"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stdout.contains("Malaria cases confirmed") && !o.stdout.contains("Malaria deaths"),
+        "{}",
+        o.stdout
+    );
+
+    assert_eq!(run_args(&home, &["run", "Nope"]).code, 4);
+}

@@ -184,6 +184,12 @@ impl CredentialSessions {
         }
     }
 
+    /// True when the server refused instance `id`'s password or token in this run (until the
+    /// user enters it again, edits the instance or signs in).
+    pub fn is_refused(&self, id: &str) -> bool {
+        matches!(self.seen().get(id), Some(Seen::Refused))
+    }
+
     /// Learns from a failed request made with instance `id`'s credentials: a refusal marks
     /// them refused; other failures (network…) teach nothing.
     pub fn observe_error(&self, id: &str, error: &Error) {

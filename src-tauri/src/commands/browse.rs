@@ -184,11 +184,7 @@ pub async fn browse_resources<R: Runtime>(
     state: State<'_, AppState>,
     instance_id: String,
 ) -> Result<Vec<ResourcePath>> {
-    let session = state.session(&instance_id).await?;
-    let paths = session.client.resource_paths().await;
-    if let Err(e) = &paths {
-        state.credentials().observe_error(&instance_id, e);
-    }
+    let paths = state.resource_paths(&instance_id).await;
     super::session::notify_auth_failure(&app, &state, &instance_id, &paths).await;
     paths
 }

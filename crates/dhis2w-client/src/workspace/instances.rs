@@ -122,8 +122,21 @@ impl Workspace {
 
     /// Replaces instance `id`'s settings; secrets left `None` in `input` keep what is stored.
     pub async fn edit_instance(&self, id: &str, input: &InstanceInput) -> Result<Instance> {
+        let before = self.instance(id).await?;
         let inst = self.profiles.lock().await.update(id, input)?;
         self.secrets.save_input_secrets(&inst.id, input).await?;
+        // A browser sign-in belongs to one server address and app registration: after either
+        // changes it can never be used again, so it is deleted and the instance is signed out
+        // (kept, it made every status check fail with "sign in again").
+        let client = |i: &Instance| i.oauth2.as_ref().map(|o| o.client_id.clone());
+        if before.base_url != inst.base_url
+            || client(&before) != client(&inst)
+            || before.auth_kind != inst.auth_kind
+        {
+            self.secrets
+                .delete(&inst.id, crate::secret_store::SecretKind::OAuth2Token)
+                .await?;
+        }
         self.forget_session(id);
         Ok(inst)
     }

@@ -172,6 +172,11 @@ impl Workspace {
     /// is matched by code, then by name, and reported (with its replacement, if found).
     pub async fn prepare_query(&self, id: &str, query: &AnalyticsQuery) -> Result<PreparedQuery> {
         let mut out = query.clone();
+        // The question keeps the layout it was made with, even when items are left out here
+        // (with one data item left, the default would move data to the filter).
+        if out.layout.is_none() {
+            out.layout = Some(query.default_layout());
+        }
         let mut missing = Vec::new();
         for dim in [Dimension::Dx, Dimension::Ou] {
             let mut kept = Vec::new();

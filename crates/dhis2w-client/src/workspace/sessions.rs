@@ -51,6 +51,10 @@ pub struct VerifyResult {
     pub username: String,
     pub display_name: String,
     pub version: Option<String>,
+    /// How long `/api/me` took to answer, in milliseconds.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
 }
 
 /// How an interactive sign-in runs.
@@ -237,6 +241,30 @@ impl Workspace {
         result
     }
 
+    /// The session of `id` for a request on the user's behalf. A Basic or PAT credential the
+    /// server refused in this run is not sent again (DHIS2 locks an account after a few
+    /// failures): the user must enter it again or sign in first.
+    pub async fn request_session(&self, id: &str) -> Result<Session> {
+        let session = self.session(id).await?;
+        if session.instance.auth_kind != AuthKind::Oauth2 && self.credentials.is_refused(id) {
+            let what = if session.instance.auth_kind == AuthKind::Pat {
+                "personal access token"
+            } else {
+                "password"
+            };
+            return Err(Error::new(
+                ErrorKind::SignInRequired,
+                format!(
+                    "The server refused the saved {what} for \"{}\". Enter it again (Edit) or sign \
+                     in to go on; it is not sent again until then, so that DHIS2 does not lock the \
+                     account.",
+                    session.instance.name
+                ),
+            ));
+        }
+        Ok(session)
+    }
+
     /// GET `path` with `id`'s session, streaming with progress and cancel; what the answer
     /// says about the sign-in is remembered (a refusal makes it "needs sign-in").
     pub async fn get(
@@ -247,7 +275,7 @@ impl Workspace {
         progress: Option<&(dyn Fn(u64, Option<u64>) + Send + Sync)>,
         cancel: Option<&CancellationToken>,
     ) -> Result<RawResponse> {
-        let session = self.session(id).await?;
+        let session = self.request_session(id).await?;
         let result = session
             .client
             .get_streaming(path, query, progress, cancel)
@@ -259,7 +287,9 @@ impl Workspace {
 
 /// Checks credentials with `GET /api/me` (and the version from `/api/system/info`).
 pub async fn verify_with(client: &Dhis2Client) -> Result<VerifyResult> {
+    let started = std::time::Instant::now();
     let me = client.me().await?;
+    let latency_ms = started.elapsed().as_millis() as u64;
     let version = client.system_info().await.ok().and_then(|s| s.version);
     let username = me.username().unwrap_or_default().to_owned();
     let display_name = me
@@ -270,6 +300,7 @@ pub async fn verify_with(client: &Dhis2Client) -> Result<VerifyResult> {
         username,
         display_name,
         version,
+        latency_ms: Some(latency_ms),
     })
 }
 

@@ -54,7 +54,7 @@ impl Workspace {
         cancel: Option<&CancellationToken>,
         on_page: impl FnMut(Page) -> Result<()>,
     ) -> Result<FetchSummary> {
-        let session = self.session(id).await?;
+        let session = self.request_session(id).await?;
         let result = fetch_all_pages(&session.client, path, query, progress, cancel, on_page).await;
         if let Err(e) = &result {
             self.credentials.observe_error(id, e);
@@ -167,7 +167,7 @@ impl Workspace {
 
     /// Searches instance `id` for `text` (see [`crate::search::search`]).
     pub async fn search(&self, id: &str, text: &str) -> Result<SearchResults> {
-        let session = self.session(id).await?;
+        let session = self.request_session(id).await?;
         let result = crate::search::search(&session.client, text).await;
         if let Err(e) = &result {
             self.credentials.observe_error(id, e);
@@ -177,7 +177,19 @@ impl Workspace {
 
     /// What object `uid` is on instance `id`.
     pub async fn identify(&self, id: &str, uid: &str) -> Result<ObjectRef> {
-        let session = self.session(id).await?;
+        let session = self.request_session(id).await?;
         crate::search::identify(&session.client, uid).await
+    }
+}
+
+impl Workspace {
+    /// The instance's API paths (`/api/resources`), for the path autocomplete.
+    pub async fn resource_paths(&self, id: &str) -> Result<Vec<crate::ResourcePath>> {
+        let session = self.request_session(id).await?;
+        let result = session.client.resource_paths().await;
+        if let Err(e) = &result {
+            self.credentials.observe_error(id, e);
+        }
+        result
     }
 }
