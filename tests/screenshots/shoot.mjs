@@ -115,7 +115,23 @@ try {
   await fill('//input[@data-test="browse-path"]', "/api/organisationUnits");
   await click('//*[@data-test="browse-send"]');
   await find('//*[@data-test="response-status"]', 30_000);
+  await find('//*[@data-test="table-view"]', 30_000);
   await shot("04-browse");
+
+  // 4b. The export dialog of that table.
+  await click('//*[@data-test="export-open"]');
+  await find('//*[@data-test="export-dialog"]');
+  await shot("04b-export-dialog");
+  await click(button("Cancel", '//*[@data-test="export-dialog"]'));
+  await sleep(400);
+
+  // 4c. "Find" in the header: results grouped by kind.
+  await fill('//input[@data-test="find-input"]', "malaria");
+  await find('//*[@data-test="find-results"]//*[contains(normalize-space(.), "Malaria cases confirmed")]', 30_000);
+  await shot("04c-search-results");
+  await wd("POST", `${S}/execute/sync`, {
+    script: "document.activeElement && document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));", args: [],
+  });
 
   // 5. Settings.
   await click('//nav//button[normalize-space(.)="Settings"]');

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -248,6 +248,19 @@ impl StandIn {
             u["password"].as_str().unwrap_or_default().to_string(),
             u["displayName"].as_str().unwrap_or_default().to_string(),
         )
+    }
+
+    /// `GET path` on the stand-in as user `key` (HTTP Basic): what the server itself says.
+    pub async fn api_get(&self, key: &str, path: &str) -> Result<Value> {
+        let (u, p, _) = self.user(key);
+        let r = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .basic_auth(u, Some(p))
+            .send()
+            .await?;
+        ensure!(r.status().is_success(), "GET {path}: {}", r.status());
+        Ok(r.json().await?)
     }
 
     pub fn pat(&self, key: &str) -> String {
@@ -534,6 +547,8 @@ impl Drop for DriverProcess {
 #[derive(Default)]
 pub struct LaunchOptions {
     pub register_deep_links: bool,
+    /// More environment for the app (e.g. `DHIS2W_TEST_SAVE_PATH`).
+    pub extra_env: Vec<(String, String)>,
 }
 
 pub struct App {
@@ -572,7 +587,11 @@ impl App {
         .stderr(Stdio::from(log));
         cmd.env_remove("DHIS2W_NO_REGISTER")
             .env_remove("DHIS2W_PRESETS");
-        for (k, v) in env.app_env(opts.register_deep_links) {
+        for (k, v) in env
+            .app_env(opts.register_deep_links)
+            .into_iter()
+            .chain(opts.extra_env.iter().cloned())
+        {
             cmd.env(k, v);
         }
         #[cfg(unix)]

@@ -51,7 +51,9 @@ impl App {
         colour: Option<&str>,
     ) -> Result<()> {
         self.go_to("Instances").await?;
-        self.click("[data-test=\"add-instance\"]").await?;
+        // First run shows one big "Add your DHIS2 server" button; later, "Add instance".
+        self.click("[data-test=\"add-instance\"], [data-test=\"add-first-instance\"]")
+            .await?;
         self.wait_text("Add a DHIS2 instance", SHORT).await?;
         self.fill("input[name=\"address\"]", address).await?;
         self.click_button("Check address").await?;
