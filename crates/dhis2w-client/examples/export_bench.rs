@@ -55,7 +55,11 @@ fn main() {
     const PAGE: usize = 10_000;
     let data_bytes: usize = (0..rows)
         .step_by(PAGE)
-        .map(|s| serde_json::to_vec(&page(s, PAGE.min(rows - s))).unwrap().len())
+        .map(|s| {
+            serde_json::to_vec(&page(s, PAGE.min(rows - s)))
+                .unwrap()
+                .len()
+        })
         .sum();
     let dir = tempfile::tempdir().expect("temp dir");
     let base = peak_kb().unwrap_or(0);
@@ -63,10 +67,15 @@ fn main() {
         let mut times = Vec::new();
         let mut size = 0;
         for run in 0..runs {
-            let path = dir.path().join(format!("bench-{run}.{}", format.extension()));
+            let path = dir
+                .path()
+                .join(format!("bench-{run}.{}", format.extension()));
             let t0 = Instant::now();
-            let mut e = Exporter::new("organisationUnits", Some("id,name,level,path,parent[id],openingDate"))
-                .expect("exporter");
+            let mut e = Exporter::new(
+                "organisationUnits",
+                Some("id,name,level,path,parent[id],openingDate"),
+            )
+            .expect("exporter");
             for s in (0..rows).step_by(PAGE) {
                 e.push_objects(&page(s, PAGE.min(rows - s))).expect("rows");
             }
