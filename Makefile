@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo test ui app screenshots bench
+.PHONY: help setup demo test ui app screenshots bench fuzz
 
 help:
 	@echo "make demo   - set everything up, then open the app against a local DHIS2 stand-in"
@@ -28,3 +28,7 @@ screenshots: app
 
 bench: setup
 	@tests/harness/bench.sh
+
+# The core's property tests with 20 times the cases of `make test` (prints the count per target).
+fuzz: setup
+	DHIS2W_FUZZ_CASES=200000 cargo test -p dhis2w-client --test fuzz -- --nocapture

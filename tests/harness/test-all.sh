@@ -60,6 +60,9 @@ suite ui vitest npm test --prefix ui
 suite core cargo dbus-run-session -- tests/harness/keyring-session.sh \
   env DHIS2W_REQUIRE_KEYRING=1 cargo test -p dhis2w-client --no-fail-fast
 
+# The core's property tests on their own, with output, so the log shows each target's case count.
+suite fuzz cargo cargo test -p dhis2w-client --test fuzz -- --nocapture
+
 # The dhis2w command line against the stand-in, with its secrets in the same kind of real keyring.
 suite cli cargo dbus-run-session -- tests/harness/keyring-session.sh \
   cargo test -p dhis2w-cli --no-fail-fast

@@ -373,6 +373,34 @@ async fn respond_unbounded(stream: &mut TcpStream, status: u16, body: &str) {
     let _ = stream.shutdown().await;
 }
 
+/// Judges the request head the loopback receiver got: `None` when it is not this flow's
+/// callback (anything but `GET /oauth2/callback?…` with `expected_state`; answered with 404),
+/// else the flow's outcome. Public for the property tests of this parser of untrusted input.
+pub fn callback_from_request(
+    head: &str,
+    expected_state: &str,
+) -> Option<Result<AuthorizationResponse>> {
+    let mut words = head.lines().next().unwrap_or_default().split_whitespace();
+    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    if method != "GET" || !target.starts_with('/') {
+        return None;
+    }
+    let url = Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
+    if url.path() != CALLBACK_PATH {
+        return None;
+    }
+    evaluate_callback(url.query_pairs(), expected_state)
+}
+
+/// Judges a URL the app was opened with, as [`DeepLinkCapturer`] does: `None` when it is not
+/// this app's callback with `expected_state`.
+pub fn callback_from_deep_link(
+    url: &str,
+    expected_state: &str,
+) -> Option<Result<AuthorizationResponse>> {
+    evaluate_callback(parse_deep_link(url)?.query_pairs(), expected_state)
+}
+
 async fn serve_connection(
     mut stream: TcpStream,
     expected_state: std::sync::Arc<str>,
@@ -383,22 +411,8 @@ async fn serve_connection(
     else {
         return;
     };
-    let mut words = head.lines().next().unwrap_or_default().split_whitespace();
-    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     let not_found = page("Not found", "This address is not part of the sign-in.");
-    if method != "GET" || !target.starts_with('/') {
-        respond(&mut stream, 404, &not_found).await;
-        return;
-    }
-    let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
-        respond(&mut stream, 404, &not_found).await;
-        return;
-    };
-    if url.path() != CALLBACK_PATH {
-        respond(&mut stream, 404, &not_found).await;
-        return;
-    }
-    match evaluate_callback(url.query_pairs(), &expected_state) {
+    match callback_from_request(&head, &expected_state) {
         None => respond(&mut stream, 404, &not_found).await,
         Some(outcome) => {
             let (status, html) = outcome_page(&outcome);

@@ -389,6 +389,12 @@ fn refuse_climbing(path: &str) -> Result<()> {
     }
 }
 
+/// A `Retry-After` value in seconds (the HTTP-date form is not used by DHIS2's stacks);
+/// `None` for anything else. The caller caps it ([`ClientOptions::max_retry_after`]).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
 /// Same scheme, host and port.
 pub fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
@@ -599,8 +605,7 @@ impl Dhis2Client {
         let from_server = headers
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(parse_retry_after);
         match from_server {
             Some(d) => d.min(self.options.max_retry_after),
             None => self

@@ -1179,8 +1179,9 @@ fn sign_in_required() -> Error {
     )
 }
 
-/// The `exp` claim of a JWT, read without verification (only as an expiry fallback).
-fn jwt_exp(token: &str) -> Option<i64> {
+/// The `exp` claim of a JWT, read without verification (only as an expiry fallback; the
+/// caller clamps it). Public for the property tests.
+pub fn jwt_exp(token: &str) -> Option<i64> {
     let payload = token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     serde_json::from_slice::<serde_json::Value>(&bytes)
