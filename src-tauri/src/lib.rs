@@ -51,6 +51,7 @@ where
             commands::session::session_cancel_sign_in,
             commands::session::session_sign_out,
             commands::session::session_status,
+            commands::session::session_refresh_now,
             commands::browse::browse_get,
             commands::browse::browse_cancel,
             commands::browse::browse_history,

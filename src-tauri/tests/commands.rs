@@ -1108,3 +1108,29 @@ fn an_instance_added_by_another_program_appears_without_a_restart() {
         .collect();
     assert_eq!(names, ["In the app", "From the CLI"], "{st}");
 }
+
+#[test]
+fn refresh_now_renews_a_browser_sign_in_with_its_refresh_token() {
+    let t = TestApp::new();
+    let id = oauth_instance(&t, "Renew", "confidential", "loopback");
+    let basic = t.add(json!({ "name": "Not a browser sign-in" }));
+    t.err(
+        "session_refresh_now",
+        json!({ "instanceId": basic["id"] }),
+        "invalid_input",
+    );
+    let st = t.ok(
+        "session_sign_in",
+        json!({ "instanceId": id, "differentUser": false }),
+    );
+    assert_eq!(st["state"], "signed_in", "{st}");
+    let before = stored_access_token(&t, &id);
+    let st = t.ok("session_refresh_now", json!({ "instanceId": id }));
+    assert_eq!(st["state"], "signed_in", "{st}");
+    let after = stored_access_token(&t, &id);
+    assert_ne!(before, after, "a new access token is stored");
+    let bytes = t
+        .raw("browse_get", json!({"request": {"requestId": "r1", "instanceId": id, "path": "/api/me", "query": []}}))
+        .unwrap();
+    assert_eq!(unframe(&bytes).0["status"], 200);
+}

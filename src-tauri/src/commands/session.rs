@@ -119,3 +119,18 @@ pub async fn session_sign_out<R: Runtime>(
     emit_changed(&app, &status);
     Ok(status)
 }
+
+/// `session_refresh_now`: renews a browser sign-in now with its refresh token ("Refresh now"
+/// next to "expires in"); without one the error is `sign_in_required`.
+#[tauri::command]
+pub async fn session_refresh_now<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    instance_id: String,
+) -> Result<SessionStatus> {
+    let result = state.refresh_now(&instance_id).await;
+    notify_auth_failure(&app, &state, &instance_id, &result).await;
+    let status = result?;
+    emit_changed(&app, &status);
+    Ok(status)
+}

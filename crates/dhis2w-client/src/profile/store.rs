@@ -180,6 +180,17 @@ fn parse(path: &Path, text: &str) -> std::result::Result<Data, Error> {
         if instances.iter().any(|i| i.id == r.id) {
             return Err(bad(format!("two instances have the same id \"{}\"", r.id)));
         }
+        // A username or password in an address would be sent as a credential by any HTTP
+        // client: such a file is refused, never used (and never rewritten without it).
+        if url::Url::parse(&r.base_url)
+            .is_ok_and(|u| !u.username().is_empty() || u.password().is_some())
+        {
+            return Err(bad(format!(
+                "the address of \"{}\" contains a username or password; remove it from the \
+                 address (sign-in details belong in the app, never in this file)",
+                r.name
+            )));
+        }
         instances.push(r.into());
     }
     let known = |id: Option<String>| id.filter(|id| instances.iter().any(|i| &i.id == id));
@@ -746,6 +757,33 @@ mod tests {
         assert_eq!(utc_stamp(t), "20261127T014407Z");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29T00:00:00Z
         assert_eq!(utc_stamp(leap), "20000229T000000Z");
+    }
+
+    #[test]
+    fn an_address_with_a_username_or_password_is_refused_when_loaded() {
+        let (_d, path) = tmp();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        for url in [
+            "https://admin:district@play.example.org",
+            "https://admin@play.example.org",
+        ] {
+            std::fs::write(
+                &path,
+                format!("version = 1\n\n[[instance]]\nid = \"abcdefgh12345678\"\nname = \"Play\"\nbase_url = \"{url}\"\nauth = \"basic\"\nusername = \"admin\"\n"),
+            )
+            .unwrap();
+            let e = ProfileStore::open(&path).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ProfileFile);
+            assert!(
+                e.message().contains("username or password"),
+                "{}",
+                e.message()
+            );
+            assert!(
+                !e.message().contains("district"),
+                "the secret is not repeated"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub(super) struct Flows {
     sign_ins: Mutex<HashMap<String, (u64, CancellationToken)>>,
     next_flow: AtomicU64,
     requests: Mutex<HashMap<String, CancellationToken>>,
-    deep_link: Mutex<Option<DeepLinkHandle>>,
+    /// One handle per deep-link sign-in waiting, by flow number: two flows (two instances, or
+    /// a retry after a cancel) never clobber each other's.
+    deep_links: Mutex<HashMap<u64, DeepLinkHandle>>,
 }
 
 impl Workspace {
@@ -73,15 +75,72 @@ impl Workspace {
         }
     }
 
-    /// Routes deep links to the sign-in waiting for one.
-    pub fn set_deep_link_handle(&self, handle: Option<DeepLinkHandle>) {
-        *lock(&self.flows.deep_link) = handle;
+    /// Routes deep links to the sign-in flow `seq` (until [`Self::remove_deep_link_handle`]).
+    pub fn add_deep_link_handle(&self, seq: u64, handle: DeepLinkHandle) {
+        lock(&self.flows.deep_links).insert(seq, handle);
     }
 
-    /// Hands a deep link to the waiting sign-in; false when none takes it.
+    /// Stops routing deep links to flow `seq`.
+    pub fn remove_deep_link_handle(&self, seq: u64) {
+        lock(&self.flows.deep_links).remove(&seq);
+    }
+
+    /// Hands a deep link to every waiting deep-link sign-in (each keeps only the callback
+    /// with its own `state`); false when none takes it.
     pub fn deliver_deep_link(&self, url: &str) -> bool {
-        lock(&self.flows.deep_link)
-            .as_ref()
-            .is_some_and(|h| h.deliver(url))
+        let handles: Vec<DeepLinkHandle> = lock(&self.flows.deep_links).values().cloned().collect();
+        handles
+            .iter()
+            .fold(false, |taken, h| h.deliver(url) || taken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::capture::{DeepLinkCapturer, DeepLinkOptions, RedirectCapturer};
+    use crate::secret_store::SecretStore;
+    use crate::Workspace;
+    use tokio_util::sync::CancellationToken;
+
+    /// Two deep-link sign-ins at once (two instances, or a retry after a cancel): the second
+    /// flow ending must not cut off the first. Failed before the fix: one shared handle, so
+    /// the second flow's set/clear dropped the first flow's callback.
+    #[tokio::test]
+    async fn two_deep_link_flows_each_get_their_callback() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::with_stores(
+            dir.path().join("profiles.toml"),
+            SecretStore::session_only(None),
+            dir.path().join("data"),
+        )
+        .unwrap();
+        let (first, h1) = DeepLinkCapturer::new(DeepLinkOptions::default());
+        let (second, h2) = DeepLinkCapturer::new(DeepLinkOptions::default());
+        ws.add_deep_link_handle(1, h1);
+        ws.add_deep_link_handle(2, h2);
+        assert!(ws.deliver_deep_link("org.dhis2w.desktop:/oauth2/callback?code=c2&state=s2"));
+        let cancel = CancellationToken::new();
+        assert_eq!(
+            second
+                .wait_for_code("s2", &cancel)
+                .await
+                .unwrap()
+                .code
+                .expose(),
+            "c2"
+        );
+        ws.remove_deep_link_handle(2);
+        assert!(ws.deliver_deep_link("org.dhis2w.desktop:/oauth2/callback?code=c1&state=s1"));
+        assert_eq!(
+            first
+                .wait_for_code("s1", &cancel)
+                .await
+                .unwrap()
+                .code
+                .expose(),
+            "c1"
+        );
+        ws.remove_deep_link_handle(1);
+        assert!(!ws.deliver_deep_link("org.dhis2w.desktop:/oauth2/callback?code=c3&state=s3"));
     }
 }

@@ -190,11 +190,11 @@ impl Workspace {
             },
             RedirectMode::DeepLink => {
                 let (capturer, handle) = DeepLinkCapturer::new(DeepLinkOptions::default());
-                self.set_deep_link_handle(Some(handle));
+                self.add_deep_link_handle(seq, handle);
                 let r = auth
                     .sign_in(&capturer as &dyn RedirectCapturer, request.browser, options)
                     .await;
-                self.set_deep_link_handle(None);
+                self.remove_deep_link_handle(seq);
                 r
             }
         };
@@ -202,6 +202,20 @@ impl Workspace {
         let signed = result?;
         self.credentials
             .remember_user(id, SessionUser::from_me(&signed.me));
+        self.status(id).await
+    }
+
+    /// Renews an OAuth2 sign-in now with its refresh token ("Refresh now"); an instance
+    /// without one must sign in again (`sign_in_required`). Returns the new status.
+    pub async fn refresh_now(&self, id: &str) -> Result<SessionStatus> {
+        let session = self.session(id).await?;
+        let auth = session.oauth2.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                "Only a browser sign-in can be renewed; this instance uses a password or token.",
+            )
+        })?;
+        auth.refresh_now().await?;
         self.status(id).await
     }
 
