@@ -70,8 +70,10 @@ function grid(q: AnalyticsQuery, layout: Layout, bump: number): AnalyticsRunResu
   const combos = (dims: Dimension[]) => dims.reduce<QueryItem[][]>((acc, d) => acc.flatMap((p) => items[d].map((i) => [...p, i])), [[]]);
   const rows = combos(layout.rows);
   const cols = combos(layout.columns);
-  const filterKey = layout.filters.map((d) => items[d].map((i) => i.id).join(";")).join("|");
-  const value = (r: QueryItem[], c: QueryItem[]) => (hash([...r, ...c].map((i) => i.id).sort().join("|") + filterKey) % 900) + 100 + (hash(r[0]?.id ?? "") % 5 === 0 ? bump : 0);
+  const filterKey = layout.filters.map((d) => items[d].map((i) => i.code ?? i.name ?? i.id).join(";")).join("|");
+  // Seeded from codes or names, so an item with another UID on another instance gives the same numbers.
+  const key = (i: QueryItem) => i.code ?? i.name ?? i.id;
+  const value = (r: QueryItem[], c: QueryItem[]) => (hash([...r, ...c].map(key).sort().join("|") + filterKey) % 900) + 100 + (r[0] && hash(key(r[0])) % 5 === 0 ? bump : 0);
   const headers = [
     ...layout.rows.map((d) => ({ name: d, column: DIM_LABEL[d], valueType: "TEXT", meta: true })),
     ...cols.map((c) => ({ name: `col:${c.map((i) => i.id).join("|")}`, column: c.map((i) => i.name ?? i.id).join(" · ") || "Value", valueType: "NUMBER", meta: false })),

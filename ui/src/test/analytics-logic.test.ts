@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { AnalyticsRunResult, PreparedQuery, QueryItem, SavedQuestion } from "../bindings";
+import { chartData, ticks } from "../analytics/chart";
 import { diffKeys, highlighted, rowKey } from "../analytics/compare";
 import { dataGroups, hitToItem, itemKindKey, programIndicatorGroup } from "../analytics/items";
 import { defaultLayout, effectiveLayout, layoutProblem, place, placeOf } from "../analytics/layout";
@@ -212,5 +213,28 @@ describe("saved questions helpers", () => {
     expect(searchSaved(list, "  ")).toHaveLength(2);
     expect(requestPath("/api/dataElements", [["fields", "id,name"]])).toBe("/api/dataElements?fields=id%2Cname");
     expect(freeName(list, "ANC coverage")).toBe("ANC coverage (2)");
+  });
+});
+
+describe("chart data", () => {
+  const headers = [
+    { name: "ou", column: "Organisation unit", valueType: "TEXT", meta: true },
+    { name: "col:202401", column: "January 2024", valueType: "NUMBER", meta: false },
+    { name: "col:202402", column: "February 2024", valueType: "NUMBER", meta: false },
+    { name: "total", column: "Total", valueType: "NUMBER", meta: false },
+  ];
+  it("one category per row and one series per column, totals left out", () => {
+    const d = chartData({ headers, rows: [["Bo", "10", "", "10"], ["Kenema", "4", "6", "10"], ["Total", "14", "6", "20"]], metaData: { items: {} } })!;
+    expect(d.categories).toEqual(["Bo", "Kenema"]);
+    expect(d.series).toEqual([{ name: "January 2024", values: [10, 4] }, { name: "February 2024", values: [null, 6] }]);
+    expect([d.min, d.max]).toEqual([0, 10]);
+  });
+  it("is null when the result is too big to read as a chart", () => {
+    const rows = Array.from({ length: 31 }, (_, i) => [`OU ${i}`, "1", "2", "3"]);
+    expect(chartData({ headers, rows, metaData: { items: {} } })).toBeNull();
+  });
+  it("picks round axis steps", () => {
+    expect(ticks(0, 960)).toEqual([0, 200, 400, 600, 800, 1000]);
+    expect(ticks(0, 10)).toEqual([0, 2, 4, 6, 8, 10]);
   });
 });

@@ -141,4 +141,23 @@ describe("analytics builder", () => {
     const saved = calls.filter((c) => c.cmd === "saved_save").at(-1)!.args.question;
     expect(saved).toMatchObject({ id: "", name: "ANC by district", question: { kind: "analytics", query: { periods: [{ id: "LAST_12_MONTHS" }], layout: null } } });
   });
+
+  it("shows a small result as a bar or line chart", async () => {
+    const user = userEvent.setup();
+    renderApp((cmd, args) => {
+      if (cmd === "browse_get") return orgUnitApi(args.request);
+      if (cmd === "analytics_run") return runResult(args.instanceId);
+    });
+    await openAnalytics(user);
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    const result = await screen.findByTestId("analytics-result");
+    await user.click(within(result).getByRole("radio", { name: "Bar chart" }));
+    const chart = within(result).getByRole("img", { name: "Chart: Result from Country HMIS" });
+    expect(chart.querySelectorAll("rect")).toHaveLength(2);
+    expect(chart.querySelector("rect title")?.textContent).toBe("Bo · January 2024: 412");
+    await user.click(within(result).getByRole("radio", { name: "Line chart" }));
+    expect(within(result).getByTestId("chart").querySelectorAll("circle")).toHaveLength(2);
+    await user.click(within(result).getByRole("radio", { name: "Table" }));
+    expect(await within(result).findByText("Bombali")).toBeInTheDocument();
+  });
 });

@@ -134,6 +134,24 @@ describe("saved questions", () => {
     expect(calls.filter((c) => c.cmd === "analytics_run")[1]!.args.query.data).toEqual([]);
   });
 
+  it("keeps the missing-items report when the run there needs a sign-in, and offers to sign in", async () => {
+    const user = userEvent.setup();
+    const prepared: PreparedQuery = { query: ANC_QUERY, missing: [{ dimension: "ou", item: { id: "O6uvpzGd5pu", name: "Bo", code: null, kind: "organisationUnits" }, replacement: null, matchedBy: null }] };
+    renderApp((cmd) => {
+      if (cmd === "saved_list") return LIST;
+      if (cmd === "analytics_prepare") return prepared;
+      if (cmd === "analytics_run") throw { kind: "sign_in_required", message: "Sign in to this instance first." };
+    }, two);
+    await openSaved(user);
+    await user.click(within(row("ANC by district")).getByRole("button", { name: "Run on…" }));
+    const panel = await screen.findByTestId("run-on");
+    await user.click(within(panel).getByRole("button", { name: "Check what is there" }));
+    await user.click(await within(panel).findByRole("button", { name: "Run on Training server" }));
+    expect(await within(panel).findByTestId("run-error")).toHaveTextContent("Sign in to this instance first.");
+    expect(within(panel).getByRole("button", { name: "Sign in to Training server" })).toBeInTheDocument();
+    expect(within(panel).getByTestId("missing-item")).toHaveTextContent("“Bo” is not on Training server.");
+  });
+
   it("compares two instances and marks the cells that differ", async () => {
     const user = userEvent.setup();
     const { calls } = renderApp((cmd) => {

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { Button, ButtonStrip } from "@dhis2/ui";
 import * as api from "../../api";
 import type { AnalyticsQuery, AnalyticsRunResult, AppError, ExportFormat } from "../../bindings";
@@ -6,6 +6,8 @@ import { copyText, formatCount } from "../../format";
 import { parseBody } from "../../json/parse";
 import { useI18n } from "../../i18n";
 import type { PackedTable } from "../../table/model";
+import { chartData } from "../../analytics/chart";
+import { ChartView } from "./ChartView";
 import { RunError } from "./RunError";
 
 const TableView = lazy(() => import("../table/TableView"));
@@ -37,6 +39,9 @@ export function ResultView({ result, query, label }: Props) {
   const [note, setNote] = useState("");
   const [error, setError] = useState<AppError | null>(null);
   const [exporting, setExporting] = useState<ExportFormat | null>(null);
+  const chart = useMemo(() => chartData(result.grid), [result]);
+  const [view, setView] = useState<"table" | "bar" | "line">("table");
+  const shown = chart ? view : "table";
 
   async function exportAs(format: ExportFormat) {
     setError(null);
@@ -86,7 +91,20 @@ export function ResultView({ result, query, label }: Props) {
           </Button>
         </ButtonStrip>
       </details>
-      {table === "failed" ? (
+      {chart && (
+        <fieldset className="plain-fieldset view-choice">
+          <legend className="sr-only">{t("chart.view")}</legend>
+          {(["table", "bar", "line"] as const).map((v) => (
+            <label key={v} className="radio-row">
+              <input type="radio" name={`view-${label}`} value={v} checked={shown === v} onChange={() => setView(v)} />
+              {t(v === "table" ? "chart.table" : v === "bar" ? "chart.bar" : "chart.line")}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      {chart && shown !== "table" ? (
+        <ChartView data={chart} kind={shown} label={t("chart.label", { name: label })} />
+      ) : table === "failed" ? (
         <p className="state-warn">{t("analytics.noTable")}</p>
       ) : table ? (
         <Suspense fallback={<p className="muted">{t("table.loading")}</p>}>

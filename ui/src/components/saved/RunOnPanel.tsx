@@ -4,6 +4,7 @@ import * as api from "../../api";
 import type { AnalyticsQuery, AnalyticsRunResult, AppError, Instance, PreparedQuery, SavedQuestion } from "../../bindings";
 import { acceptedQuery, initialAccepted } from "../../analytics/runon";
 import { useI18n } from "../../i18n";
+import { useApp } from "../../state";
 import { ResultView } from "../analytics/ResultView";
 import { RunError } from "../analytics/RunError";
 import { InstancePick } from "./InstancePick";
@@ -15,11 +16,12 @@ type Phase =
   | { kind: "checked"; prepared: PreparedQuery; accepted: boolean[] }
   | { kind: "running"; prepared: PreparedQuery; accepted: boolean[] }
   | { kind: "done"; prepared: PreparedQuery; accepted: boolean[]; result: AnalyticsRunResult; query: AnalyticsQuery }
-  | { kind: "error"; error: AppError };
+  | { kind: "error"; error: AppError; prepared?: PreparedQuery; accepted?: boolean[] };
 
 /** "Run on…": check the question against another instance, accept matches, then run it there. */
 export function RunOnPanel({ saved, query, instances, initial, onClose }: { saved: SavedQuestion; query: AnalyticsQuery; instances: Instance[]; initial: string; onClose: () => void }) {
   const { t } = useI18n();
+  const { startSignIn } = useApp();
   const [target, setTarget] = useState(initial);
   const [phase, setPhase] = useState<Phase>({ kind: "idle" });
   const name = instances.find((i) => i.id === target)?.name ?? target;
@@ -41,11 +43,13 @@ export function RunOnPanel({ saved, query, instances, initial, onClose }: { save
       const result = await api.analyticsRun(target, q);
       setPhase({ kind: "done", prepared, accepted, result, query: q });
     } catch (e) {
-      setPhase({ kind: "error", error: api.toAppError(e) });
+      // The report of missing items stays, so the user can sign in and run again.
+      setPhase({ kind: "error", error: api.toAppError(e), prepared, accepted });
     }
   }
 
-  const prepared = "prepared" in phase ? phase : null;
+  const prepared = "prepared" in phase && phase.prepared && phase.accepted ? { prepared: phase.prepared, accepted: phase.accepted } : null;
+  const needsSignIn = phase.kind === "error" && (phase.error.kind === "sign_in_required" || phase.error.kind === "token_expired");
   return (
     <section className="card saved-panel" aria-labelledby="run-on-title" data-test="run-on">
       <div className="panel-head">
@@ -70,6 +74,13 @@ export function RunOnPanel({ saved, query, instances, initial, onClose }: { save
         </Button>
       </div>
       {phase.kind === "error" && <RunError error={phase.error} />}
+      {needsSignIn && (
+        <ButtonStrip>
+          <Button onClick={() => startSignIn(target, false)} dataTest="run-on-sign-in">
+            {t("runOn.signIn", { name })}
+          </Button>
+        </ButtonStrip>
+      )}
       {prepared && (
         <>
           <h3 className="builder-sub">{t("runOn.missingTitle", { name })}</h3>
@@ -78,7 +89,7 @@ export function RunOnPanel({ saved, query, instances, initial, onClose }: { save
             instanceName={name}
             accepted={prepared.accepted}
             onAccept={(i, on) =>
-              setPhase((p) => ("accepted" in p ? { kind: "checked", prepared: p.prepared, accepted: p.accepted.map((a, j) => (j === i ? on : a)) } : p))
+              setPhase((p) => ("prepared" in p && p.prepared && p.accepted ? { kind: "checked", prepared: p.prepared, accepted: p.accepted.map((a, j) => (j === i ? on : a)) } : p))
             }
           />
           <ButtonStrip>

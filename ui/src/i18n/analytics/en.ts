@@ -25,6 +25,12 @@ export const analyticsEn = {
   "analytics.curlCopied": "Copied as curl. Your password or token is not in it: the command reads it from a shell variable.",
   "analytics.noTable": "This answer cannot be shown as a table.",
 
+  "chart.view": "Show as",
+  "chart.table": "Table",
+  "chart.bar": "Bar chart",
+  "chart.line": "Line chart",
+  "chart.label": "Chart: {name}",
+
   "builder.data": "Data",
   "builder.periods": "Periods",
   "builder.orgUnits": "Org units",
@@ -125,6 +131,7 @@ export const analyticsEn = {
   "runOn.usedByCode": "“{name}” was used instead (same code).",
   "runOn.usedByName": "“{name}” was used instead (same name).",
   "runOn.leftOut": "No match found: it is left out.",
+  "runOn.signIn": "Sign in to {name}",
   "runOn.run": "Run on {name}",
 
   "compare.title": "Compare “{name}” on two instances",

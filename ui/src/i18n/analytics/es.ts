@@ -26,6 +26,12 @@ export const analyticsEs: AnalyticsDictionary = {
   "analytics.curlCopied": "Copiada como curl. Su contraseña o token no está en ella: el comando lo lee de una variable del shell.",
   "analytics.noTable": "Esta respuesta no se puede mostrar como tabla.",
 
+  "chart.view": "Mostrar como",
+  "chart.table": "Tabla",
+  "chart.bar": "Gráfico de barras",
+  "chart.line": "Gráfico de líneas",
+  "chart.label": "Gráfico: {name}",
+
   "builder.data": "Datos",
   "builder.periods": "Periodos",
   "builder.orgUnits": "Unidades organizativas",
@@ -126,6 +132,7 @@ export const analyticsEs: AnalyticsDictionary = {
   "runOn.usedByCode": "Se usó «{name}» en su lugar (mismo código).",
   "runOn.usedByName": "Se usó «{name}» en su lugar (mismo nombre).",
   "runOn.leftOut": "No se encontró equivalente: se deja fuera.",
+  "runOn.signIn": "Iniciar sesión en {name}",
   "runOn.run": "Ejecutar en {name}",
 
   "compare.title": "Comparar «{name}» en dos instancias",

@@ -26,6 +26,12 @@ export const analyticsFr: AnalyticsDictionary = {
   "analytics.curlCopied": "Copiée en curl. Votre mot de passe ou jeton n'y figure pas : la commande le lit dans une variable du shell.",
   "analytics.noTable": "Cette réponse ne peut pas être affichée en tableau.",
 
+  "chart.view": "Afficher en",
+  "chart.table": "Tableau",
+  "chart.bar": "Histogramme",
+  "chart.line": "Courbe",
+  "chart.label": "Graphique : {name}",
+
   "builder.data": "Données",
   "builder.periods": "Périodes",
   "builder.orgUnits": "Unités d'organisation",
@@ -126,6 +132,7 @@ export const analyticsFr: AnalyticsDictionary = {
   "runOn.usedByCode": "« {name} » a été utilisé à la place (même code).",
   "runOn.usedByName": "« {name} » a été utilisé à la place (même nom).",
   "runOn.leftOut": "Aucune correspondance : il est laissé de côté.",
+  "runOn.signIn": "Se connecter à {name}",
   "runOn.run": "Lancer sur {name}",
 
   "compare.title": "Comparer « {name} » sur deux instances",

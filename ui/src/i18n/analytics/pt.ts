@@ -26,6 +26,12 @@ export const analyticsPt: AnalyticsDictionary = {
   "analytics.curlCopied": "Copiado como curl. A sua palavra-passe ou token não está nele: o comando lê-o de uma variável do shell.",
   "analytics.noTable": "Esta resposta não pode ser mostrada como tabela.",
 
+  "chart.view": "Mostrar como",
+  "chart.table": "Tabela",
+  "chart.bar": "Gráfico de barras",
+  "chart.line": "Gráfico de linhas",
+  "chart.label": "Gráfico: {name}",
+
   "builder.data": "Dados",
   "builder.periods": "Períodos",
   "builder.orgUnits": "Unidades organizacionais",
@@ -126,6 +132,7 @@ export const analyticsPt: AnalyticsDictionary = {
   "runOn.usedByCode": "Foi usado “{name}” em vez disso (mesmo código).",
   "runOn.usedByName": "Foi usado “{name}” em vez disso (mesmo nome).",
   "runOn.leftOut": "Nenhuma correspondência: fica de fora.",
+  "runOn.signIn": "Iniciar sessão em {name}",
   "runOn.run": "Executar em {name}",
 
   "compare.title": "Comparar “{name}” em duas instâncias",
