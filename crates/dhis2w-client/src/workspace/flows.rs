@@ -89,9 +89,12 @@ impl Workspace {
     /// with its own `state`); false when none takes it.
     pub fn deliver_deep_link(&self, url: &str) -> bool {
         let handles: Vec<DeepLinkHandle> = lock(&self.flows.deep_links).values().cloned().collect();
-        handles
-            .iter()
-            .fold(false, |taken, h| h.deliver(url) || taken)
+        // Every flow gets the link (no short-circuit): each keeps only its own state's.
+        let mut taken = false;
+        for h in &handles {
+            taken |= h.deliver(url);
+        }
+        taken
     }
 }
 
