@@ -181,6 +181,27 @@ describe("saved questions", () => {
   });
 });
 
+describe("saving a browser request", () => {
+  it("saves the request that was sent as a saved question", async () => {
+    const user = userEvent.setup();
+    const { calls } = renderApp((cmd, args) => {
+      if (cmd === "browse_get") return json({ pager: { page: 1, pageCount: 1, total: 1, pageSize: 50 }, dataElements: [{ id: "x", name: "ANC" }] });
+      if (cmd === "saved_save") return { ...args.question, id: "q7", updatedAt: 1 };
+    });
+    await user.click(await screen.findByRole("button", { name: "Browse" }));
+    const path = await screen.findByLabelText("API path");
+    await user.clear(path);
+    await user.type(path, "/api/dataElements");
+    await user.click(screen.getByRole("button", { name: "Get" }));
+    await user.click(await screen.findByRole("button", { name: "Save question" }));
+    await user.type(await screen.findByLabelText("Name"), "All data elements{Enter}");
+    await waitFor(() =>
+      expect(calls.find((c) => c.cmd === "saved_save")?.args.question).toEqual({ id: "", name: "All data elements", question: { kind: "request", path: "/api/dataElements", query: [] }, updatedAt: 0 }),
+    );
+    expect(await screen.findByTestId("question-note")).toHaveTextContent("Saved as “All data elements”.");
+  });
+});
+
 describe("window focus", () => {
   it("re-reads the instances when the window comes back, so ones added by the CLI appear", async () => {
     let state = baseState;

@@ -17,7 +17,7 @@ type Run = { kind: "idle" } | { kind: "running" } | { kind: "done"; result: Anal
 
 function Builder({ instance }: { instance: Instance }) {
   const { t } = useI18n();
-  const { builder: query, setBuilder } = useApp();
+  const { builder: query, setBuilder, startSignIn } = useApp();
   const dispatch = useCallback((a: Action) => setBuilder((q) => reduce(q, a)), [setBuilder]);
   const [run, setRun] = useState<Run>({ kind: "idle" });
   const [saving, setSaving] = useState(false);
@@ -63,6 +63,13 @@ function Builder({ instance }: { instance: Instance }) {
           {note}
         </p>
         {run.kind === "error" && <RunError error={run.error} />}
+        {run.kind === "error" && (run.error.kind === "sign_in_required" || run.error.kind === "token_expired") && (
+          <div>
+            <Button onClick={() => startSignIn(instance.id, false)} dataTest="analytics-sign-in">
+              {t("runOn.signIn", { name: instance.name })}
+            </Button>
+          </div>
+        )}
         {run.kind === "running" && (
           <p className="muted" role="status">
             {t("analytics.running", { name: instance.name })}

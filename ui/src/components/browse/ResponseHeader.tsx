@@ -4,6 +4,7 @@ import * as api from "../../api";
 import type { AppError } from "../../bindings";
 import { copyText, formatBytes, formatMs } from "../../format";
 import { useI18n } from "../../i18n";
+import { NameDialog } from "../analytics/SaveDialog";
 import type { Result } from "./types";
 
 /** Status, time, size, "Copy as curl", "Save response" and the response headers. */
@@ -11,6 +12,8 @@ export function ResponseHeader({ result, onError, needText }: { result: Result; 
   const { t } = useI18n();
   const [curl, setCurl] = useState<string | null>(null);
   const [savedTo, setSavedTo] = useState<string | null>(null);
+  const [naming, setNaming] = useState(false);
+  const [questionNote, setQuestionNote] = useState<string | null>(null);
   return (
     <>
       <div className="response-bar">
@@ -63,6 +66,9 @@ export function ResponseHeader({ result, onError, needText }: { result: Result; 
           >
             {t("response.save")}
           </Button>
+          <Button small dataTest="save-question" onClick={() => (setQuestionNote(null), setNaming(true))}>
+            {t("analytics.save")}
+          </Button>
         </ButtonStrip>
       </div>
       {curl && (
@@ -70,6 +76,23 @@ export function ResponseHeader({ result, onError, needText }: { result: Result; 
           <p className="small m0">{t("response.curlCopied")}</p>
           <pre className="mono pre">{curl}</pre>
         </div>
+      )}
+      {questionNote && (
+        <p className="small" role="status" data-test="question-note">
+          {questionNote}
+        </p>
+      )}
+      {naming && (
+        <NameDialog
+          title={t("analytics.saveTitle")}
+          initialName=""
+          make={(name) => ({ id: "", name, question: { kind: "request", path: result.request.path, query: result.request.query }, updatedAt: 0 })}
+          onClose={() => setNaming(false)}
+          onSaved={(s) => {
+            setNaming(false);
+            setQuestionNote(t("analytics.saved", { name: s.name }));
+          }}
+        />
       )}
       {savedTo && (
         <p className="small" role="status">
