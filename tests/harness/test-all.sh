@@ -58,9 +58,10 @@ suite ui vitest npm test --prefix ui
 # The core: auth, HTTP client, profiles, and the keyring against a real gnome-keyring on a
 # private D-Bus session (the harness unlocks it; DHIS2W_REQUIRE_KEYRING makes a missing one fail).
 suite core cargo dbus-run-session -- tests/harness/keyring-session.sh \
-  env DHIS2W_REQUIRE_KEYRING=1 cargo test -p dhis2w-client --no-fail-fast
+  env DHIS2W_REQUIRE_KEYRING=1 DHIS2W_FUZZ_CASES=200 cargo test -p dhis2w-client --no-fail-fast
 
 # The core's property tests on their own, with output, so the log shows each target's case count.
+# Property tests of every parser of untrusted input, 10,000 cases each (counts printed).
 suite fuzz cargo cargo test -p dhis2w-client --test fuzz -- --nocapture
 
 # The dhis2w command line against the stand-in, with its secrets in the same kind of real keyring.
