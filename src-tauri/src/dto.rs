@@ -166,6 +166,11 @@ pub struct BrowseRequest {
     pub path: String,
     #[serde(default)]
     pub query: Vec<(String, String)>,
+    /// `false`: a request the app makes for itself (the analytics builder's org-unit tree…),
+    /// not kept in the request history. Default: kept.
+    #[serde(default)]
+    #[ts(optional)]
+    pub record: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -1134,3 +1134,28 @@ fn refresh_now_renews_a_browser_sign_in_with_its_refresh_token() {
         .unwrap();
     assert_eq!(unframe(&bytes).0["status"], 200);
 }
+
+#[test]
+fn the_apps_own_lookups_stay_out_of_the_history() {
+    let t = TestApp::new();
+    let inst = t.add(json!({}));
+    let id = inst["id"].as_str().unwrap();
+    let get = |path: &str, record: Value| {
+        let mut request = json!({"requestId": "h", "instanceId": id, "path": path, "query": []});
+        if !record.is_null() {
+            request["record"] = record;
+        }
+        let bytes = t.raw("browse_get", json!({ "request": request })).unwrap();
+        assert_eq!(unframe(&bytes).0["status"], 200);
+    };
+    get("/api/organisationUnitLevels", json!(false));
+    get("/api/me", Value::Null);
+    let history = t.ok("browse_history", json!({ "instanceId": id }));
+    let paths: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/api/me"], "{history}");
+}

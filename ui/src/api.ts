@@ -172,7 +172,8 @@ export const identifyObject = (instanceId: string, uid: string) => call<ObjectRe
 
 /** `path` answered as JSON (org-unit tree, levels, groups, program indicators for the builder). */
 export async function browseJson(instanceId: string, path: string, query: [string, string][]): Promise<unknown> {
-  const { meta, body } = await browseGet({ requestId: newRequestId(), instanceId, path, query });
+  // The app's own look-ups (org-unit tree, levels…) stay out of the user's request history.
+  const { meta, body } = await browseGet({ requestId: newRequestId(), instanceId, path, query, record: false });
   const text = new TextDecoder().decode(body);
   if (meta.status >= 400) throw toAppError({ kind: meta.status === 404 ? "not_found" : meta.status === 403 ? "forbidden" : "server_error", message: text.slice(0, 300) });
   try {

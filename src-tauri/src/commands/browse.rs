@@ -79,13 +79,21 @@ pub async fn browse_get<R: Runtime>(
         .observe(&inst.id, &request.path, &result);
     super::session::notify_auth_failure(&app, &state, &inst.id, &result).await;
     let raw = result?;
-    if let Err(e) = state.history().record(
-        &inst.id,
-        &request.path,
-        &request.query,
-        raw.status,
-        super::now_secs(),
-    ) {
+    let recorded = if request.record == Some(false) {
+        Ok(())
+    } else {
+        state
+            .history()
+            .record(
+                &inst.id,
+                &request.path,
+                &request.query,
+                raw.status,
+                super::now_secs(),
+            )
+            .map(|_| ())
+    };
+    if let Err(e) = recorded {
         tracing::warn!(error = %e, "could not record the request in the history");
     }
     let meta = BrowseMeta {
