@@ -133,6 +133,25 @@ try {
     script: "document.activeElement && document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));", args: [],
   });
 
+  // 4d. Analytics: "ANC 1st visit, last 12 months, each district", run and shown by name.
+  await click('//nav//button[normalize-space(.)="Analytics"]');
+  await fill('//input[@data-test="data-search"]', "ANC 1st");
+  await click('//*[@data-test="data-hit"][contains(normalize-space(.), "ANC 1st visit")]');
+  await click(`//label[contains(@class,'check-row')][normalize-space(.)="Last 12 months"]/input`);
+  await click(`//label[contains(@class,'check-row')][normalize-space(.)="Each District"]/input`);
+  await click('//*[@data-test="analytics-run"]');
+  await find('//*[@data-test="analytics-result"]//*[contains(normalize-space(.), "Bombali")]', 30_000);
+  await shot("06-analytics");
+  await click('//*[@data-test="analytics-save"]');
+  await fill('//input[@data-test="question-name"]', "ANC 1st visit by district");
+  await click('//*[@data-test="name-save"]');
+  await sleep(500);
+
+  // 4e. Saved questions.
+  await click('//nav//button[normalize-space(.)="Saved"]');
+  await find('//*[@data-test="saved-table"]//*[contains(normalize-space(.), "ANC 1st visit by district")]');
+  await shot("07-saved");
+
   // 5. Settings.
   await click('//nav//button[normalize-space(.)="Settings"]');
   await find(text("Settings"));

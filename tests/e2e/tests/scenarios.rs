@@ -1088,3 +1088,185 @@ async fn s11_all_pages_exported_to_csv_and_xlsx_and_search_by_keyboard() -> Resu
     env.passed();
     Ok(())
 }
+
+/// Issue 12: "ANC 1st visit, last 12 months, each district" built by clicking (no URL, no
+/// UID typed), run, exported to Excel (names in the headers, the stand-in's own numbers),
+/// saved, then run on a second instance (items it lacks reported by name) and compared.
+#[tokio::test]
+async fn s12_analytics_builder_export_save_run_on_and_compare() -> Result<()> {
+    let (env, standin) = begin("s12-analytics", &[]).await?;
+    std::fs::create_dir_all(env.path("alt"))?;
+    let other = StandIn::start(&["--data", "alt"], &env.path("alt")).await?;
+    env.write_presets(&json!([
+        preset_basic(&standin, "Sierra Leone", "admin", BLUE),
+        preset_basic(&other, "Training", "admin", GREEN)
+    ]))?;
+    let exports = env.path("exports");
+    std::fs::create_dir_all(&exports)?;
+    let app = App::launch(
+        &env,
+        LaunchOptions {
+            extra_env: vec![(
+                "DHIS2W_TEST_SAVE_PATH".into(),
+                exports.to_string_lossy().into_owned(),
+            )],
+            ..Default::default()
+        },
+    )
+    .await?;
+    // The first preset is the active instance.
+    app.wait_el(&card("Sierra Leone"), SHORT).await?;
+
+    // Build the question: data by name, a relative period in words, "Each District".
+    app.go_to("Analytics").await?;
+    app.fill("[data-test=\"data-search\"]", "ANC 1st").await?;
+    app.click("//*[@data-test=\"data-hit\"][contains(normalize-space(.), \"ANC 1st visit\")]")
+        .await?;
+    app.wait_text_in("[data-test=\"chip\"]", "ANC 1st visit", SHORT)
+        .await?;
+    app.click("//label[contains(@class,'check-row')][normalize-space(.)=\"Last 12 months\"]/input")
+        .await?;
+    app.click("//label[contains(@class,'check-row')][normalize-space(.)=\"Each District\"]/input")
+        .await?;
+    app.screenshot("builder").await?;
+    app.click("[data-test=\"analytics-run\"]").await?;
+    let result = app
+        .wait_text_in("[data-test=\"analytics-result\"]", "Bombali", LONG)
+        .await?;
+    ensure!(
+        result.contains("Bo"),
+        "districts by name: {}",
+        truncate(&result, 300)
+    );
+    // "The request sent", folded under the result for the curious.
+    app.click("//details[contains(@class,'request-details')]/summary")
+        .await?;
+    let url = app.text_of("[data-test=\"request-url\"]").await?;
+    ensure!(
+        url.contains("/api/analytics"),
+        "the request is shown: {url}"
+    );
+    app.screenshot("result").await?;
+
+    // Excel export: names in the headers, the stand-in's numbers.
+    app.click("[data-test=\"export-xlsx\"]").await?;
+    let dir = exports.clone();
+    let file = poll("the Excel export", LONG, move || {
+        let dir = dir.clone();
+        async move {
+            Ok(std::fs::read_dir(&dir)?
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x == "xlsx")))
+        }
+    })
+    .await?;
+    let server = standin
+        .api_get(
+            "admin",
+            "/api/analytics?dimension=ou:LEVEL-2&dimension=pe:LAST_12_MONTHS&filter=dx:fbfJHSPpUQD",
+        )
+        .await?;
+    let name = |id: &str| {
+        server["metaData"]["items"][id]["name"]
+            .as_str()
+            .unwrap_or(id)
+            .to_owned()
+    };
+    let mut expected = std::collections::HashMap::new();
+    for r in server["rows"].as_array().context("rows")? {
+        let r: Vec<&str> = r
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap_or(""))
+            .collect();
+        expected.insert((name(r[0]), name(r[1])), r[2].parse::<f64>()?);
+    }
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> = open_workbook(&file)?;
+    let range = wb.worksheet_range("analytics")?;
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .context("header")?
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    ensure!(header[0] == "Organisation unit", "{header:?}");
+    let mut seen = 0;
+    for row in range.rows().skip(1) {
+        let ou = row[0].to_string();
+        for (j, cell) in row.iter().enumerate().skip(1) {
+            if let Data::Float(n) = cell {
+                ensure!(
+                    expected.get(&(ou.clone(), header[j].clone())) == Some(n),
+                    "{ou} / {}: {n} (server: {:?})",
+                    header[j],
+                    expected.get(&(ou.clone(), header[j].clone()))
+                );
+                seen += 1;
+            }
+        }
+    }
+    ensure!(
+        seen == expected.len() && seen > 100,
+        "{seen} values, server {}",
+        expected.len()
+    );
+
+    // Save it, then run it on the training instance: what it lacks is reported by name.
+    app.click("[data-test=\"analytics-save\"]").await?;
+    app.fill("input[data-test=\"question-name\"]", "ANC by district")
+        .await?;
+    app.click("[data-test=\"name-save\"]").await?;
+    app.go_to("Saved").await?;
+    app.wait_text_in("[data-test=\"saved-table\"]", "ANC by district", SHORT)
+        .await?;
+    app.click_button_in("//tr[@data-test='saved-row']", "Run on…")
+        .await?;
+    let pick = app
+        .client
+        .find(loc("select[data-test=\"run-on-instance\"]"))
+        .await?;
+    pick.select_by_label("Training").await?;
+    app.click("[data-test=\"run-on-check\"]").await?;
+    app.wait_el(
+        "[data-test=\"missing-list\"], [data-test=\"missing-none\"]",
+        LONG,
+    )
+    .await?;
+    app.click("[data-test=\"run-on-run\"]").await?;
+    app.wait_text_in("[data-test=\"run-on\"]", "Bo", LONG)
+        .await?;
+    app.screenshot("run-on").await?;
+
+    // Compare the two instances side by side.
+    app.click_button_in("//tr[@data-test='saved-row']", "Compare instances")
+        .await?;
+    let left = app
+        .client
+        .find(loc("select[data-test=\"compare-left\"]"))
+        .await?;
+    left.select_by_label("Sierra Leone").await?;
+    let right = app
+        .client
+        .find(loc("select[data-test=\"compare-right\"]"))
+        .await?;
+    right.select_by_label("Training").await?;
+    app.click("[data-test=\"compare-run\"]").await?;
+    let count = poll("the comparison", LONG, || async {
+        let t = app
+            .text_of("[data-test=\"compare-count\"]")
+            .await
+            .unwrap_or_default();
+        Ok((t.contains("cells differ") || t.contains("same numbers")).then_some(t))
+    })
+    .await?;
+    // Training has Bombali under another UID (other seeded numbers) and lacks Koinadugu.
+    ensure!(count.contains("cells differ"), "{count}");
+    app.screenshot("compare").await?;
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
