@@ -888,3 +888,103 @@ async fn a_saved_question_runs_on_another_instance_reporting_missing_items_by_na
 
     assert_eq!(run_args(&home, &["run", "Nope"]).code, 4);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_through_the_browser_then_status_get_and_logout() {
+    let si = StandIn::start(&[]).await;
+    let home = Home::new();
+    let client_id = si.fx("/clients/confidential/clientId");
+    let secret = si.fx("/clients/confidential/clientSecret");
+    let mut c = home.cmd();
+    c.args([
+        "instances",
+        "add",
+        "--name",
+        "Browser",
+        "--url",
+        &si.base,
+        "--auth",
+        "oauth2",
+        "--client-id",
+        &client_id,
+        "--client-secret-stdin",
+    ])
+    .write_stdin(format!("{secret}\n"));
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_no_secret(&o, &[&secret]);
+    assert_eq!(run_args(&home, &["status"]).code, 3, "not signed in yet");
+
+    // The system browser is replaced by a script that signs in to the stand-in and follows
+    // the redirect to the CLI's loopback receiver (the app's command tests use the same one).
+    let browser = support::repo_root().join("src-tauri/tests/fake-browser.sh");
+    let mut c = home.cmd();
+    c.env("DHIS2W_TEST_BROWSER", &browser)
+        .env("FAKE_BROWSER_USER", si.fx("/users/admin/username"))
+        .env("FAKE_BROWSER_PASSWORD", si.fx("/users/admin/password"))
+        .args(["login", "Browser"]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("signed in as"), "{}", o.stdout);
+    assert!(o.stdout.contains("Access expires"), "{}", o.stdout);
+    assert_no_secret(&o, &[&secret, &si.fx("/users/admin/password")]);
+
+    let o = run_args(&home, &["get", "/api/me", "-q", "fields=username"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains(&si.fx("/users/admin/username")),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(run_args(&home, &["status"]).code, 0);
+    assert_eq!(run_args(&home, &["logout"]).code, 0);
+    assert_eq!(run_args(&home, &["status"]).code, 3);
+
+    // --no-browser prints the link to open elsewhere (nobody opens it here: stop waiting).
+    let mut c = home.cmd();
+    c.args(["login", "--no-browser"])
+        .timeout(std::time::Duration::from_secs(8));
+    let o = run(c);
+    assert!(
+        o.stderr.contains("Open this link in a browser"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("/oauth2/authorize?"), "{}", o.stderr);
+    assert!(o.stderr.contains("code_challenge="), "{}", o.stderr);
+}
+
+#[test]
+fn instances_of_the_dhis2w_python_tool_are_imported() {
+    let home = Home::new();
+    let file = home.path("dhis2-profiles.toml");
+    std::fs::write(
+        &file,
+        "default = \"play\"\n\n[profiles.play]\nbase_url = \"https://play.example.org/dev/\"\nauth = \"basic\"\nusername = \"admin\"\npassword = \"district-SECRET-1\"\n\n[profiles.pat]\nbase_url = \"http://localhost:8080\"\nauth = \"pat\"\ntoken = \"d2p_SECRET2\"\n",
+    )
+    .unwrap();
+    let o = run_args(
+        &home,
+        &["instances", "import-dhis2w", file.to_str().unwrap()],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("Imported \"play\""), "{}", o.stdout);
+    assert_no_secret(&o, &["district-SECRET-1", "d2p_SECRET2"]);
+    let o = run_args(&home, &["instances", "show", "play"]);
+    assert!(o.stdout.contains("Password stored: yes"), "{}", o.stdout);
+    assert_no_secret(&o, &["district-SECRET-1"]);
+    let cfg = std::fs::read_to_string(home.dir.path().join("config/profiles.toml")).unwrap();
+    assert!(!cfg.contains("SECRET"), "no secret in the profiles file");
+    assert_eq!(
+        run_args(
+            &home,
+            &[
+                "instances",
+                "import-dhis2w",
+                home.path("missing.toml").to_str().unwrap()
+            ]
+        )
+        .code,
+        0
+    );
+}
