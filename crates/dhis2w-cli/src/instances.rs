@@ -3,7 +3,8 @@
 use crate::cli::{AuthArg, InstanceFields, InstancesCommand, RedirectArg};
 use crate::output::{print_json, stored};
 use dhis2w_client::profile::{
-    dhis2w_default_paths, AuthKind, Instance, InstanceInput, OAuth2Settings, RedirectMode,
+    dhis2w_default_paths, input_from, AuthKind, Instance, InstanceInput, OAuth2Settings,
+    RedirectMode,
 };
 use dhis2w_client::secret_store::StoredSecrets;
 use dhis2w_client::workspace::sessions::verify_input;
@@ -119,20 +120,6 @@ fn apply(fields: InstanceFields, input: &mut InstanceInput, adding: bool) -> Res
         }
     }
     Ok(())
-}
-
-fn input_from(inst: &Instance) -> InstanceInput {
-    InstanceInput {
-        name: inst.name.clone(),
-        base_url: inst.base_url.clone(),
-        auth_kind: Some(inst.auth_kind),
-        username: inst.username.clone(),
-        oauth2: inst.oauth2.clone(),
-        ca_cert_path: inst.ca_cert_path.clone(),
-        color: inst.color.clone(),
-        notes: inst.notes.clone(),
-        ..InstanceInput::default()
-    }
 }
 
 fn describe(inst: &Instance, secrets: &StoredSecrets) -> serde_json::Value {

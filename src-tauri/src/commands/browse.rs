@@ -131,28 +131,7 @@ pub fn redact_headers(headers: Vec<(String, String)>) -> Vec<(String, String)> {
 
 /// The answering URL for the UI, with credential-looking query values replaced.
 pub fn redact_url(raw: &str) -> String {
-    let Ok(mut url) = url::Url::parse(raw) else {
-        return raw.to_owned();
-    };
-    if !url
-        .query_pairs()
-        .any(|(k, _)| dhis2w_client::history::is_secret_param(&k))
-    {
-        return raw.to_owned();
-    }
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if dhis2w_client::history::is_secret_param(&k) {
-                REDACTED.to_owned()
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    url.query_pairs_mut().clear().extend_pairs(pairs);
-    url.to_string()
+    dhis2w_client::table::export::redact_url_with(raw, REDACTED)
 }
 
 /// `browse_cancel`: stops a running `browse_get` (it then fails with `cancelled`).

@@ -66,6 +66,24 @@ async fn launch_with_oauth(
     App::launch(env, LaunchOptions::default()).await
 }
 
+/// Launches the app with "save" dialogs answered by the scenario's `exports` folder.
+async fn launch_saving_to_exports(env: &TestEnv) -> Result<(App, std::path::PathBuf)> {
+    let exports = env.path("exports");
+    std::fs::create_dir_all(&exports)?;
+    let app = App::launch(
+        env,
+        LaunchOptions {
+            extra_env: vec![(
+                "DHIS2W_TEST_SAVE_PATH".into(),
+                exports.to_string_lossy().into_owned(),
+            )],
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok((app, exports))
+}
+
 /// Common start: environment check, temp dirs, stand-in.
 async fn begin(name: &str, standin_args: &[&str]) -> Result<(TestEnv, StandIn)> {
     check_environment()?;
@@ -931,19 +949,7 @@ async fn s11_all_pages_exported_to_csv_and_xlsx_and_search_by_keyboard() -> Resu
         "admin",
         BLUE
     )]))?;
-    let exports = env.path("exports");
-    std::fs::create_dir_all(&exports)?;
-    let app = App::launch(
-        &env,
-        LaunchOptions {
-            extra_env: vec![(
-                "DHIS2W_TEST_SAVE_PATH".into(),
-                exports.to_string_lossy().into_owned(),
-            )],
-            ..Default::default()
-        },
-    )
-    .await?;
+    let (app, exports) = launch_saving_to_exports(&env).await?;
     app.wait_el(&card("Sierra Leone"), SHORT).await?;
     let total = standin
         .api_get("admin", "/api/organisationUnits?pageSize=1")
@@ -1101,19 +1107,7 @@ async fn s12_analytics_builder_export_save_run_on_and_compare() -> Result<()> {
         preset_basic(&standin, "Sierra Leone", "admin", BLUE),
         preset_basic(&other, "Training", "admin", GREEN)
     ]))?;
-    let exports = env.path("exports");
-    std::fs::create_dir_all(&exports)?;
-    let app = App::launch(
-        &env,
-        LaunchOptions {
-            extra_env: vec![(
-                "DHIS2W_TEST_SAVE_PATH".into(),
-                exports.to_string_lossy().into_owned(),
-            )],
-            ..Default::default()
-        },
-    )
-    .await?;
+    let (app, exports) = launch_saving_to_exports(&env).await?;
     // The first preset is the active instance.
     app.wait_el(&card("Sierra Leone"), SHORT).await?;
 

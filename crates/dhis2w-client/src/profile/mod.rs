@@ -13,7 +13,7 @@ mod import;
 mod store;
 
 pub use import::{dhis2w_default_paths, ImportReport, ImportedProfile, SkippedProfile};
-pub use store::{ProfileStore, Recovery, FILE_NAME, FILE_VERSION};
+pub use store::{input_from, ProfileStore, Recovery, FILE_NAME, FILE_VERSION};
 
 use crate::{Error, ErrorKind, Result, Secret};
 use base64::Engine as _;

@@ -718,8 +718,8 @@ impl ProfileStore {
     }
 }
 
-/// The form input that would recreate `inst` (no secrets).
-pub(crate) fn input_from(inst: &Instance) -> InstanceInput {
+/// The form input that would recreate `inst` (no secrets): the start of an edit.
+pub fn input_from(inst: &Instance) -> InstanceInput {
     InstanceInput {
         name: inst.name.clone(),
         base_url: inst.base_url.clone(),

@@ -80,6 +80,11 @@ pub fn request_text(path: &str, query: &[(String, String)]) -> String {
 
 /// `url` with the values of credential-looking query parameters replaced (for display).
 pub fn redact_url(raw: &str) -> String {
+    redact_url_with(raw, "[hidden]")
+}
+
+/// [`redact_url`] with a chosen placeholder.
+pub fn redact_url_with(raw: &str, placeholder: &str) -> String {
     let Ok(mut url) = url::Url::parse(raw) else {
         return raw.to_owned();
     };
@@ -93,7 +98,7 @@ pub fn redact_url(raw: &str) -> String {
         .query_pairs()
         .map(|(k, v)| {
             let v = if crate::history::is_secret_param(&k) {
-                "[hidden]".to_owned()
+                placeholder.to_owned()
             } else {
                 v.into_owned()
             };
