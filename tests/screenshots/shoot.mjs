@@ -136,7 +136,8 @@ try {
   // 4d. Analytics: "ANC 1st visit, last 12 months, each district", run and shown by name.
   await click('//nav//button[normalize-space(.)="Analytics"]');
   await fill('//input[@data-test="data-search"]', "ANC 1st");
-  await click('//*[@data-test="data-hit"][contains(normalize-space(.), "ANC 1st visit")]');
+  // The first hit is the data element itself (others, like "ANC 1st visit rate 45", follow).
+  await click('(//*[@data-test="data-hit"][contains(normalize-space(.), "ANC 1st visit")])[1]');
   await click(`//label[contains(@class,'check-row')][normalize-space(.)="Last 12 months"]/input`);
   await click(`//label[contains(@class,'check-row')][normalize-space(.)="Each District"]/input`);
   await click('//*[@data-test="analytics-run"]');
