@@ -281,7 +281,17 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Like [`write_atomic`], but the file is created 0600 (the user's alone) from the start.
-fn write_private_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+pub fn write_private_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    write_atomic_mode(path, data, true)
+}
+
+/// Writes `data` to `path` through a temporary file in the same directory and a rename,
+/// so a crash never leaves a half-written file behind.
+pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    write_atomic_mode(path, data, false)
+}
+
+fn write_atomic_mode(path: &Path, data: &[u8], private: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -292,32 +302,13 @@ fn write_private_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
         let mut options = fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
-        {
+        if private {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
+        #[cfg(not(unix))]
+        let _ = private;
         let mut f = options.open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Writes `data` to `path` through a temporary file in the same directory and a rename,
-/// so a crash never leaves a half-written file behind.
-pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let tmp = dir.join(format!(".{name}.{:x}.tmp", rand::random::<u32>()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
         f.write_all(data)?;
         f.sync_all()?;
         fs::rename(&tmp, path)
@@ -378,6 +369,8 @@ pub fn redact_path(path: &str) -> String {
 }
 
 /// How the rendered curl command authenticates: always through a shell variable.
+///
+/// [`CurlAuth::for_instance`] picks it from an instance's sign-in method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CurlAuth {
     /// `-u "user:$DHIS2_PASSWORD"`.
@@ -391,6 +384,19 @@ pub enum CurlAuth {
     Bearer,
     /// No credentials.
     None,
+}
+
+impl CurlAuth {
+    /// The placeholder credential for `inst`'s sign-in method.
+    pub fn for_instance(inst: &crate::profile::Instance) -> Self {
+        match inst.auth_kind {
+            crate::profile::AuthKind::Basic => Self::Basic {
+                username: inst.username.clone().unwrap_or_default(),
+            },
+            crate::profile::AuthKind::Pat => Self::Pat,
+            crate::profile::AuthKind::Oauth2 => Self::Bearer,
+        }
+    }
 }
 
 /// Renders `GET url` as a curl command line. The URL is single-quoted; credentials are

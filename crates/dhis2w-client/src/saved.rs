@@ -135,20 +135,13 @@ impl SavedStore {
         let text = serde_json::to_vec_pretty(&data).map_err(|e| {
             Error::new(ErrorKind::Internal, "Could not encode the saved questions.").with_source(e)
         })?;
-        // A private temporary file (0600) beside the target, renamed over it: readers see the
-        // old or the new file, and nobody else can read either.
         let dir = path
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or_else(|| Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io("write", path, e))?;
-        use std::io::Write as _;
-        tmp.write_all(&text)
-            .and_then(|_| tmp.as_file().sync_all())
-            .map_err(|e| io("write", path, e))?;
-        tmp.persist(path).map_err(|e| io("write", path, e.error))?;
-        Ok(())
+        // Readers see the old or the new file, and nobody else can read either.
+        crate::history::write_private_atomic(path, &text).map_err(|e| io("write", path, e))
     }
 
     /// Every saved question, newest first.

@@ -4,7 +4,6 @@ use crate::dto::{AnalyticsCompare, AnalyticsRunResult, ExportFormat, ExportResul
 use crate::state::AppState;
 use dhis2w_client::analytics::AnalyticsQuery;
 use dhis2w_client::history::{render_curl, CurlAuth};
-use dhis2w_client::profile::AuthKind;
 use dhis2w_client::saved::SavedQuestion;
 use dhis2w_client::table::export::suggested_file_name;
 use dhis2w_client::table::shape::grid_json;
@@ -15,13 +14,7 @@ use tauri::{AppHandle, Runtime, State};
 
 async fn result_of(state: &AppState, id: &str, run: &AnalyticsRun) -> Result<AnalyticsRunResult> {
     let inst = state.instance(id).await?;
-    let auth = match inst.auth_kind {
-        AuthKind::Basic => CurlAuth::Basic {
-            username: inst.username.unwrap_or_default(),
-        },
-        AuthKind::Pat => CurlAuth::Pat,
-        AuthKind::Oauth2 => CurlAuth::Bearer,
-    };
+    let auth = CurlAuth::for_instance(&inst);
     let url = url::Url::parse(&run.url).map_err(|e| {
         Error::new(
             ErrorKind::Internal,

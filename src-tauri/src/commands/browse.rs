@@ -4,7 +4,6 @@ use crate::dto::{events, BrowseMeta, BrowseProgress, BrowseRequest, HistoryEntry
 use crate::state::AppState;
 use async_trait::async_trait;
 use dhis2w_client::history::{render_curl, CurlAuth};
-use dhis2w_client::profile::AuthKind;
 use dhis2w_client::{AuthProvider, ClientOptions, Dhis2Client, Error, ErrorKind, Result};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -203,13 +202,7 @@ pub async fn browse_curl(state: State<'_, AppState>, request: BrowseRequest) -> 
     let inst = state.instance(&request.instance_id).await?;
     let client = Dhis2Client::new(&inst.base_url, Arc::new(NoAuth), ClientOptions::default())?;
     let url = client.url(&request.path, &request.query)?;
-    let auth = match inst.auth_kind {
-        AuthKind::Basic => CurlAuth::Basic {
-            username: inst.username.unwrap_or_default(),
-        },
-        AuthKind::Pat => CurlAuth::Pat,
-        AuthKind::Oauth2 => CurlAuth::Bearer,
-    };
+    let auth = CurlAuth::for_instance(&inst);
     Ok(render_curl(&url, &auth))
 }
 
