@@ -1,7 +1,6 @@
 //! `dhis2w analytics`: the core's typed analytics query, pivoted like the app's table.
 
 use crate::cli::{AnalyticsArgs, DimArg, Format};
-use crate::output::print_table;
 use dhis2w_client::analytics::{AnalyticsQuery, Dimension, Layout, QueryItem};
 use dhis2w_client::table::export::ExportFormat;
 use dhis2w_client::{Error, ErrorKind, Result, Workspace};
@@ -78,20 +77,7 @@ pub async fn output(
             Ok(())
         }
         Format::Table => {
-            let t = &run.table;
-            let headers: Vec<&str> = (0..t.columns.len()).map(|i| t.label(i)).collect();
-            let rows: Vec<Vec<String>> = t
-                .rows
-                .iter()
-                .map(|r| {
-                    let mut out = vec![String::new(); headers.len()];
-                    for (i, c) in r {
-                        out[*i] = c.to_text();
-                    }
-                    out
-                })
-                .collect();
-            print_table(&headers, &rows);
+            crate::output::print_table_data(&run.table, None);
             eprintln!("Request: {}", run.request);
             Ok(())
         }

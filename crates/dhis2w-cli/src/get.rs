@@ -2,7 +2,7 @@
 //! Excel through the same export code as the app.
 
 use crate::cli::{Format, GetArgs, SearchArgs};
-use crate::output::{print_json, print_table, Progress};
+use crate::output::{print_json, print_table_data, Progress};
 use dhis2w_client::table::export::ExportFormat;
 use dhis2w_client::table::fetch_all::{MergedJson, Page, PageProgress};
 use dhis2w_client::table::shape::to_table;
@@ -143,31 +143,11 @@ pub async fn run(ws: &Workspace, wanted: Option<&str>, args: GetArgs) -> Result<
                     "The answer is not JSON, so it cannot be shown as a table.",
                 )
             })?;
-            let table = to_table(&value);
-            let order = table.columns.display_order(
-                query
-                    .iter()
-                    .find(|(k, _)| k == "fields")
-                    .map(|(_, v)| v.as_str()),
-            );
-            let headers: Vec<String> = order.iter().map(|i| table.label(*i).to_owned()).collect();
-            let mut pos = vec![0usize; table.columns.len()];
-            for (p, i) in order.iter().enumerate() {
-                pos[*i] = p;
-            }
-            let rows: Vec<Vec<String>> = table
-                .rows
+            let fields = query
                 .iter()
-                .map(|r| {
-                    let mut out = vec![String::new(); headers.len()];
-                    for (i, c) in r {
-                        out[pos[*i]] = c.to_text();
-                    }
-                    out
-                })
-                .collect();
-            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-            print_table(&headers, &rows);
+                .find(|(k, _)| k == "fields")
+                .map(|(_, v)| v.as_str());
+            print_table_data(&to_table(&value), fields);
             Ok(())
         }
     }

@@ -89,6 +89,28 @@ pub fn print_table(headers: &[&str], rows: &[Vec<String>]) {
     }
 }
 
+/// A core table on the terminal, columns in `fields=` order when given.
+pub fn print_table_data(table: &dhis2w_client::table::shape::TableData, fields: Option<&str>) {
+    let order = table.columns.display_order(fields);
+    let headers: Vec<&str> = order.iter().map(|i| table.label(*i)).collect();
+    let mut pos = vec![0usize; table.columns.len()];
+    for (p, i) in order.iter().enumerate() {
+        pos[*i] = p;
+    }
+    let rows: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|r| {
+            let mut out = vec![String::new(); headers.len()];
+            for (i, c) in r {
+                out[pos[*i]] = c.to_text();
+            }
+            out
+        })
+        .collect();
+    print_table(&headers, &rows);
+}
+
 /// A progress bar on stderr, only when stderr is a terminal.
 pub struct Progress(Option<ProgressBar>);
 
