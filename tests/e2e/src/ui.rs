@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use fantoccini::key::Key;
 use serde_json::{json, Value};
 
 use crate::{poll, xpath_lit, App};
@@ -16,6 +17,24 @@ pub fn card(name: &str) -> String {
     format!(
         "//li[contains(concat(' ', normalize-space(@class), ' '), ' instance-card ')][.//h3[normalize-space(.)={}]]",
         xpath_lit(name)
+    )
+}
+
+/// A [`App::key_to`] predicate: the focused control is labelled `text` (a checkbox's label).
+pub fn labelled(text: &str) -> String {
+    format!(
+        "el.closest('label') && el.closest('label').textContent.trim() === {}",
+        json!(text)
+    )
+}
+
+/// A [`App::key_to`] predicate: the focused element has this `data-test` hook and its text
+/// contains `text`.
+pub fn hook_with(hook: &str, text: &str) -> String {
+    format!(
+        "el.dataset.test === {} && el.textContent.includes({})",
+        json!(hook),
+        json!(text)
     )
 }
 
@@ -36,6 +55,47 @@ pub enum Method<'a> {
 }
 
 impl App {
+    /// Sends keystrokes to whatever has the focus, as a keyboard user types.
+    pub async fn keys(&self, keys: &str) -> Result<()> {
+        self.client.active_element().await?.send_keys(keys).await?;
+        Ok(())
+    }
+
+    /// Presses `key` (Tab, an arrow…) until the focused element satisfies `pred`, a JavaScript
+    /// expression over `el` (the focused element); fails after `max` presses.
+    pub async fn key_to(&self, key: Key, pred: &str, max: usize) -> Result<()> {
+        let script = format!("const el = document.activeElement; return !!(el && ({pred}));");
+        for _ in 0..=max {
+            if self.client.execute(&script, vec![]).await?.as_bool() == Some(true) {
+                return Ok(());
+            }
+            self.keys(&key.to_string()).await?;
+        }
+        let here = self
+            .client
+            .execute(
+                "const el = document.activeElement; return el ? el.outerHTML.slice(0, 200) : ''",
+                vec![],
+            )
+            .await?;
+        bail!("not reached with {max} presses of {key:?}: {pred} (focus on {here})")
+    }
+
+    /// Tabs to the control that satisfies `pred` (see [`App::key_to`]).
+    pub async fn tab_to(&self, pred: &str) -> Result<()> {
+        self.key_to(Key::Tab, pred, 250).await
+    }
+
+    /// Tabs to the main navigation's `page` button and presses Enter.
+    pub async fn go_to_by_keyboard(&self, page: &str) -> Result<()> {
+        self.tab_to(&format!(
+            "el.closest('nav[aria-label=\"Main navigation\"]') && el.textContent.trim() === {}",
+            json!(page)
+        ))
+        .await?;
+        self.keys(&Key::Enter.to_string()).await
+    }
+
     /// Clicks a main navigation button ("Instances", "Browse", "Settings").
     pub async fn go_to(&self, page: &str) -> Result<()> {
         self.click_button_in("//nav[@aria-label='Main navigation']", page)

@@ -1264,3 +1264,157 @@ async fn s12_analytics_builder_export_save_run_on_and_compare() -> Result<()> {
     env.passed();
     Ok(())
 }
+
+/// Issue 12, keyboard only: "Malaria cases confirmed" and "Malaria deaths", last 12 months, in
+/// Bombali and Koinadugu, built with Tab, arrows, Space and Enter (no mouse, no URL, no UID),
+/// run, exported, saved, then "Run on…" the training instance: what it lacks ("Malaria deaths",
+/// "Koinadugu") is reported by name, what it has under another UID is matched by code.
+#[tokio::test(flavor = "multi_thread")]
+async fn s13_analytics_by_keyboard_only_and_missing_items_by_name() -> Result<()> {
+    use dhis2w_e2e::ui::{hook_with, labelled};
+    use fantoccini::key::Key;
+    let (env, standin) = begin("s13-keyboard", &[]).await?;
+    std::fs::create_dir_all(env.path("alt"))?;
+    let other = StandIn::start(&["--data", "alt"], &env.path("alt")).await?;
+    env.write_presets(&json!([
+        preset_basic(&standin, "Sierra Leone", "admin", BLUE),
+        preset_basic(&other, "Training", "admin", GREEN)
+    ]))?;
+    let (app, exports) = launch_saving_to_exports(&env).await?;
+    app.wait_el(&card("Sierra Leone"), SHORT).await?;
+    let enter = Key::Enter.to_string();
+    let space = Key::Space.to_string();
+
+    app.go_to_by_keyboard("Analytics").await?;
+    app.tab_to("el.dataset.test === 'data-search'").await?;
+    // Two data elements by part of their name: type, arrow down to the hit, Enter.
+    for name in ["Malaria cases confirmed", "Malaria deaths"] {
+        // Backspace clears the previous search (a chord such as Ctrl+A is not typed reliably).
+        app.keys(&format!("{}malaria", Key::Backspace.to_string().repeat(10)))
+            .await?;
+        app.wait_text_in("#data-results", name, LONG).await?;
+        app.key_to(Key::Down, &hook_with("data-hit", name), 40)
+            .await?;
+        app.keys(&enter).await?;
+        app.wait_text_in("[data-test=\"data-chips\"]", name, SHORT)
+            .await?;
+        // Arrow up past the first hit returns to the search box.
+        app.key_to(Key::Up, "el.dataset.test === 'data-search'", 40)
+            .await?;
+    }
+    app.tab_to(&labelled("Last 12 months")).await?;
+    app.keys(&space).await?;
+    // The tree: open Sierra Leone, tick two districts.
+    app.tab_to("el.classList.contains('ou-toggle') && el.getAttribute('aria-label').includes('Sierra Leone')")
+        .await?;
+    app.keys(&enter).await?;
+    app.wait_text_in("[data-test=\"ou-tree\"]", "Koinadugu", LONG)
+        .await?;
+    for district in ["Bombali", "Koinadugu"] {
+        app.tab_to(&labelled(district)).await?;
+        app.keys(&space).await?;
+    }
+    app.screenshot("keyboard-builder").await?;
+    app.tab_to("el.dataset.test === 'analytics-run'").await?;
+    app.keys(&enter).await?;
+    let result = app
+        .wait_text_in("[data-test=\"analytics-result\"]", "Koinadugu", LONG)
+        .await?;
+    ensure!(
+        result.contains("Bombali") && result.contains("Malaria deaths"),
+        "both districts and data by name: {}",
+        truncate(&result, 300)
+    );
+    app.screenshot("keyboard-result").await?;
+
+    // Export to CSV from the keyboard: the districts by name are in the file.
+    app.tab_to("el.dataset.test === 'export-csv'").await?;
+    app.keys(&enter).await?;
+    let dir = exports.clone();
+    let file = poll("the CSV export", LONG, move || {
+        let dir = dir.clone();
+        async move {
+            Ok(std::fs::read_dir(&dir)?
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x == "csv")))
+        }
+    })
+    .await?;
+    let csv_text = String::from_utf8(std::fs::read(&file)?)?;
+    ensure!(
+        csv_text.contains("Koinadugu") && csv_text.contains("Bombali"),
+        "the export holds names: {}",
+        truncate(&csv_text, 300)
+    );
+
+    // Save it by keyboard: the name box has the focus; Enter saves.
+    app.tab_to("el.dataset.test === 'analytics-save'").await?;
+    app.keys(&enter).await?;
+    app.wait_el("input[data-test=\"question-name\"]", SHORT)
+        .await?;
+    app.keys(&format!(
+        "{}Malaria in two districts{enter}",
+        Key::Backspace.to_string().repeat(80)
+    ))
+    .await?;
+    app.go_to_by_keyboard("Saved").await?;
+    app.wait_text_in(
+        "[data-test=\"saved-table\"]",
+        "Malaria in two districts",
+        SHORT,
+    )
+    .await?;
+    app.tab_to("el.closest('tr[data-test=\"saved-row\"]') && el.textContent.trim() === 'Run on…'")
+        .await?;
+    app.keys(&enter).await?;
+    // "Run on…" proposes the other instance.
+    let picked = app
+        .client
+        .find(loc("select[data-test=\"run-on-instance\"]"))
+        .await?
+        .prop("value")
+        .await?;
+    let training = app.instance_id("Training").await?;
+    ensure!(
+        picked.as_deref() == Some(training.as_str()),
+        "the other instance is proposed: {picked:?}"
+    );
+    app.tab_to("el.dataset.test === 'run-on-check'").await?;
+    app.keys(&enter).await?;
+    let missing = app
+        .wait_text_in("[data-test=\"missing-list\"]", "Koinadugu", LONG)
+        .await?;
+    for line in [
+        "“Malaria deaths” is not on Training.",
+        "“Koinadugu” is not on Training.",
+        "“Malaria cases confirmed” is not on Training.",
+        "Use “Malaria cases confirmed” instead (same code)",
+        "Use “Bombali” instead",
+        "No match found: it is left out.",
+    ] {
+        ensure!(
+            missing.contains(line),
+            "missing report lacks {line:?}: {missing}"
+        );
+    }
+    app.screenshot("keyboard-missing").await?;
+    app.tab_to("el.dataset.test === 'run-on-run'").await?;
+    app.keys(&enter).await?;
+    let there = app
+        .wait_text_in(
+            "[data-test=\"run-on\"] [data-test=\"analytics-result\"]",
+            "Bombali",
+            LONG,
+        )
+        .await?;
+    ensure!(
+        !there.contains("Koinadugu") && !there.contains("Malaria deaths"),
+        "what Training lacks is left out: {}",
+        truncate(&there, 300)
+    );
+    app.screenshot("keyboard-run-on").await?;
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
