@@ -11,6 +11,7 @@ PKGS=(
   xvfb xauth webkit2gtk-driver imagemagick x11-utils xdotool xdg-utils desktop-file-utils
   dbus dbus-x11 dbus-user-session gnome-keyring libsecret-tools fonts-dejavu-core at-spi2-core
   libglib2.0-bin chromium nodejs npm
+  libreoffice-calc-nogui
 )
 
 missing=()
@@ -38,6 +39,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "setup: Rust is missing; install it with rustup (https://rustup.rs), then run this again." >&2; exit 1; }
+
+# Node and Rust new enough for the UI build and the workspace (stops with the exact steps).
+tests/harness/check-versions.sh
 
 # npm ci only when the lockfile changed since the last install (it wipes node_modules each time).
 npm_ci() {
