@@ -5,6 +5,7 @@ import { en, type Dictionary, type MessageKey } from "./en";
 import { fr } from "./fr";
 import { es } from "./es";
 import { pt } from "./pt";
+import { formatMessage, type Vars } from "./message";
 
 export type { MessageKey, Dictionary };
 export const LANGUAGES = ["en", "fr", "es", "pt"] as const;
@@ -17,13 +18,17 @@ export const LANGUAGE_NAMES: Record<Lang, string> = {
 };
 export const dictionaries: Record<Lang, Dictionary> = { en, fr, es, pt };
 
-export type Vars = Record<string, string | number>;
+export type { Vars };
 export type T = (key: MessageKey, vars?: Vars) => string;
 
+/**
+ * The message `key` in `lang` with its placeholders filled: `{name}`, and plurals such as
+ * `{rows, plural, one {# row} other {# rows}}` (see formatMessage).
+ */
 export function translate(lang: Lang, key: MessageKey, vars?: Vars): string {
   const template = dictionaries[lang][key] ?? en[key] ?? key;
   if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+  return formatMessage(lang, template, vars);
 }
 
 /** Plain-words message and next step for an error kind. */

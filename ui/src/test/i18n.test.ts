@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ERROR_KINDS } from "../api";
 import { dictionaries, errorText, LANGUAGES, translate } from "../i18n";
 import { en } from "../i18n/en";
-
-const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+import { placeholderNames as placeholders } from "../i18n/message";
 
 describe("i18n dictionaries", () => {
   const keys = Object.keys(en).sort();

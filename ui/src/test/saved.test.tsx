@@ -172,7 +172,7 @@ describe("saved questions", () => {
     expect(within(panel).getByLabelText("Right")).toHaveValue("b");
     await user.click(within(panel).getByRole("button", { name: "Compare" }));
     await waitFor(() => expect(calls.find((c) => c.cmd === "analytics_compare")?.args).toEqual({ leftInstanceId: "a", rightInstanceId: "b", query: ANC_QUERY }));
-    expect(await within(panel).findByTestId("compare-count")).toHaveTextContent("1 cells differ");
+    expect(await within(panel).findByTestId("compare-count")).toHaveTextContent("1 cell differs (marked).");
     const [left, right] = within(panel).getAllByTestId("compare-table");
     const marked = (t: HTMLElement) => [...t.querySelectorAll("[data-differs]")].map((c) => c.textContent);
     expect(marked(left!)).toEqual(["387 (differs)"]);

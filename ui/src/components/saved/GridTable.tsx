@@ -1,12 +1,13 @@
 import type { AnalyticsRunResult } from "../../bindings";
 import { highlighted, isValueColumn } from "../../analytics/compare";
 import { useI18n } from "../../i18n";
+import { formatCount } from "../../format";
 
 const MAX_ROWS = 500;
 
 /** A small analytics grid as a plain table, differing cells marked (colour and text, not colour alone). */
 export function GridTable({ result, diffs, caption }: { result: AnalyticsRunResult; diffs: Set<string>; caption: string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { grid } = result;
   const marks = highlighted(grid, diffs);
   const rows = grid.rows.slice(0, MAX_ROWS);
@@ -39,7 +40,7 @@ export function GridTable({ result, diffs, caption }: { result: AnalyticsRunResu
           ))}
         </tbody>
       </table>
-      {grid.rows.length > MAX_ROWS && <p className="small muted">{t("compare.cut", { shown: MAX_ROWS, total: grid.rows.length })}</p>}
+      {grid.rows.length > MAX_ROWS && <p className="small muted">{t("compare.cut", { shown: formatCount(MAX_ROWS, lang), total: formatCount(grid.rows.length, lang) })}</p>}
     </div>
   );
 }
