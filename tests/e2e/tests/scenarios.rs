@@ -88,7 +88,7 @@ async fn launch_saving_to_exports(env: &TestEnv) -> Result<(App, std::path::Path
 }
 
 /// The data rows of a workbook's first sheet as LibreOffice reads it (`soffice --headless
-/// --convert-to csv`, its own throw-away profile under `dir`), header excluded.
+/// --convert-to csv`, written as UTF-8, its own throw-away profile under `dir`), header excluded.
 fn libreoffice_rows(file: &std::path::Path, dir: &std::path::Path) -> Result<u64> {
     let soffice = which("soffice").context(
         "soffice is missing: install libreoffice-calc-nogui (tests/harness/setup.sh does)",
@@ -99,7 +99,12 @@ fn libreoffice_rows(file: &std::path::Path, dir: &std::path::Path) -> Result<u64
             "-env:UserInstallation=file://{}",
             dir.join("profile").display()
         ))
-        .args(["--headless", "--convert-to", "csv", "--outdir"])
+        .args([
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+        ])
         .arg(dir)
         .arg(file)
         .output()?;
