@@ -6,6 +6,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { createState } from './lib/state.mjs';
 import { handle } from './lib/router.mjs';
+import { releaseHeld } from './lib/faults.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -58,9 +59,10 @@ const opts = {
 
 const server = http.createServer();
 server.keepAliveTimeout = 5000;
+let S = null;
 server.listen(opts.port, opts.host, async () => {
   const { port } = server.address();
-  const S = await createState({ ...opts, port });
+  S = await createState({ ...opts, port });
   server.on('request', (req, res) => {
     handle(S, req, res).catch((err) => {
       S.log('request failed', err);
@@ -73,10 +75,16 @@ server.listen(opts.port, opts.host, async () => {
   process.stdout.write(`DHIS2_STANDIN_URL=${S.baseUrl}\n`);
 });
 
+// Responses a fault holds open (a hanging token request, a dripping body) are ended first, so that
+// server.close sees every connection go and exits by itself; the timer is only a safety net.
 const stop = () => {
   server.close(() => process.exit(0));
+  if (S) releaseHeld(S);
   server.closeAllConnections?.();
-  setTimeout(() => process.exit(0), 500).unref();
+  setTimeout(() => {
+    process.stderr.write('[standin] forced exit: connections were still open\n');
+    process.exit(0);
+  }, 500).unref();
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

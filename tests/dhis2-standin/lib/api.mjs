@@ -1,11 +1,12 @@
 // The /api/* surface: authentication (§4, §5, §2.11) and the read API (§6).
 import net from 'node:net';
 import { sendJson, sendWebMessage, sendText, redirect, readJson, webMessage, dhisDate, UID_RE, sha256hex,
-  parseCookies, reason } from './util.mjs';
+  parseCookies } from './util.mjs';
 import { validateChecksum, makeV2, makeV1 } from './pat.mjs';
 import { parseFields, project } from './query.mjs';
 import { METADATA_COLLECTIONS, listCollection, hrefCtx, orgUnitPrefilter, orgUnitTree, identifiableObject, metadataExport } from './metadata.mjs';
 import { handleAnalytics } from './analytics.mjs';
+import { apiFault } from './faults.mjs';
 import { Obj, ALL_AUTHORITIES, ANALYST_AUTHORITIES } from './data.mjs';
 import { seededChars } from './util.mjs';
 import { randomBytes } from 'node:crypto';
@@ -82,8 +83,9 @@ export async function authUser(S, req, res) {
     if (!S.oauth) {
       // 2.40: opaque /uaa tokens (§3).
       const t = S.uaaTokens.get(token);
-      if (!t || t.kind !== 'access_token' || t.revoked || t.exp <= Date.now()) {
-        const d = t && t.exp <= Date.now() ? `Access token expired: ${token}` : `Invalid access token: ${token}`;
+      // gen: issued before a rotateSigningKey fault (faults.mjs) → "Invalid access token", as for an unknown one.
+      if (!t || t.kind !== 'access_token' || t.revoked || t.exp <= Date.now() || t.gen < S.uaaGeneration) {
+        const d = t && t.exp <= Date.now() && !(t.gen < S.uaaGeneration) ? `Access token expired: ${token}` : `Invalid access token: ${token}`;
         sendJson(res, 401, { error: 'invalid_token', error_description: d }, { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${d}"` });
         return null;
       }
@@ -140,33 +142,6 @@ function authPat(S, req, res, header) {
 
 const isSuper = (u) => !!u.__auth.superuser;
 
-async function applyFaults(S, req, res) {
-  const f = S.faults;
-  if (f.delayMs) await new Promise((r) => setTimeout(r, Number(f.delayMs)));
-  if (f.status) {
-    const status = Number(f.status);
-    if (f.statusCount !== undefined) {
-      f.statusCount = Number(f.statusCount) - 1;
-      if (f.statusCount <= 0) { delete f.status; delete f.statusCount; delete f.retryAfter; }
-    }
-    const h = {};
-    if (f.retryAfter !== undefined || status === 503 || status === 429) h['Retry-After'] = String(f.retryAfter ?? 1);
-    sendWebMessage(res, status, { message: reason(status) }, h);
-    return true;
-  }
-  if (f.resetMidBody) {
-    if (f.resetCount !== undefined) {
-      f.resetCount = Number(f.resetCount) - 1;
-      if (f.resetCount <= 0) { delete f.resetMidBody; delete f.resetCount; }
-    }
-    res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': 100000 });
-    res.write('{"pager":{"page":1,"total":1000,"pageSize":50,"pageCount":20},"organisationUnits":[{"id":"ImspTQPwCqd","displayName":"Sier');
-    setTimeout(() => { req.socket.destroy(); }, 20);
-    return true;
-  }
-  return false;
-}
-
 export async function handleApi(S, req, res, rel, url) {
   const P = S.profileInfo;
   // §6.7: /api/NN/... within the profile's range behaves like /api/...; outside it 404.
@@ -181,7 +156,7 @@ export async function handleApi(S, req, res, rel, url) {
   const am = /^\/analytics(?:\.([a-z+]+))?\/?$/.exec(path);
   path = path.replace(/\.json$/, '').replace(/\/+$/, '') || '/';
 
-  if (await applyFaults(S, req, res)) return;
+  if (await apiFault(S, req, res, rel, url)) return; // faults.mjs
 
   // Public endpoints.
   if (path === '/ping') { // §5.2: outside security, 200, empty body

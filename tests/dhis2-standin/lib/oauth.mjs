@@ -6,12 +6,15 @@ import querystring from 'node:querystring';
 import Provider from 'oidc-provider';
 import bcrypt from 'bcryptjs';
 import { readBody, parseCookies, htmlEscape, sendJson, sendText, redirect } from './util.mjs';
+import { tokenEndpointFault, takeFault } from './faults.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Storage shared by every Provider instance, so a key rotation (a new Provider with a new key, as a
 // DHIS2 restart does, §2.1) keeps sessions, grants and refresh tokens (§2.9 "Restarts").
+// `generation` counts key rotations; each token records the one it was issued under, so "issued before
+// the rotation" is exact even within one millisecond.
 export class Store {
-  constructor() { this.models = new Map(); this.tokens = new Map(); }
+  constructor() { this.models = new Map(); this.tokens = new Map(); this.generation = 0; }
   model(name) { if (!this.models.has(name)) this.models.set(name, new Map()); return this.models.get(name); }
   adapterClass() {
     const store = this;
@@ -23,7 +26,7 @@ export class Store {
           const prev = store.tokens.get(id);
           store.tokens.set(id, {
             kind: this.name, grantId: payload.grantId, clientId: payload.clientId, accountId: payload.accountId,
-            issuedAtMs: prev?.issuedAtMs ?? Date.now(), revoked: prev?.revoked ?? false,
+            issuedAtMs: prev?.issuedAtMs ?? Date.now(), gen: prev?.gen ?? store.generation, revoked: prev?.revoked ?? false,
           });
         }
       }
@@ -54,7 +57,6 @@ export class OAuthServer {
     this.clients = new Map(); // clientId -> { clientId, secretHash, internalSecret, public, broken, metadata }
     this.verified = new Map(); // `${clientId}\n${secret}` -> bool (bcrypt is slow)
     this.consents = new Map(); // `${user}\n${client}` -> Set(scope)
-    this.rotations = []; // ms timestamps of key rotations
     this.cookieKeys = [randomBytes(16).toString('hex')];
   }
 
@@ -176,10 +178,19 @@ export class OAuthServer {
     return provider;
   }
 
-  rotateKey() {
-    this.rotations.push(Date.now());
+  // §2.1: a new signing key, as at a DHIS2 start without a keystore. Earlier access tokens are refused
+  // (validateBearer); dropRefreshTokens is §9.2 `restart`'s second sub-mode (refresh → invalid_grant).
+  rotateKey({ dropRefreshTokens = false } = {}) {
+    this.store.generation += 1;
     this.provider = this.makeProvider();
+    if (dropRefreshTokens) {
+      const m = this.store.model('RefreshToken');
+      for (const id of m.keys()) { const t = this.store.tokens.get(id); if (t) t.revoked = true; }
+      m.clear();
+    }
   }
+
+  signedWithOldKey(t) { return t.gen < this.store.generation; }
 
   // --- token endpoint client authentication ----------------------------------------------------
   // Reads the form, applies faults, verifies the BCrypt secret (§2.4) for client_secret_basic or
@@ -188,12 +199,8 @@ export class OAuthServer {
     const raw = await readBody(req, 64 * 1024);
     const form = querystring.parse(raw);
     if (kind === 'token' && req._standinLog) req._standinLog.grantType = form.grant_type || null;
-    const faults = this.S.faults;
-    if (kind === 'token' && faults.tokenEndpointFailure) {
-      sendJson(res, 500, { error: 'server_error' }, { 'Cache-Control': 'no-store' });
-      return false;
-    }
-    if (kind === 'token' && faults.refreshInvalidGrant && form.grant_type === 'refresh_token') {
+    if (kind === 'token' && tokenEndpointFault(this.S, req, res)) return false;
+    if (kind === 'token' && form.grant_type === 'refresh_token' && takeFault(this.S, 'refreshInvalidGrant')) {
       sendJson(res, 400, { error: 'invalid_grant' }, { 'Cache-Control': 'no-store' });
       return false;
     }
@@ -240,7 +247,7 @@ export class OAuthServer {
     const t = this.store.tokens.get(token);
     const decodeErr = 'An error occurred while attempting to decode the Jwt: ';
     if (!t || t.kind !== 'AccessToken') return bad(`${decodeErr}Malformed token`);
-    if (this.rotations.some((r) => t.issuedAtMs < r)) {
+    if (this.signedWithOldKey(t)) {
       return bad(`${decodeErr}Signed JWT rejected: Another algorithm expected, or no matching key(s) found`);
     }
     if (t.revoked) return bad(`${decodeErr}Token has been revoked`);
@@ -280,7 +287,7 @@ export class OAuthServer {
     const e = this.store.model(t.kind).get(token);
     let active = !!e && !t.revoked;
     if (active && t.kind === 'AccessToken') {
-      active = e.payload.exp * 1000 > Date.now() && !this.rotations.some((r) => t.issuedAtMs < r);
+      active = e.payload.exp * 1000 > Date.now() && !this.signedWithOldKey(t);
     } else if (active && e.expiresAt) active = e.expiresAt > Date.now();
     return { known: true, active, revoked: t.revoked, kind: t.kind === 'AccessToken' ? 'access_token' : 'refresh_token' };
   }

@@ -2,6 +2,7 @@
 import { fixtures } from './state.mjs';
 import { handleApi, authUser, loginStatusFor } from './api.mjs';
 import { handleUaa } from './uaa.mjs';
+import { checkFaults, setFaults, rotateSigningKey } from './faults.mjs';
 import { sendJson, sendText, redirect, readJson, readBody, htmlEscape, isLoopback, parseCookies, webMessage } from './util.mjs';
 import querystring from 'node:querystring';
 
@@ -25,11 +26,13 @@ export async function handle(S, req, res) {
   const isControl = path.startsWith(`${S.ctxPath}/__standin/`);
   if (!isControl) {
     // Request log (never the secret itself: no header values, no query string).
-    const entry = { seq: ++S.seq, method: req.method, path, host: hostHeader, auth: authScheme(req), grantType: null, status: null };
+    // `fault`: which fault answered (faults.mjs), null for a normal answer.
+    const entry = { seq: ++S.seq, method: req.method, path, host: hostHeader, auth: authScheme(req), grantType: null, status: null, fault: null };
     S.requests.push(entry);
     if (S.requests.length > 5000) S.requests.shift();
     req._standinLog = entry;
-    const done = () => { if (entry.status == null) entry.status = res.statusCode; };
+    // A request the client gave up on before any answer (a hanging fault) keeps status null.
+    const done = () => { if (entry.status == null && res.headersSent) entry.status = res.statusCode; };
     res.on('finish', done);
     res.on('close', done);
   }
@@ -223,13 +226,19 @@ async function control(S, req, res, what) {
   const m = req.method;
   if (what === 'fixtures' && m === 'GET') return sendJson(res, 200, fixtures(S));
   if (what === 'faults') {
+    // `held`: responses a fault keeps open right now (a hanging token request, a dripping body).
+    const answer = () => sendJson(res, 200, { faults: S.faults, held: S.held.size });
     if (m === 'POST') {
-      const body = await readJson(req);
-      Object.assign(S.faults, body);
-      return sendJson(res, 200, { faults: S.faults });
+      let body;
+      try { body = await readJson(req); } catch { return sendJson(res, 400, webMessage(400, { message: 'Invalid JSON' })); }
+      const err = checkFaults(body);
+      if (err) return sendJson(res, 400, webMessage(400, { message: `Fault not set: ${err}` }));
+      setFaults(S, body);
+      return answer();
     }
-    if (m === 'DELETE') { S.faults = {}; return sendJson(res, 200, { faults: S.faults }); }
-    if (m === 'GET') return sendJson(res, 200, { faults: S.faults });
+    // Clearing does not bring back tokens a rotateSigningKey made invalid: the old key is gone.
+    if (m === 'DELETE') { S.faults = {}; return answer(); }
+    if (m === 'GET') return answer();
   }
   if (what === 'expire-tokens' && m === 'POST') {
     S.oauth?.expireAll();
@@ -237,8 +246,9 @@ async function control(S, req, res, what) {
     return sendJson(res, 200, { expired: true });
   }
   if (what === 'rotate-key' && m === 'POST') {
-    if (S.oauth) S.oauth.rotateKey();
-    return sendJson(res, 200, { rotated: true, kid: S.oauth?.currentKid ?? null });
+    // The same as the fault rotateSigningKey (faults.mjs), without recording it in the faults.
+    const r = rotateSigningKey(S, (await readJson(req).catch(() => ({}))) || {});
+    return sendJson(res, 200, { rotated: true, kid: r.kid });
   }
   if (what === 'requests') {
     if (m === 'GET') return sendJson(res, 200, { requests: S.requests });

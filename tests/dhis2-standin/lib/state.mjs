@@ -29,6 +29,8 @@ export async function createState(opts) {
     requests: [],
     seq: 0,
     uaaTokens: new Map(),
+    uaaGeneration: 0, // 2.40: bumped by the rotateSigningKey fault (faults.mjs)
+    held: new Set(), // responses a fault keeps open (faults.mjs hold)
     log: (...a) => { if (opts.verbose) console.error('[standin]', ...a); },
   };
   // --data small | large | alt (alt = small with the second-instance differences, data.mjs ALT_*).

@@ -4,12 +4,13 @@ import querystring from 'node:querystring';
 import { randomUUID } from 'node:crypto';
 import { readBody, sendJson } from './util.mjs';
 import { loginStatusFor } from './api.mjs';
+import { tokenEndpointFault, takeFault } from './faults.mjs';
 
 export async function handleUaa(S, req, res, rel) {
   if (rel !== '/uaa/oauth/token' || req.method !== 'POST') return sendJson(res, 404, { error: 'not_found' });
   const form = querystring.parse(await readBody(req));
   if (req._standinLog) req._standinLog.grantType = form.grant_type || null;
-  if (S.faults.tokenEndpointFailure) return sendJson(res, 500, { error: 'server_error' });
+  if (tokenEndpointFault(S, req, res)) return;
   const auth = req.headers.authorization || '';
   let cid; let secret;
   if (/^basic /i.test(auth)) {
@@ -27,7 +28,8 @@ export async function handleUaa(S, req, res, rel) {
       refresh = randomUUID();
       S.uaaTokens.set(refresh, { kind: 'refresh_token', user: username, cid, exp: Date.now() + 2147483647000 });
     }
-    S.uaaTokens.set(access, { kind: 'access_token', user: username, cid, exp: Date.now() + accessMs, issuedAtMs: Date.now() });
+    // gen: the key generation it was issued under (faults.mjs rotateSigningKey).
+    S.uaaTokens.set(access, { kind: 'access_token', user: username, cid, exp: Date.now() + accessMs, issuedAtMs: Date.now(), gen: S.uaaGeneration });
     return sendJson(res, 200, { access_token: access, token_type: 'bearer', refresh_token: refresh, expires_in: Math.floor(accessMs / 1000) - 1, scope: 'ALL' },
       { 'Cache-Control': 'no-store' });
   };
@@ -37,7 +39,7 @@ export async function handleUaa(S, req, res, rel) {
     return issue(String(form.username));
   }
   if (form.grant_type === 'refresh_token') {
-    if (S.faults.refreshInvalidGrant) return sendJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid refresh token' });
+    if (takeFault(S, 'refreshInvalidGrant')) return sendJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid refresh token' });
     const t = S.uaaTokens.get(String(form.refresh_token || ''));
     if (!t || t.kind !== 'refresh_token' || t.revoked || t.cid !== cid) {
       return sendJson(res, 400, { error: 'invalid_grant', error_description: `Invalid refresh token: ${form.refresh_token}` });
