@@ -4,8 +4,23 @@
 # tiny size (debug build, no timing judged): what `make test` runs, so benchmarks never rot.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Starts a stand-in with the given flags; prints its URL. Stopped on exit.
+standins=()
+trap 'for p in "${standins[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+start_standin() {
+  local log
+  log=$(mktemp)
+  node tests/dhis2-standin/server.mjs --port 0 "$@" > "$log" 2>/dev/null &
+  standins+=($!)
+  for _ in $(seq 1 600); do
+    grep -q '^DHIS2_STANDIN_URL=' "$log" && break
+    sleep 0.1
+  done
+  sed -n 's/^DHIS2_STANDIN_URL=//p' "$log"
+}
 if [ "${1:-}" = --smoke ]; then
   cargo run -q -p dhis2w-client --example export_bench -- --rows 2000 --runs 1
+  DHIS2W_BENCH_URL=$(start_standin) cargo run -q -p dhis2w-client --example search_bench -- --runs 1
   npm run --silent bench:smoke --prefix ui
   exit 0
 fi
@@ -14,6 +29,9 @@ tmp=$(mktemp)
 cargo build -q --release -p dhis2w-client --example export_bench
 export_rows=$(target/release/examples/export_bench --rows 400000 --runs 3)
 table_rows=$(npm run --silent bench --prefix ui)
+cargo build -q --release -p dhis2w-client --example search_bench
+search_small=$(DHIS2W_BENCH_URL=$(start_standin) target/release/examples/search_bench --runs 20)
+search_large=$(DHIS2W_BENCH_URL=$(start_standin --data large) target/release/examples/search_bench --runs 20)
 standin=$(npm run --silent bench --prefix tests/dhis2-standin || true)
 {
   echo "# Performance"
@@ -37,6 +55,17 @@ standin=$(npm run --silent bench --prefix tests/dhis2-standin || true)
   echo "stays responsive; ranking the keys once per column is the planned improvement."
   echo "The table figures are the UI's sort and filter code (ui/src/table) timed in Node on the same"
   echo "machine; in the app they run in a Web Worker, so the window is never blocked by them."
+  echo
+  echo "## Find anything by name (issue: analyst views)"
+  echo
+  echo "\`Workspace::search\` as the Ctrl+K box calls it: seven kinds of objects asked at once with DHIS2's"
+  echo "\`identifiable:token\` filter, results grouped; from the moment the search is sent to the grouped"
+  echo "result. Goal: under 300 ms on the stand-in. Beside it, one raw GET of org units with the same filter."
+  echo
+  echo "| figure | median | min | max | runs | notes |"
+  echo "|---|---|---|---|---|---|"
+  echo "$search_small" | sed 's/(all kinds, grouped)/(all kinds, grouped), small data set (1,418 org units)/'
+  echo "$search_large" | sed 's/(all kinds, grouped)/(all kinds, grouped), large data set (377,690 org units)/'
   echo
   echo "## DHIS2 stand-in"
   echo

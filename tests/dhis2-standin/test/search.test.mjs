@@ -123,3 +123,24 @@ test('/api/metadata: system block, selected types, shared filter, per-type :filt
   assert.equal(own.dataElements[0].id, 'Md4Rt8Vk1Yb'); // default fields :owner = every field
   assert.equal(own.dataElements[0].aggregationType, 'SUM');
 });
+
+test('the identifiable:token fast path (a per-list index) matches the rule property by property (§4.1)', async () => {
+  const { buildData } = await import('../lib/data.mjs');
+  const { applyFilters, defaultOrder, tokenize } = await import('../lib/query.mjs');
+  const items = defaultOrder(buildData({ size: 'small', variant: 'main' }).orgUnits.concat(
+    buildData({ size: 'small', variant: 'main' }).dataElements));
+  // The rule, written out: ORed over id (values of 4+ characters), code, name and shortName; a property
+  // matches when it contains every token, case-insensitively.
+  const rule = (o, value) => {
+    const words = tokenize(value);
+    const props = value.length < 4 ? ['code', 'name', 'shortName'] : ['id', 'code', 'name', 'shortName'];
+    return props.some((p) => o[p] != null && words.every((w) => String(o[p]).toLowerCase().includes(w)));
+  };
+  for (const value of ['bo', 'Bo CHC', 'ANC 1st', 'malaria cases', 'ImspTQPwCqd', 'imsp', 'zz-no', 'DE_MAL', 'a b c']) {
+    const want = items.filter((o) => rule(o, value));
+    assert.deepEqual(applyFilters(items, [`identifiable:token:${value}`]), want, value);
+    assert.deepEqual(applyFilters(items, [`identifiable:!token:${value}`]), items.filter((o) => !rule(o, value)), `!${value}`);
+    // Twice: the second call reads the remembered index.
+    assert.deepEqual(applyFilters(items, [`identifiable:token:${value}`]), want, `${value} again`);
+  }
+});
