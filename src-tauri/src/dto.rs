@@ -62,6 +62,9 @@ pub struct InstancesState {
     pub storage: StorageStatus,
     #[ts(inline)]
     pub recovery: Option<Recovery>,
+    /// Why the instances are shown read-only: the profiles file was written by a newer dhis2w
+    /// and is left untouched.
+    pub read_only: Option<String>,
 }
 
 /// What the UI sends to add, edit or verify an instance. Secrets: `null` keeps what is

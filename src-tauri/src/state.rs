@@ -65,6 +65,7 @@ impl AppState {
             active_id: listing.active_id,
             storage: self.storage_status(),
             recovery: self.recovery().map(Into::into),
+            read_only: listing.read_only,
         })
     }
 

@@ -464,6 +464,43 @@ fn a_broken_profiles_file_is_set_aside_and_reported() {
     assert_eq!(st["instances"].as_array().unwrap().len(), 1);
 }
 
+/// Regression (issue 14): a profiles file from a newer dhis2w was set aside and replaced by an
+/// empty list. It is now left untouched, the state says why it is read-only, and changes fail.
+#[test]
+fn a_profiles_file_from_a_newer_version_is_read_only_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let newer = "version = 2\n[[instance]]\nid = \"abcdefgh12345678\"\nname = \"Play\"\n";
+    std::fs::write(config.join("profiles.toml"), newer).unwrap();
+    let opts = |o: &mut dhis2w_desktop_lib::Options| o.config_dir = Some(config.clone());
+    let t = TestApp::with(opts);
+    let st = t.ok("instances_list", json!({}));
+    assert_eq!(st["recovery"], Value::Null, "nothing set aside: {st}");
+    assert!(
+        st["readOnly"]
+            .as_str()
+            .is_some_and(|r| r.contains("newer version of dhis2w")),
+        "{st}"
+    );
+    let input = {
+        let mut i = common::basic_input(standin());
+        common::merge(&mut i, json!({"name": "New"}));
+        i
+    };
+    let e = t.err("instances_add", json!({ "input": input }), "profile_file");
+    assert!(e["message"].as_str().unwrap().contains("read-only"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(config.join("profiles.toml")).unwrap(),
+        newer
+    );
+    let names: Vec<String> = std::fs::read_dir(&config)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("broken")), "{names:?}");
+}
+
 fn oauth_instance(t: &TestApp, name: &str, client: &str, mode: &str) -> String {
     let s = standin();
     let secret = if client == "confidential" {

@@ -2,4 +2,9 @@
 import type { Instance } from "./Instance";
 import type { StorageStatus } from "./StorageStatus";
 
-export type InstancesState = { instances: Array<Instance>, defaultId: string | null, activeId: string | null, storage: StorageStatus, recovery: { backupPath: string, reason: string, } | null, };
+export type InstancesState = { instances: Array<Instance>, defaultId: string | null, activeId: string | null, storage: StorageStatus, recovery: { backupPath: string, reason: string, } | null, 
+/**
+ * Why the instances are shown read-only: the profiles file was written by a newer dhis2w
+ * and is left untouched.
+ */
+readOnly: string | null, };

@@ -151,12 +151,14 @@ export function InstancesPage() {
   const { t } = useI18n();
   const { state, loadError, setWizard } = useApp();
   const [error, setError] = useState<AppError | null>(null);
-  const empty = state !== null && state.instances.length === 0;
+  const readOnly = state?.readOnly ?? null;
+  // A file from a newer dhis2w shows no instances, but it is not a first run: no welcome.
+  const empty = state !== null && state.instances.length === 0 && !readOnly;
   return (
     <section aria-labelledby="instances-title" className="page">
       <div className="page-head">
         <h1 id="instances-title">{t("instances.title")}</h1>
-        {!empty && (
+        {!empty && !readOnly && (
           <Button primary onClick={() => setWizard({ mode: "add" })} dataTest="add-instance">
             {t("instances.add")}
           </Button>
@@ -168,6 +170,15 @@ export function InstancesPage() {
         </NoticeBox>
       )}
       {state?.recovery && <RecoveryNotice recovery={state.recovery} />}
+      {readOnly && (
+        <NoticeBox warning title={t("instances.readOnlyTitle")} dataTest="read-only-notice">
+          <p className="m0">{t("instances.readOnly")}</p>
+          <details className="details">
+            <summary>{t("common.details")}</summary>
+            <span className="mono">{readOnly}</span>
+          </details>
+        </NoticeBox>
+      )}
       {loadError && <ErrorNotice error={loadError} />}
       {error && <ErrorNotice error={error} />}
       {empty && (

@@ -33,6 +33,8 @@ export const en = {
   "instances.storageTitle": "Secure storage is unavailable",
   "instances.storageBanner": "Secure storage is unavailable: secrets will be kept only until you close the app.",
   "instances.recoveryTitle": "Your list of instances was set aside",
+  "instances.readOnlyTitle": "Your instances are read-only",
+  "instances.readOnly": "Your instances file was written by a newer version of dhis2w. This version leaves it as it is and cannot show or change its instances. Update dhis2w Desktop to use them.",
   "instances.recovery": "Your list of instances could not be read, so it was set aside as {path} and you are starting with an empty list.",
   "instances.recoveryReason": "Why: {reason}",
   "instances.enterCredentials": "Enter password or token",

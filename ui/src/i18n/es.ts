@@ -34,6 +34,8 @@ export const es: Dictionary = {
   "instances.storageTitle": "El almacenamiento seguro no está disponible",
   "instances.storageBanner": "El almacenamiento seguro no está disponible: los secretos se guardarán solo hasta que cierre la aplicación.",
   "instances.recoveryTitle": "Su lista de instancias se apartó",
+  "instances.readOnlyTitle": "Sus instancias son de solo lectura",
+  "instances.readOnly": "Su archivo de instancias lo escribió una versión más reciente de dhis2w. Esta versión lo deja como está y no puede mostrar ni cambiar sus instancias. Actualice dhis2w Desktop para usarlas.",
   "instances.recovery": "No se pudo leer su lista de instancias, así que se guardó aparte como {path} y empieza con una lista vacía.",
   "instances.recoveryReason": "Motivo: {reason}",
   "instances.enterCredentials": "Introducir contraseña o token",

@@ -34,6 +34,8 @@ export const fr: Dictionary = {
   "instances.storageTitle": "Stockage sécurisé indisponible",
   "instances.storageBanner": "Le stockage sécurisé est indisponible : les secrets ne seront conservés que jusqu'à la fermeture de l'application.",
   "instances.recoveryTitle": "Votre liste d'instances a été mise de côté",
+  "instances.readOnlyTitle": "Vos instances sont en lecture seule",
+  "instances.readOnly": "Votre fichier d’instances a été écrit par une version plus récente de dhis2w. Cette version le laisse tel quel et ne peut ni afficher ni modifier ses instances. Mettez dhis2w Desktop à jour pour les utiliser.",
   "instances.recovery": "Votre liste d'instances n'a pas pu être lue : elle a été mise de côté sous {path} et vous repartez d'une liste vide.",
   "instances.recoveryReason": "Raison : {reason}",
   "instances.enterCredentials": "Saisir le mot de passe ou le jeton",

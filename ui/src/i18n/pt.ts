@@ -34,6 +34,8 @@ export const pt: Dictionary = {
   "instances.storageTitle": "O armazenamento seguro não está disponível",
   "instances.storageBanner": "O armazenamento seguro não está disponível: os segredos só serão guardados até fechar a aplicação.",
   "instances.recoveryTitle": "A sua lista de instâncias foi posta de lado",
+  "instances.readOnlyTitle": "As suas instâncias são só de leitura",
+  "instances.readOnly": "O seu ficheiro de instâncias foi escrito por uma versão mais recente do dhis2w. Esta versão deixa-o como está e não pode mostrar nem alterar as suas instâncias. Atualize o dhis2w Desktop para as usar.",
   "instances.recovery": "Não foi possível ler a sua lista de instâncias, por isso foi guardada à parte como {path} e começa com uma lista vazia.",
   "instances.recoveryReason": "Motivo: {reason}",
   "instances.enterCredentials": "Introduzir palavra-passe ou token",

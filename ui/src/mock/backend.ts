@@ -102,6 +102,10 @@ function state(): InstancesState {
       params.get("recovery") === "1"
         ? { backupPath: "/home/jane/.config/dhis2w-desktop/profiles.toml.broken-20250101T120000Z", reason: "TOML parse error at line 3, column 1" }
         : null,
+    readOnly:
+      params.get("readOnly") === "1"
+        ? "The profiles file /home/jane/.config/dhis2w-desktop/profiles.toml was written by a newer version of dhis2w (format version 2; this version understands 1). It is left as it is and shown read-only; update dhis2w to see and change these instances."
+        : null,
   };
 }
 

@@ -24,6 +24,7 @@ export const baseState: InstancesState = {
   activeId: "a",
   storage: { mode: "keyring", detail: null },
   recovery: null,
+  readOnly: null,
 };
 
 export const signedIn = (id: string): SessionStatus => ({

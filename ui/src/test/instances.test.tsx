@@ -146,6 +146,17 @@ describe("instances screen", () => {
     );
   });
 
+  it("a profiles file from a newer dhis2w is read-only: a plain notice, no welcome, no Add", async () => {
+    const reason = "The profiles file /home/jane/.config/dhis2w-desktop/profiles.toml was written by a newer version of dhis2w (format version 2; this version understands 1).";
+    renderApp(() => undefined, { ...baseState, instances: [], readOnly: reason });
+    const notice = await screen.findByTestId("read-only-notice");
+    expect(notice).toHaveTextContent("Your instances are read-only");
+    expect(notice).toHaveTextContent("Update dhis2w Desktop to use them.");
+    expect(notice).toHaveTextContent(reason);
+    expect(screen.queryByTestId("empty-state")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("add-instance")).not.toBeInTheDocument();
+  });
+
   it("signing in to a Basic instance with nothing stored opens the wizard at the credentials", async () => {
     const user = userEvent.setup();
     const signedOut: InstancesState = {

@@ -270,7 +270,7 @@ describe("export", () => {
 describe("first run", () => {
   it("explains the app and offers one big action instead of an empty list", async () => {
     const user = userEvent.setup();
-    renderApp(() => undefined, { instances: [], defaultId: null, activeId: null, storage: { mode: "keyring", detail: null }, recovery: null });
+    renderApp(() => undefined, { instances: [], defaultId: null, activeId: null, storage: { mode: "keyring", detail: null }, recovery: null, readOnly: null });
     const empty = await screen.findByTestId("empty-state");
     expect(empty).toHaveTextContent("You have not added any DHIS2 instance yet.");
     expect(empty).toHaveTextContent(/lets you look at the data and metadata on your DHIS2 server/);

@@ -138,22 +138,69 @@ fn unknown_instance(id: &str) -> Error {
     )
 }
 
-/// Why loading failed: the file could not be read at all (leave it alone and report), or it was
-/// read but is not a valid profiles file (may be backed up and replaced by an empty one).
+/// Why loading failed: the file could not be read at all (leave it alone and report), it was
+/// read but is not a valid profiles file (may be backed up and replaced by an empty one), or it
+/// was written by a newer dhis2w (left untouched and shown read-only: replacing it would lose
+/// instances this version cannot understand).
 enum LoadError {
     Io(Error),
     Invalid(Error),
+    Newer(Error),
 }
 
 impl From<LoadError> for Error {
     fn from(e: LoadError) -> Self {
         match e {
-            LoadError::Io(e) | LoadError::Invalid(e) => e,
+            LoadError::Io(e) | LoadError::Invalid(e) | LoadError::Newer(e) => e,
         }
     }
 }
 
-fn parse(path: &Path, text: &str) -> std::result::Result<Data, Error> {
+/// A file this version must not rewrite: a newer format version, or a sign-in method it does
+/// not know (both written by a newer dhis2w). Checked on the untyped TOML, before the typed parse
+/// would call it broken.
+fn newer_than_this(path: &Path, text: &str) -> Option<Error> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let newer = |what: String| {
+        Error::new(
+            ErrorKind::ProfileFile,
+            format!(
+                "The profiles file {} was written by a newer version of dhis2w ({what}). \
+                 It is left as it is and shown read-only; update dhis2w to see and change \
+                 these instances.",
+                path.display()
+            ),
+        )
+    };
+    if let Some(v) = table.get("version").and_then(|v| v.as_integer()) {
+        if v > i64::from(FILE_VERSION) {
+            return Some(newer(format!(
+                "format version {v}; this version understands {FILE_VERSION}"
+            )));
+        }
+    }
+    let instances = table.get("instance").and_then(|v| v.as_array())?;
+    instances.iter().find_map(|i| {
+        let auth = i.get("auth")?.as_str()?;
+        let known = toml::Value::String(auth.to_owned())
+            .try_into::<AuthKind>()
+            .is_ok();
+        (!known).then(|| {
+            newer(format!(
+                "it uses a sign-in method \"{auth}\" this version does not know"
+            ))
+        })
+    })
+}
+
+fn parse(path: &Path, text: &str) -> std::result::Result<Data, LoadError> {
+    if let Some(e) = newer_than_this(path, text) {
+        return Err(LoadError::Newer(e));
+    }
+    parse_current(path, text).map_err(LoadError::Invalid)
+}
+
+fn parse_current(path: &Path, text: &str) -> std::result::Result<Data, Error> {
     let bad = |what: String| {
         Error::new(
             ErrorKind::ProfileFile,
@@ -206,16 +253,30 @@ fn read_file(path: &Path) -> std::result::Result<Option<Data>, LoadError> {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(LoadError::Io(
-                Error::new(
-                    ErrorKind::ProfileFile,
-                    format!(
-                        "Cannot read the profiles file {}: {e}. Check its permissions.",
-                        path.display()
-                    ),
+            // The next step depends on what is wrong: a folder in the file's place needs moving,
+            // a refused read needs permissions.
+            let message = if path.is_dir() {
+                format!(
+                    "The profiles file {} is a folder, not a file. Move or rename that folder \
+                     (nothing in it is changed), then start dhis2w again.",
+                    path.display()
                 )
-                .with_source(e),
-            ))
+            } else if e.kind() == std::io::ErrorKind::PermissionDenied {
+                format!(
+                    "dhis2w may not read the profiles file {}. Give your user permission to \
+                     read and write it (for example: chmod u+rw on that file), then try again.",
+                    path.display()
+                )
+            } else {
+                format!(
+                    "Cannot read the profiles file {}: {e}. Check the disk and the file's \
+                     permissions, then try again.",
+                    path.display()
+                )
+            };
+            return Err(LoadError::Io(
+                Error::new(ErrorKind::ProfileFile, message).with_source(e),
+            ));
         }
     };
     let text = String::from_utf8(bytes).map_err(|_| {
@@ -228,7 +289,7 @@ fn read_file(path: &Path) -> std::result::Result<Option<Data>, LoadError> {
             ),
         ))
     })?;
-    parse(path, &text).map(Some).map_err(LoadError::Invalid)
+    parse(path, &text).map(Some)
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
@@ -473,6 +534,9 @@ pub struct ProfileStore {
     /// The file's modification time and length when last read or written: a change means
     /// another program (the CLI, the app) wrote it.
     seen: Option<FileStamp>,
+    /// Why the file is shown read-only (written by a newer dhis2w), if it is. Every change then
+    /// fails with the same words, and the file is never rewritten.
+    read_only: Option<String>,
     #[cfg(test)]
     crash: Crash,
 }
@@ -497,6 +561,7 @@ impl ProfileStore {
             seen: stamp(&path),
             path,
             data,
+            read_only: None,
             #[cfg(test)]
             crash: Crash::None,
         }
@@ -520,6 +585,12 @@ impl ProfileStore {
         match read_file(&path) {
             Ok(data) => Ok((Self::with_data(path, data.unwrap_or_default()), None)),
             Err(LoadError::Io(e)) => Err(e),
+            Err(LoadError::Newer(e)) => {
+                tracing::warn!(path = %path.display(), "profiles file from a newer dhis2w; read-only");
+                let mut store = Self::with_data(path, Data::default());
+                store.read_only = Some(e.message().to_owned());
+                Ok((store, None))
+            }
             Err(LoadError::Invalid(e)) => {
                 let backup_path = backup_broken(&path)?;
                 tracing::warn!(
@@ -582,9 +653,24 @@ impl ProfileStore {
     /// Re-reads the file, picking up changes made by another program (e.g. the CLI).
     pub fn reload(&mut self) -> Result<()> {
         let seen = stamp(&self.path);
-        self.data = read_file(&self.path)?.unwrap_or_default();
+        match read_file(&self.path) {
+            Ok(data) => {
+                self.data = data.unwrap_or_default();
+                self.read_only = None;
+            }
+            Err(LoadError::Newer(e)) => {
+                self.data = Data::default();
+                self.read_only = Some(e.message().to_owned());
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.seen = seen;
         Ok(())
+    }
+
+    /// Why the file is read-only (it was written by a newer dhis2w), if it is.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
     }
 
     /// Re-reads the file only when it changed since this store last read or wrote it (cheap:
@@ -1006,6 +1092,58 @@ mod tests {
         let e = ProfileStore::open(&path).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ProfileFile);
         assert!(e.message().contains("newer"));
+    }
+
+    #[test]
+    fn a_folder_in_place_of_the_file_is_an_error_that_says_so() {
+        let (_d, path) = tmp();
+        fs::create_dir_all(&path).unwrap();
+        let e = ProfileStore::open_or_recover(&path).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ProfileFile);
+        assert!(
+            e.message().contains("is a folder, not a file"),
+            "{}",
+            e.message()
+        );
+        assert!(path.is_dir(), "left as it is");
+    }
+
+    /// Regression: a file from a newer dhis2w was backed up and replaced by an empty list.
+    #[test]
+    fn a_newer_file_is_kept_untouched_and_read_only() {
+        for text in [
+            "version = 2\n[[instance]]\nid = \"abcdefgh12345678\"\nname = \"Play\"\nfuture = true\n",
+            "version = 1\n[[instance]]\nid = \"abcdefgh12345678\"\nname = \"A\"\nbase_url = \"https://x.org\"\nauth = \"kerberos\"\n",
+        ] {
+            let (d, path) = tmp();
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, text).unwrap();
+            let (mut store, recovery) = ProfileStore::open_or_recover(&path).unwrap();
+            assert!(recovery.is_none(), "no backup, no replacement");
+            let why = store.read_only().expect("read-only").to_owned();
+            assert!(why.contains("newer version of dhis2w"), "{why}");
+            assert!(store.instances().is_empty());
+            // Every change is refused with the same words; the file is unchanged.
+            let e = store.add(&basic("B")).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ProfileFile);
+            assert!(e.message().contains("read-only"), "{}", e.message());
+            store.refresh().unwrap();
+            assert!(store.read_only().is_some());
+            assert_eq!(fs::read_to_string(&path).unwrap(), text);
+            let names: Vec<String> = fs::read_dir(d.path().join("cfg"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert!(
+                !names.iter().any(|n| n.contains("broken")),
+                "no backup made: {names:?}"
+            );
+            // Once the file is one this version understands, it is writable again.
+            fs::write(&path, "version = 1\n").unwrap();
+            store.reload().unwrap();
+            assert!(store.read_only().is_none());
+            store.add(&basic("C")).unwrap();
+        }
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct InstanceListing {
     pub default_id: Option<String>,
     /// The active instance's id.
     pub active_id: Option<String>,
+    /// Why the profiles file is read-only (written by a newer dhis2w), if it is.
+    pub read_only: Option<String>,
 }
 
 impl Workspace {
@@ -78,13 +80,14 @@ impl Workspace {
 
     /// Every instance with its stored-secret flags, the default and the active one.
     pub async fn listing(&self) -> Result<InstanceListing> {
-        let (list, default_id, active_id) = {
+        let (list, default_id, active_id, read_only) = {
             let mut p = self.profiles.lock().await;
             p.refresh()?;
             (
                 p.instances().to_vec(),
                 p.default_id().map(str::to_owned),
                 p.active_id().map(str::to_owned),
+                p.read_only().map(str::to_owned),
             )
         };
         let mut instances = Vec::with_capacity(list.len());
@@ -96,6 +99,7 @@ impl Workspace {
             instances,
             default_id,
             active_id,
+            read_only,
         })
     }
 
