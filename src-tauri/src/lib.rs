@@ -75,9 +75,69 @@ where
             commands::app::app_about,
         ])
         .setup(move |app| {
-            init(app.handle(), options)?;
+            if let Err(e) = init(app.handle(), options) {
+                return startup_failed(app, e);
+            }
             then(app)
         })
+}
+
+/// The app cannot open its stores (the profiles file is a folder, unreadable…): a window says
+/// what happened and what to do, then the app exits with status 1. Never a panic. Without the
+/// dialog plugin (mock-runtime tests) the error is returned as before.
+fn startup_failed<R: Runtime>(app: &mut App<R>, e: dhis2w_client::Error) -> SetupResult {
+    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+    tracing::error!(error = %e.message(), "dhis2w Desktop cannot start");
+    eprintln!("dhis2w Desktop cannot start: {}", e.message());
+    if app.try_state::<tauri_plugin_dialog::Dialog<R>>().is_none() {
+        return Err(Box::new(e));
+    }
+    let words = startup_words(&system_language());
+    let handle = app.handle().clone();
+    app.dialog()
+        .message(format!("{}\n\n{}", e.message(), words.next))
+        .title(words.title)
+        .kind(MessageDialogKind::Error)
+        .show(move |_| handle.exit(1));
+    Ok(())
+}
+
+/// The words around a start-up error, in the system's language (the UI's own choice is not
+/// known before the UI runs).
+struct StartupWords {
+    title: &'static str,
+    next: &'static str,
+}
+
+fn startup_words(lang: &str) -> StartupWords {
+    match lang {
+        "fr" => StartupWords {
+            title: "dhis2w Desktop ne peut pas démarrer",
+            next: "Rien n’a été modifié. Corrigez le problème ci-dessus, puis relancez dhis2w Desktop.",
+        },
+        "es" => StartupWords {
+            title: "dhis2w Desktop no puede iniciarse",
+            next: "No se ha cambiado nada. Corrija el problema indicado arriba y vuelva a abrir dhis2w Desktop.",
+        },
+        "pt" => StartupWords {
+            title: "O dhis2w Desktop não consegue arrancar",
+            next: "Nada foi alterado. Corrija o problema indicado acima e volte a abrir o dhis2w Desktop.",
+        },
+        _ => StartupWords {
+            title: "dhis2w Desktop cannot start",
+            next: "Nothing was changed. Fix the problem above, then open dhis2w Desktop again.",
+        },
+    }
+}
+
+/// The two-letter language of the system (LC_ALL, LC_MESSAGES, LANG), `en` when unset.
+fn system_language() -> String {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .map(|v| v.chars().take(2).collect::<String>().to_lowercase())
+        .unwrap_or_else(|| "en".into())
 }
 
 /// Opens the stores named by `options` and manages the [`state::AppState`] (once). The setup
@@ -102,9 +162,13 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init());
-    with_commands_then(builder, options, desktop_setup)
-        .run(tauri::generate_context!())
-        .expect("error while running dhis2w Desktop");
+    if let Err(e) =
+        with_commands_then(builder, options, desktop_setup).run(tauri::generate_context!())
+    {
+        // No window could be made (no display, no WebKit): say so on stderr, never panic.
+        eprintln!("dhis2w Desktop could not run: {e}");
+        std::process::exit(1);
+    }
 }
 
 /// Real-runtime set-up: deep links and the main window.
@@ -132,4 +196,20 @@ fn desktop_setup<R: Runtime>(app: &mut App<R>) -> SetupResult {
     let test_browser = app.state::<state::AppState>().options.test_browser.clone();
     browser::build_main_window(app.handle(), test_browser)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod startup_tests {
+    use super::*;
+
+    #[test]
+    fn start_up_words_exist_in_four_languages() {
+        let en = startup_words("en");
+        for lang in ["fr", "es", "pt"] {
+            let w = startup_words(lang);
+            assert_ne!(w.title, en.title, "{lang}");
+            assert_ne!(w.next, en.next, "{lang}");
+        }
+        assert_eq!(startup_words("de").title, en.title, "English otherwise");
+    }
 }
