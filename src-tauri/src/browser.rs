@@ -67,7 +67,9 @@ impl<R: Runtime> BrowserOpener for SystemBrowser<R> {
 pub fn is_local_url(url: &url::Url) -> bool {
     match url.scheme() {
         "tauri" => url.host_str() == Some("localhost"),
-        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        // Windows serves the UI at http(s)://tauri.localhost on the default port only; another
+        // port is another origin (a local server), never the app.
+        "http" | "https" => url.host_str() == Some("tauri.localhost") && url.port().is_none(),
         "about" => url.path() == "blank",
         _ => false,
     }
@@ -123,6 +125,8 @@ mod tests {
         for ok in [
             "tauri://localhost/index.html",
             "http://tauri.localhost/",
+            "http://tauri.localhost:80/index.html",
+            "https://tauri.localhost/",
             "about:blank",
         ] {
             assert!(is_local_url(&url::Url::parse(ok).unwrap()), "{ok}");
@@ -133,6 +137,9 @@ mod tests {
             "tauri://evil/",
             "file:///etc/passwd",
             "org.dhis2w.desktop:/oauth2/callback",
+            // Regression: any port of tauri.localhost used to count as the app.
+            "http://tauri.localhost:8080/",
+            "https://tauri.localhost:8443/index.html",
         ] {
             assert!(!is_local_url(&url::Url::parse(bad).unwrap()), "{bad}");
         }
