@@ -140,6 +140,10 @@ pub async fn run(ws: &Workspace, cmd: InstancesCommand) -> Result<()> {
     match cmd {
         InstancesCommand::List { json } => {
             let listing = ws.listing().await?;
+            // A file from a newer dhis2w lists nothing and is never rewritten: say why.
+            if let Some(why) = &listing.read_only {
+                eprintln!("{why}");
+            }
             if json {
                 let list: Vec<_> = listing
                     .instances
@@ -153,7 +157,9 @@ pub async fn run(ws: &Workspace, cmd: InstancesCommand) -> Result<()> {
                 }));
             }
             if listing.instances.is_empty() {
-                println!("No instance is saved yet. Add one with `dhis2w instances add`.");
+                if listing.read_only.is_none() {
+                    println!("No instance is saved yet. Add one with `dhis2w instances add`.");
+                }
                 return Ok(());
             }
             let rows: Vec<Vec<String>> = listing

@@ -182,6 +182,33 @@ fn wrong_usage_exits_2_and_secrets_are_never_arguments() {
     assert!(o.stderr.contains("dhis2w instances add"), "{}", o.stderr);
 }
 
+/// A profiles file from a newer dhis2w: listed as read-only with the reason, never rewritten,
+/// and `instances add` refused with the same words.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profiles_file_from_a_newer_dhis2w_is_left_alone() {
+    let home = Home::new();
+    let config = home.path("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let newer = "version = 2\n[[instance]]\nid = \"abcdefgh12345678\"\nname = \"Play\"\n";
+    std::fs::write(config.join("profiles.toml"), newer).unwrap();
+    let o = run_args(&home, &["instances", "list"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("newer version of dhis2w"), "{}", o.stderr);
+    assert!(
+        !o.stdout.contains("No instance is saved yet"),
+        "{}",
+        o.stdout
+    );
+    let si = StandIn::start(&[]).await;
+    let o = add_basic(&home, &si, "New");
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("read-only"), "{}", o.stderr);
+    assert_eq!(
+        std::fs::read_to_string(config.join("profiles.toml")).unwrap(),
+        newer
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn instances_commands_and_exit_codes() {
     let si = StandIn::start(&[]).await;
