@@ -22,13 +22,16 @@ if [ "${1:-}" != "--inner" ]; then
   # The stand-in, killed on exit.
   node "$ROOT/tests/dhis2-standin/server.mjs" --port 0 > "$RUN/standin.out" 2> "$RUN/standin.log" &
   STANDIN_PID=$!
-  trap 'kill $STANDIN_PID 2>/dev/null || true' EXIT
+  trap 'kill $STANDIN_PID 2>/dev/null || true; rm -f "$RUN/presets.json"' EXIT
   for _ in $(seq 1 100); do grep -q DHIS2_STANDIN_URL= "$RUN/standin.out" 2>/dev/null && break; sleep 0.1; done
   STANDIN_URL=$(sed -n 's/^DHIS2_STANDIN_URL=//p' "$RUN/standin.out")
   [ -n "$STANDIN_URL" ] || { echo "the stand-in did not start" >&2; cat "$RUN/standin.log" >&2; exit 1; }
   node "$ROOT/tests/harness/presets.mjs" "$STANDIN_URL" > "$RUN/presets.json"
   export STANDIN_URL
   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x860x24" "$0" --inner
+  # The presets hold the demo's password, token and client secret: remove them now that the app
+  # has read them, and check none was written anywhere else in the run's folder.
+  node "$ROOT/tests/harness/secrets-left.mjs" "$RUN/presets.json" "$RUN"
   echo "screenshots in $OUT"
   exit 0
 fi
