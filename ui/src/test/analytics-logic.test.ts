@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { AnalyticsRunResult, PreparedQuery, QueryItem, SavedQuestion } from "../bindings";
-import { chartData, ticks } from "../analytics/chart";
+import { chartFit } from "../analytics/chart";
 import { diffKeys, highlighted, rowKey } from "../analytics/compare";
 import { dataGroups, hitToItem, itemKindKey, programIndicatorGroup } from "../analytics/items";
 import { defaultLayout, effectiveLayout, layoutProblem, place, placeOf } from "../analytics/layout";
@@ -224,17 +224,25 @@ describe("chart data", () => {
     { name: "total", column: "Total", valueType: "NUMBER", meta: false },
   ];
   it("one category per row and one series per column, totals left out", () => {
-    const d = chartData({ headers, rows: [["Bo", "10", "", "10"], ["Kenema", "4", "6", "10"], ["Total", "14", "6", "20"]], metaData: { items: {} } })!;
+    const d = chartFit({ headers, rows: [["Bo", "10", "", "10"], ["Kenema", "4", "6", "10"], ["Total", "14", "6", "20"]], metaData: { items: {} } })!;
+    expect(d).not.toHaveProperty("tooBig");
+    if ("tooBig" in d) return;
     expect(d.categories).toEqual(["Bo", "Kenema"]);
     expect(d.series).toEqual([{ name: "January 2024", values: [10, 4] }, { name: "February 2024", values: [null, 6] }]);
-    expect([d.min, d.max]).toEqual([0, 10]);
+    expect([d.min, d.max]).toEqual([4, 10]);
   });
-  it("is null when the result is too big to read as a chart", () => {
-    const rows = Array.from({ length: 31 }, (_, i) => [`OU ${i}`, "1", "2", "3"]);
-    expect(chartData({ headers, rows, metaData: { items: {} } })).toBeNull();
+  it("is too big when it does not fit on one screen: 30 rows, 12 value columns, 160 values", () => {
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => [`OU ${i}`, "1", "2", "3"]);
+    expect(chartFit({ headers, rows: rows(30), metaData: { items: {} } })).toHaveProperty("categories");
+    expect(chartFit({ headers, rows: rows(31), metaData: { items: {} } })).toEqual({ tooBig: { rows: 31, columns: 2 } });
+    const wide = [headers[0]!, ...Array.from({ length: 13 }, (_, i) => ({ name: `col:${i}`, column: `C${i}`, valueType: "NUMBER", meta: false }))];
+    expect(chartFit({ headers: wide, rows: [["Bo", ...Array(13).fill("1")]], metaData: { items: {} } })).toEqual({ tooBig: { rows: 1, columns: 13 } });
+    const twelve = wide.slice(0, 13);
+    expect(chartFit({ headers: twelve, rows: Array.from({ length: 14 }, (_, i) => [`OU ${i}`, ...Array(12).fill("1")]), metaData: { items: {} } })).toEqual({ tooBig: { rows: 14, columns: 12 } });
   });
-  it("picks round axis steps", () => {
-    expect(ticks(0, 960)).toEqual([0, 200, 400, 600, 800, 1000]);
-    expect(ticks(0, 10)).toEqual([0, 2, 4, 6, 8, 10]);
+  it("is null when there is no number to draw", () => {
+    expect(chartFit({ headers, rows: [["Bo", "", "", ""]], metaData: { items: {} } })).toBeNull();
+    expect(chartFit({ headers, rows: Array.from({ length: 40 }, (_, i) => [`OU ${i}`, "", "", ""]), metaData: { items: {} } })).toBeNull();
+    expect(chartFit({ headers: headers.slice(0, 1), rows: [["Bo"]], metaData: { items: {} } })).toBeNull();
   });
 });

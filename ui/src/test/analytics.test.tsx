@@ -1,8 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { renderApp } from "./helpers";
 import { ANC_QUERY, orgUnitApi, runResult, SEARCH } from "./analyticsFixtures";
+import { made } from "./chartjsMock";
+
+// jsdom has no canvas: Chart.js is replaced by a recorder (see chart.test.tsx for the chart itself).
+vi.mock("chart.js", async () => (await import("./chartjsMock")).chartJsModule);
 
 async function openAnalytics(user: ReturnType<typeof userEvent.setup>) {
   await user.click(await screen.findByRole("button", { name: "Analytics" }));
@@ -151,13 +155,40 @@ describe("analytics builder", () => {
     await openAnalytics(user);
     await user.click(screen.getByRole("button", { name: "Run" }));
     const result = await screen.findByTestId("analytics-result");
+    made.length = 0;
     await user.click(within(result).getByRole("radio", { name: "Bar chart" }));
-    const chart = within(result).getByRole("img", { name: "Chart: Result from Country HMIS" });
-    expect(chart.querySelectorAll("rect")).toHaveLength(2);
-    expect(chart.querySelector("rect title")?.textContent).toBe("Bo · January 2024: 412");
+    await waitFor(() => expect(made).toHaveLength(1));
+    const chart = within(result).getByRole("img", { name: /^Bar chart: Result from Country HMIS\. 1 series \(January 2024\) over 2 rows, values from 387 to 412\./ });
+    expect(made[0]!.canvas).toBe(chart);
+    expect(made[0]!.config.type).toBe("bar");
+    expect(made[0]!.config.data.labels).toEqual(["Bo", "Bombali"]);
+    expect(made[0]!.config.data.datasets.map((d) => [d.label, d.data])).toEqual([["January 2024", [412, 387]]]);
     await user.click(within(result).getByRole("radio", { name: "Line chart" }));
-    expect(within(result).getByTestId("chart").querySelectorAll("circle")).toHaveLength(2);
+    expect(made).toHaveLength(2);
+    expect(made[0]!.destroy).toHaveBeenCalled();
+    expect(made[1]!.config.type).toBe("line");
+    expect(within(result).getByTestId("chart")).toContainElement(within(result).getByRole("img", { name: /^Line chart: / }));
     await user.click(within(result).getByRole("radio", { name: "Table" }));
     expect(await within(result).findByText("Bombali")).toBeInTheDocument();
+    expect(made[1]!.destroy).toHaveBeenCalled();
+  });
+
+  it("offers no chart drawing for a result too big for one screen, and says why", async () => {
+    const user = userEvent.setup();
+    const many = Array.from({ length: 31 }, (_, i): [string, string] => [`District ${i + 1}`, String(100 + i)]);
+    renderApp((cmd, args) => {
+      if (cmd === "browse_get") return orgUnitApi(args.request);
+      if (cmd === "analytics_run") return runResult(args.instanceId, many);
+    });
+    await openAnalytics(user);
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    const result = await screen.findByTestId("analytics-result");
+    made.length = 0;
+    await user.click(within(result).getByRole("radio", { name: "Line chart" }));
+    expect(within(result).getByTestId("chart-too-big")).toHaveTextContent("Too big for a chart on one screen: 31 rows and 1 column of values.");
+    expect(within(result).queryByRole("img")).not.toBeInTheDocument();
+    expect(made).toHaveLength(0);
+    await user.click(within(result).getByRole("radio", { name: "Table" }));
+    expect(await within(result).findByText("District 1")).toBeInTheDocument();
   });
 });

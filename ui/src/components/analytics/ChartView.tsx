@@ -1,86 +1,94 @@
-import type { ChartData } from "../../analytics/chart";
-import { ticks } from "../../analytics/chart";
+import { useEffect, useRef, useState } from "react";
+import { CHART_LIMITS, type ChartData, type ChartKind, type ChartTooBig } from "../../analytics/chart";
 import { formatCount } from "../../format";
 import { useI18n } from "../../i18n";
 
-const COLOURS = ["#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#5d4037", "#ad1457", "#558b2f", "#283593", "#f9a825", "#455a64"];
-const W = 760;
-const H = 340;
-const PAD = { left: 64, right: 16, top: 16, bottom: 90 };
+type ChartJs = typeof import("./chartjs");
 
-/** A bar or line chart of a small result (SVG: scales with the window, prints, no library). */
-export function ChartView({ data, kind, label }: { data: ChartData; kind: "bar" | "line"; label: string }) {
-  const { lang } = useI18n();
-  const axis = ticks(data.min, data.max);
-  const lo = axis[0]!;
-  const hi = axis.at(-1)!;
-  const plotW = W - PAD.left - PAD.right;
-  const plotH = H - PAD.top - PAD.bottom;
-  const y = (v: number) => PAD.top + plotH - ((v - lo) / (hi - lo || 1)) * plotH;
-  const band = plotW / data.categories.length;
-  const barW = Math.max(2, (band * 0.8) / data.series.length);
-  const cx = (c: number) => PAD.left + band * c + band / 2;
-  const fmt = (v: number) => formatCount(v, lang);
+/** Chart.js once loaded (the import() below), so coming back to a chart draws it at once. */
+let loaded: ChartJs | null = null;
+const loadChartJs = () => import("./chartjs").then((m) => (loaded = m));
+
+/**
+ * A bar or line chart of a small result, drawn by Chart.js on a canvas. The canvas is an image for
+ * screen readers, with a summary as its name; the numbers themselves are in the Table view.
+ */
+export function ChartView({ fit, kind, name }: { fit: ChartData | ChartTooBig; kind: ChartKind; name: string }) {
+  const { t, lang } = useI18n();
+  if ("tooBig" in fit) {
+    return (
+      <p className="state-warn" data-test="chart-too-big">
+        {t("chart.tooBig", {
+          rows: fit.tooBig.rows,
+          columns: fit.tooBig.columns,
+          maxRows: CHART_LIMITS.categories,
+          maxColumns: CHART_LIMITS.series,
+          maxValues: CHART_LIMITS.bars,
+        })}
+      </p>
+    );
+  }
+  const fmt = (n: number) => formatCount(n, lang);
+  const summary = t("chart.summary", {
+    kind: t(kind === "bar" ? "chart.bar" : "chart.line"),
+    name,
+    series: fit.series.length,
+    names: fit.series.map((s) => s.name).join(", "),
+    rows: fit.categories.length,
+    min: fmt(fit.min),
+    max: fmt(fit.max),
+  });
+  return <ChartCanvas data={fit} kind={kind} summary={summary} />;
+}
+
+function ChartCanvas({ data, kind, summary }: { data: ChartData; kind: ChartKind; summary: string }) {
+  const { t, lang } = useI18n();
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [lib, setLib] = useState<ChartJs | null>(loaded);
+  const [failed, setFailed] = useState(false);
+
+  useEffect(() => {
+    if (lib) return;
+    let dead = false;
+    loadChartJs().then(
+      (m) => !dead && setLib(m),
+      () => !dead && setFailed(true),
+    );
+    return () => {
+      dead = true;
+    };
+  }, [lib]);
+
+  useEffect(() => {
+    const el = canvas.current;
+    if (!lib || !el) return;
+    const style = getComputedStyle(el);
+    const chart = new lib.Chart(
+      el,
+      lib.chartConfig(data, kind, {
+        format: (n) => formatCount(n, lang),
+        text: style.color,
+        grid: style.getPropertyValue("--border").trim(),
+      }),
+    );
+    return () => chart.destroy();
+  }, [lib, data, kind, lang]);
+
   return (
     <figure className="chart" data-test="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} className="chart-svg">
-        {axis.map((v) => (
-          <g key={v}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} className="chart-grid" />
-            <text x={PAD.left - 6} y={y(v) + 4} textAnchor="end" className="chart-tick">
-              {fmt(v)}
-            </text>
-          </g>
-        ))}
-        {data.categories.map((c, i) => (
-          <text key={i} x={cx(i)} y={H - PAD.bottom + 14} textAnchor="end" transform={`rotate(-35 ${cx(i)} ${H - PAD.bottom + 14})`} className="chart-tick">
-            {c.length > 22 ? c.slice(0, 21) + "…" : c}
-          </text>
-        ))}
-        {data.series.map((s, si) =>
-          kind === "bar" ? (
-            s.values.map((v, ci) =>
-              v === null ? null : (
-                <rect
-                  key={`${si}:${ci}`}
-                  x={cx(ci) - (barW * data.series.length) / 2 + si * barW}
-                  y={Math.min(y(v), y(0))}
-                  width={barW - 1}
-                  height={Math.max(1, Math.abs(y(v) - y(0)))}
-                  fill={COLOURS[si % COLOURS.length]}
-                >
-                  <title>{`${data.categories[ci]} · ${s.name}: ${fmt(v)}`}</title>
-                </rect>
-              ),
-            )
-          ) : (
-            <g key={si}>
-              <polyline
-                fill="none"
-                stroke={COLOURS[si % COLOURS.length]}
-                strokeWidth={2}
-                points={s.values.map((v, ci) => (v === null ? null : `${cx(ci)},${y(v)}`)).filter(Boolean).join(" ")}
-              />
-              {s.values.map((v, ci) =>
-                v === null ? null : (
-                  <circle key={ci} cx={cx(ci)} cy={y(v)} r={3} fill={COLOURS[si % COLOURS.length]}>
-                    <title>{`${data.categories[ci]} · ${s.name}: ${fmt(v)}`}</title>
-                  </circle>
-                ),
-              )}
-            </g>
-          ),
+      {failed && (
+        <p className="state-warn" data-test="chart-failed">
+          {t("chart.failed")}
+        </p>
+      )}
+      <div className="chart-box">
+        {!lib && !failed && (
+          <p className="muted chart-loading" data-test="chart-loading">
+            {t("chart.loading")}
+          </p>
         )}
-      </svg>
-      <figcaption>
-        <ul className="chart-legend plain">
-          {data.series.map((s, si) => (
-            <li key={si}>
-              <span className="chart-swatch" style={{ background: COLOURS[si % COLOURS.length] }} aria-hidden="true" /> {s.name}
-            </li>
-          ))}
-        </ul>
-      </figcaption>
+        <canvas ref={canvas} role="img" aria-label={summary} data-test="chart-canvas" />
+      </div>
     </figure>
   );
 }

@@ -6,7 +6,7 @@ import { copyText, formatCount } from "../../format";
 import { parseBody } from "../../json/parse";
 import { useI18n } from "../../i18n";
 import type { PackedTable } from "../../table/model";
-import { chartData } from "../../analytics/chart";
+import { chartFit } from "../../analytics/chart";
 import { ChartView } from "./ChartView";
 import { RunError } from "./RunError";
 
@@ -39,7 +39,7 @@ export function ResultView({ result, query, label }: Props) {
   const [note, setNote] = useState("");
   const [error, setError] = useState<AppError | null>(null);
   const [exporting, setExporting] = useState<ExportFormat | null>(null);
-  const chart = useMemo(() => chartData(result.grid), [result]);
+  const chart = useMemo(() => chartFit(result.grid), [result]);
   const [view, setView] = useState<"table" | "bar" | "line">("table");
   const shown = chart ? view : "table";
 
@@ -103,7 +103,7 @@ export function ResultView({ result, query, label }: Props) {
         </fieldset>
       )}
       {chart && shown !== "table" ? (
-        <ChartView data={chart} kind={shown} label={t("chart.label", { name: label })} />
+        <ChartView fit={chart} kind={shown} name={label} />
       ) : table === "failed" ? (
         <p className="state-warn">{t("analytics.noTable")}</p>
       ) : table ? (

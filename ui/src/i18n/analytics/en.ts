@@ -29,7 +29,10 @@ export const analyticsEn = {
   "chart.table": "Table",
   "chart.bar": "Bar chart",
   "chart.line": "Line chart",
-  "chart.label": "Chart: {name}",
+  "chart.summary": "{kind}: {name}. {series, plural, one {# series} other {# series}} ({names}) over {rows, plural, one {# row} other {# rows}}, values from {min} to {max}. Choose Table to read every value.",
+  "chart.loading": "Loading the chart…",
+  "chart.failed": "The chart could not be loaded. Choose Table to see the same numbers.",
+  "chart.tooBig": "Too big for a chart on one screen: {rows, plural, one {# row} other {# rows}} and {columns, plural, one {# column} other {# columns}} of values. A chart shows up to {maxRows} rows, {maxColumns} columns and {maxValues} values in all. Narrow the org units or periods, or choose Table.",
 
   "builder.data": "Data",
   "builder.periods": "Periods",

@@ -30,7 +30,10 @@ export const analyticsEs: AnalyticsDictionary = {
   "chart.table": "Tabla",
   "chart.bar": "Gráfico de barras",
   "chart.line": "Gráfico de líneas",
-  "chart.label": "Gráfico: {name}",
+  "chart.summary": "{kind}: {name}. {series, plural, one {# serie} other {# series}} ({names}) en {rows, plural, one {# fila} other {# filas}}, valores de {min} a {max}. Elija Tabla para leer todos los valores.",
+  "chart.loading": "Cargando el gráfico…",
+  "chart.failed": "No se pudo cargar el gráfico. Elija Tabla para ver las mismas cifras.",
+  "chart.tooBig": "Demasiado grande para un gráfico en una pantalla: {rows, plural, one {# fila} other {# filas}} y {columns, plural, one {# columna} other {# columnas}} de valores. Un gráfico muestra como máximo {maxRows} filas, {maxColumns} columnas y {maxValues} valores en total. Reduzca las unidades organizativas o los periodos, o elija Tabla.",
 
   "builder.data": "Datos",
   "builder.periods": "Periodos",

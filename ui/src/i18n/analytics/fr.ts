@@ -30,7 +30,10 @@ export const analyticsFr: AnalyticsDictionary = {
   "chart.table": "Tableau",
   "chart.bar": "Histogramme",
   "chart.line": "Courbe",
-  "chart.label": "Graphique : {name}",
+  "chart.summary": "{kind} : {name}. {series, plural, one {# série} other {# séries}} ({names}) sur {rows, plural, one {# ligne} other {# lignes}}, valeurs de {min} à {max}. Choisissez Tableau pour lire toutes les valeurs.",
+  "chart.loading": "Chargement du graphique…",
+  "chart.failed": "Le graphique n'a pas pu être chargé. Choisissez Tableau pour voir les mêmes chiffres.",
+  "chart.tooBig": "Trop grand pour un graphique sur un écran : {rows, plural, one {# ligne} other {# lignes}} et {columns, plural, one {# colonne} other {# colonnes}} de valeurs. Un graphique montre au plus {maxRows} lignes, {maxColumns} colonnes et {maxValues} valeurs en tout. Réduisez les unités d'organisation ou les périodes, ou choisissez Tableau.",
 
   "builder.data": "Données",
   "builder.periods": "Périodes",

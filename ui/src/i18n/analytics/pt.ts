@@ -30,7 +30,10 @@ export const analyticsPt: AnalyticsDictionary = {
   "chart.table": "Tabela",
   "chart.bar": "Gráfico de barras",
   "chart.line": "Gráfico de linhas",
-  "chart.label": "Gráfico: {name}",
+  "chart.summary": "{kind}: {name}. {series, plural, one {# série} other {# séries}} ({names}) em {rows, plural, one {# linha} other {# linhas}}, valores de {min} a {max}. Escolha Tabela para ler todos os valores.",
+  "chart.loading": "A carregar o gráfico…",
+  "chart.failed": "Não foi possível carregar o gráfico. Escolha Tabela para ver os mesmos números.",
+  "chart.tooBig": "Demasiado grande para um gráfico num ecrã: {rows, plural, one {# linha} other {# linhas}} e {columns, plural, one {# coluna} other {# colunas}} de valores. Um gráfico mostra no máximo {maxRows} linhas, {maxColumns} colunas e {maxValues} valores no total. Reduza as unidades organizacionais ou os períodos, ou escolha Tabela.",
 
   "builder.data": "Dados",
   "builder.periods": "Períodos",
