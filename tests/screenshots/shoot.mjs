@@ -143,6 +143,12 @@ try {
   await click('//*[@data-test="analytics-run"]');
   await find('//*[@data-test="analytics-result"]//*[contains(normalize-space(.), "Bombali")]', 30_000);
   await shot("06-analytics");
+  // 4d'. The same result as a line chart (Chart.js, loaded on demand).
+  await click('//*[@data-test="analytics-result"]//label[contains(@class,"radio-row")][normalize-space(.)="Line chart"]/input');
+  await find('//*[@data-test="chart-canvas"]', 30_000);
+  await sleep(500);
+  await shot("06b-analytics-chart");
+  await click('//*[@data-test="analytics-result"]//label[contains(@class,"radio-row")][normalize-space(.)="Table"]/input');
   await click('//*[@data-test="analytics-save"]');
   await fill('//input[@data-test="question-name"]', "ANC 1st visit by district");
   await click('//*[@data-test="name-save"]');

@@ -21,7 +21,8 @@ export type ChartLook = {
 type Config = ChartConfiguration<ChartKind, (number | null)[], string>;
 
 /**
- * The Chart.js configuration: rows as categories (labels by name), one dataset per value column in the
+ * The Chart.js configuration: bars with rows as categories (labels by name) and one dataset per value
+ * column; lines with the value columns along the axis and one line per row; in the
  * app's colours, no animation (drawn at once, same picture every time), the width of its box, legend at
  * the bottom, axis and tooltip numbers formatted like the rest of the app.
  */
@@ -29,16 +30,23 @@ export function chartConfig(data: ChartData, kind: ChartKind, look: ChartLook): 
   const colour = (i: number) => CHART_COLOURS[i % CHART_COLOURS.length]!;
   const text = look.text || undefined;
   const grid = look.grid || undefined;
+  // A line follows the value columns (periods, in the default layout): one line per row. Bars group
+  // the value columns under each row.
+  const lines = kind === "line";
+  const labels = lines ? data.series.map((s) => s.name) : data.categories;
+  const sets = lines
+    ? data.categories.map((name, r) => ({ name, values: data.series.map((s) => s.values[r] ?? null) }))
+    : data.series;
   return {
     type: kind,
     data: {
-      labels: data.categories,
-      datasets: data.series.map((s, i) => ({
+      labels,
+      datasets: sets.map((s, i) => ({
         label: s.name,
         data: s.values,
         backgroundColor: colour(i),
         borderColor: colour(i),
-        ...(kind === "line" ? { borderWidth: 2, pointRadius: 3, pointHoverRadius: 5, spanGaps: true, fill: false } : {}),
+        ...(lines ? { borderWidth: 2, pointRadius: 3, pointHoverRadius: 5, spanGaps: true, fill: false } : {}),
       })),
     },
     options: {
@@ -50,7 +58,7 @@ export function chartConfig(data: ChartData, kind: ChartKind, look: ChartLook): 
       scales: {
         x: {
           offset: true,
-          ticks: { color: text, maxRotation: 50, callback: (value) => shortLabel(data.categories[Number(value)] ?? String(value)) },
+          ticks: { color: text, maxRotation: 50, callback: (value) => shortLabel(labels[Number(value)] ?? String(value)) },
           grid: { color: grid },
         },
         y: {

@@ -77,11 +77,20 @@ describe("ChartView (Chart.js, loaded on demand)", () => {
     const y = config.options!.scales!.y!.ticks!.callback as (v: number | string) => string;
     const x = config.options!.scales!.x!.ticks!.callback as (v: number | string) => string;
     expect(y(12500)).toBe("12,500");
-    expect(x(0)).toBe("Bo");
-    expect(x(1)).toBe("Western Area Urban Di…");
+    // A line follows the value columns (the periods): one line per row.
+    expect(config.data.labels).toEqual(["January 2024", "February 2024"]);
+    expect(config.data.datasets.map((d) => [d.label, d.data])).toEqual([
+      ["Bo", [1412, null]],
+      ["Western Area Urban District", [4, 6.5]],
+    ]);
+    expect(x(0)).toBe("January 2024");
+    const bars = chartConfig(small, "bar", { format: (n) => String(n) });
+    const bx = bars.options!.scales!.x!.ticks!.callback as (v: number | string) => string;
+    expect(bx(0)).toBe("Bo");
+    expect(bx(1)).toBe("Western Area Urban Di…");
     const tip = config.options!.plugins!.tooltip!;
     const label = tip.callbacks!.label as unknown as (item: unknown) => string;
-    expect(label({ dataset: { label: "January 2024" }, parsed: { y: 1412 } })).toBe("January 2024: 1,412");
+    expect(label({ dataset: { label: "Bo" }, parsed: { y: 1412 } })).toBe("Bo: 1,412");
     const filter = tip.filter as unknown as (item: unknown) => boolean;
     expect(filter({ parsed: { y: null } })).toBe(false);
     expect(filter({ parsed: { y: 0 } })).toBe(true);
