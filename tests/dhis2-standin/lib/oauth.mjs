@@ -107,8 +107,13 @@ export class OAuthServer {
 
   makeProvider() {
     const S = this.S;
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
+    // The key job itself writes the JWK. Exporting the KeyObject afterwards (privateKey.export({format:'jwk'}))
+    // can deadlock Node 20.20: a GC during the export destroys the finished key job, which locks the key's
+    // mutex the export already holds (seen under load as a stand-in that never printed its ready line).
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'jwk' }, publicKeyEncoding: { type: 'spki', format: 'jwk' },
+    });
+    const jwk = { ...privateKey, kid: randomUUID(), use: 'sig', alg: 'RS256' };
     this.currentKid = jwk.kid;
     const self = this;
     const configuration = {

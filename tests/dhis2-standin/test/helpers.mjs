@@ -15,7 +15,8 @@ export async function startServer(args = [], { timeoutMs = 15000 } = {}) {
   proc.stderr.on('data', (d) => { err += d; });
   const started = Date.now();
   const url = await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`stand-in did not start: ${err}`)), timeoutMs);
+    // A stand-in that never gets ready is killed: left running, it would keep this test process alive.
+    const t = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`stand-in did not start in ${timeoutMs} ms: ${err}`)); }, timeoutMs);
     proc.stdout.on('data', (d) => {
       out += d;
       const m = /^DHIS2_STANDIN_URL=(\S+)\n/m.exec(out);
