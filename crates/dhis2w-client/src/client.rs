@@ -27,6 +27,10 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Longest silence while waiting for or reading a response (default 60 s).
     pub read_timeout: Duration,
+    /// Longest time for a whole request, body included (default 15 min): a body that trickles in
+    /// a byte at a time never trips `read_timeout`, and must still end. A 57 MB list arrives in
+    /// seconds; the user can also cancel any request before this.
+    pub total_timeout: Duration,
     /// An extra CA certificate (PEM file) trusted for this instance, on top of the OS store.
     pub extra_ca_pem: Option<PathBuf>,
     /// Retries of idempotent requests on 429/502/503/504 (default 3).
@@ -44,6 +48,7 @@ impl Default for ClientOptions {
         Self {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
+            total_timeout: Duration::from_secs(15 * 60),
             extra_ca_pem: None,
             max_retries: 3,
             retry_base_delay: Duration::from_millis(500),
@@ -158,6 +163,7 @@ pub fn build_http_client(options: &ClientOptions) -> Result<reqwest::Client> {
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(options.connect_timeout)
         .read_timeout(options.read_timeout)
+        .timeout(options.total_timeout)
         .pool_idle_timeout(Duration::from_secs(90))
         .tcp_keepalive(Duration::from_secs(60))
         .user_agent(concat!("dhis2w-desktop/", env!("CARGO_PKG_VERSION")));
@@ -234,6 +240,19 @@ fn is_tls_failure(e: &reqwest::Error) -> bool {
         || chain.contains("unknownissuer")
 }
 
+/// Whether a connect error is a failed name lookup (hyper-util's resolver says "dns error").
+fn is_dns_failure(e: &reqwest::Error) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        let text = s.to_string().to_ascii_lowercase();
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return true;
+        }
+        src = s.source();
+    }
+    false
+}
+
 /// Maps a transport error to an error kind with plain words.
 pub fn map_transport_error(e: reqwest::Error, what: &str) -> Error {
     let tls = is_tls_failure(&e);
@@ -262,6 +281,14 @@ pub fn map_transport_error(e: reqwest::Error, what: &str) -> Error {
             ),
         };
         Error::new(ErrorKind::Tls, message)
+    } else if e.is_connect() && is_dns_failure(&e) {
+        Error::new(
+            ErrorKind::ServerUnreachable,
+            format!(
+                "The name of {what} could not be found (DNS). Check the address for typing \
+                 mistakes, and that this computer is on the right network (VPN)."
+            ),
+        )
     } else if e.is_connect() {
         Error::new(
             ErrorKind::ServerUnreachable,
