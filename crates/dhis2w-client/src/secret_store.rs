@@ -109,6 +109,8 @@ struct Inner {
     status: StorageStatus,
     /// Used only in session-only mode.
     memory: Mutex<HashMap<String, Secret>>,
+    /// Fault switch for tests: every write (set, delete) fails as a locked keyring does.
+    refuse_writes: std::sync::atomic::AtomicBool,
 }
 
 /// The app's secrets: passwords, PATs, client secrets and OAuth2 token sets.
@@ -315,7 +317,12 @@ impl SecretStore {
 
     /// A store that keeps secrets in memory for this run only, with `detail` as the reason.
     pub fn session_only(detail: Option<String>) -> Self {
-        Self::build(SERVICE.to_owned(), StorageMode::SessionOnly, detail)
+        Self::session_only_with_service(SERVICE, detail)
+    }
+
+    /// Like [`Self::session_only`] for another keyring service (tests use their own).
+    pub fn session_only_with_service(service: impl Into<String>, detail: Option<String>) -> Self {
+        Self::build(service.into(), StorageMode::SessionOnly, detail)
     }
 
     fn build(service: String, mode: StorageMode, detail: Option<String>) -> Self {
@@ -324,6 +331,7 @@ impl SecretStore {
                 service,
                 status: StorageStatus { mode, detail },
                 memory: Mutex::new(HashMap::new()),
+                refuse_writes: Default::default(),
             }),
         }
     }
@@ -336,6 +344,29 @@ impl SecretStore {
     /// The keyring service name.
     pub fn service(&self) -> &str {
         &self.inner.service
+    }
+
+    /// Fault injection for tests (the fault matrix, rollback tests): while `on`, every write
+    /// fails with the words of a locked keyring. Reads keep working.
+    #[doc(hidden)]
+    pub fn refuse_writes(&self, on: bool) {
+        self.inner
+            .refuse_writes
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn check_writable(&self, action: &str) -> Result<()> {
+        if self
+            .inner
+            .refuse_writes
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(op_error(
+                keyring::Error::NoStorageAccess("access denied".into()),
+                action,
+            ));
+        }
+        Ok(())
     }
 
     fn session(&self) -> bool {
@@ -357,6 +388,7 @@ impl SecretStore {
                 "The value is empty. Enter it, or remove the instance's secret instead.",
             ));
         }
+        self.check_writable("store the secret")?;
         let acct = account(id, kind);
         if self.session() {
             self.memory().insert(acct, secret);
@@ -404,9 +436,22 @@ impl SecretStore {
     /// Deletes the `kind` secret of instance `id`; deleting nothing is not an error.
     pub async fn delete(&self, id: &str, kind: SecretKind) -> Result<()> {
         check_id(id)?;
+        self.check_writable("delete the secret")?;
         let acct = account(id, kind);
         if self.session() {
             self.memory().remove(&acct);
+            // An earlier run may have kept this secret in the keyring (session-only now because
+            // the keyring is locked or was turned off): removing an instance or signing out
+            // must not leave that copy behind. Best effort, bounded: the keyring may be absent.
+            let service = self.inner.service.clone();
+            let cleared = tokio::time::timeout(
+                std::time::Duration::from_secs(3),
+                blocking(move || kr_delete(&service, &acct)),
+            )
+            .await;
+            if !matches!(cleared, Ok(Ok(()))) {
+                tracing::debug!("no keyring copy cleared (keyring unavailable)");
+            }
             return Ok(());
         }
         let service = self.inner.service.clone();

@@ -87,7 +87,7 @@ impl Matrix {
         out.push_str(
             "\nNot in this matrix yet: TLS certificate faults are tested in \
              `crates/dhis2w-client/tests/tls.rs` (expired, wrong host, unknown CA, each its own \
-             words); the keyring locked, denying or disappearing, a read-only profiles file (the \
+             words); the keyring locked at start-up or disappearing mid-session, a read-only profiles file (the \
              tests run as root, which ignores file modes) and a full disk are not injected yet.\n",
         );
         out
@@ -105,6 +105,7 @@ const NEXT_STEPS: &[&str] = &[
     "Tell",
     "tell",
     "Move or rename",
+    "Unlock",
     "edit the instance",
     "Edit the instance",
     "wait",
@@ -375,7 +376,22 @@ async fn file_faults(m: &mut Matrix, si: &StandIn) {
         "the list shows what the file now holds (nothing); adding an instance writes a new file",
         "instances added afterwards are saved",
     );
-    let _ = (id, again);
+    let _ = id;
+
+    // The keyring refuses to store (locked, or access denied) during an edit.
+    let mut edited = input.clone();
+    edited.name = "Renamed".into();
+    edited.password = Some(Secret::new("another-password"));
+    ws.secrets().refuse_writes(true);
+    let e = ws.edit_instance(&again.id, &edited).await.unwrap_err();
+    ws.secrets().refuse_writes(false);
+    assert_eq!(ws.instance(&again.id).await.unwrap().name, "Faults");
+    m.failed(
+        "the keyring refuses to store a secret (locked, access denied) during an edit",
+        &e,
+        ErrorKind::StorageUnavailable,
+        "the instance's settings and its old password are put back as they were",
+    );
 
     // Replaced by a folder while the app runs.
     std::fs::remove_file(&profiles).unwrap();

@@ -502,3 +502,39 @@ async fn standin_cycle_basic_pat_oauth2_leaves_no_secret_in_files_or_logs() {
         assert_eq!(secrets.stored(id).await.unwrap(), Default::default());
     }
 }
+
+/// Regression (issue 14): in session-only mode (the keyring locked at start, or turned off),
+/// removing an instance or signing out cleared only the memory, leaving the copy an earlier
+/// run had stored in the keyring.
+#[tokio::test]
+async fn session_only_removal_also_clears_an_older_keyring_copy() {
+    let Some(keyring) =
+        keyring_or_skip("session_only_removal_also_clears_an_older_keyring_copy").await
+    else {
+        return;
+    };
+    let id = dhis2w_client::profile::new_instance_id();
+    keyring
+        .set(&id, SecretKind::Password, Secret::new("an-older-copy"))
+        .await
+        .unwrap();
+    keyring
+        .set(
+            &id,
+            SecretKind::OAuth2Token,
+            Secret::new("{\"older\":true}"),
+        )
+        .await
+        .unwrap();
+    let session = SecretStore::session_only_with_service(TEST_SERVICE, None);
+    session.delete(&id, SecretKind::OAuth2Token).await.unwrap();
+    assert!(
+        !keyring.has(&id, SecretKind::OAuth2Token).await.unwrap(),
+        "sign-out"
+    );
+    session.delete_all(&id).await.unwrap();
+    assert!(
+        !keyring.has(&id, SecretKind::Password).await.unwrap(),
+        "removal"
+    );
+}

@@ -118,3 +118,47 @@ async fn editing_the_address_or_client_of_a_browser_sign_in_signs_it_out() {
             .expect("sign-out works after the edit");
     }
 }
+
+/// Regression (issue 14): an edit whose new password cannot be stored (the keyring locked or
+/// refusing) left the new settings saved with the old secret. Now both are put back.
+#[tokio::test]
+async fn an_edit_the_keyring_refuses_leaves_the_instance_as_it_was() {
+    let si = StandIn::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path());
+    let mut input = InstanceInput::new("Sierra Leone", si.base.clone(), AuthKind::Basic);
+    input.username = Some(si.fx("/users/admin/username"));
+    input.password = Some(Secret::new(si.fx("/users/admin/password")));
+    let inst = ws.add_instance(&input).await.unwrap();
+
+    let mut edited = InstanceInput::new("Renamed", "http://127.0.0.1:9/dhis", AuthKind::Basic);
+    edited.username = Some("someone".into());
+    edited.password = Some(Secret::new("a-new-password"));
+    ws.secrets().refuse_writes(true);
+    let e = ws.edit_instance(&inst.id, &edited).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::StorageUnavailable, "{}", e.message());
+    assert!(e.message().contains("Unlock it"), "{}", e.message());
+    ws.secrets().refuse_writes(false);
+
+    let now = ws.instance(&inst.id).await.unwrap();
+    assert_eq!(now.name, "Sierra Leone");
+    assert_eq!(now.base_url, inst.base_url);
+    assert_eq!(now.username, inst.username);
+    let kept = ws
+        .secrets()
+        .reveal(&inst.id, SecretKind::Password)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.expose(), si.fx("/users/admin/password"));
+    // It still works, and the same edit succeeds once the keyring accepts it.
+    assert_eq!(
+        ws.get(&inst.id, "/api/me", &[], None, None)
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    let done = ws.edit_instance(&inst.id, &edited).await.unwrap();
+    assert_eq!(done.name, "Renamed");
+}

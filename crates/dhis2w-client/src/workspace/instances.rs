@@ -125,10 +125,38 @@ impl Workspace {
     }
 
     /// Replaces instance `id`'s settings; secrets left `None` in `input` keep what is stored.
+    /// When a new secret cannot be stored (the keyring is locked or refuses), the settings and
+    /// the secrets are put back as they were: nothing is half-saved.
     pub async fn edit_instance(&self, id: &str, input: &InstanceInput) -> Result<Instance> {
+        use crate::secret_store::SecretKind;
         let before = self.instance(id).await?;
+        // The secrets this edit replaces, read first: a keyring that cannot even be read stops
+        // the edit before anything changes.
+        let mut previous = Vec::new();
+        for (kind, value) in [
+            (SecretKind::Password, &input.password),
+            (SecretKind::Pat, &input.pat),
+            (SecretKind::ClientSecret, &input.client_secret),
+        ] {
+            if value.as_ref().is_some_and(|v| !v.is_empty()) {
+                previous.push((kind, self.secrets.reveal(id, kind).await?));
+            }
+        }
         let inst = self.profiles.lock().await.update(id, input)?;
-        self.secrets.save_input_secrets(&inst.id, input).await?;
+        if let Err(e) = self.secrets.save_input_secrets(&inst.id, input).await {
+            let restore = crate::profile::input_from(&before);
+            if let Err(undo) = self.profiles.lock().await.update(id, &restore) {
+                tracing::error!(error = %undo.message(), "could not put the instance back after a keyring failure");
+            }
+            for (kind, old) in previous {
+                let _ = match old {
+                    Some(v) => self.secrets.set(id, kind, v).await,
+                    None => self.secrets.delete(id, kind).await,
+                };
+            }
+            self.forget_session(id);
+            return Err(e);
+        }
         // A browser sign-in belongs to one server address and app registration: after either
         // changes it can never be used again, so it is deleted and the instance is signed out
         // (kept, it made every status check fail with "sign in again").
