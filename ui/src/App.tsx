@@ -1,15 +1,12 @@
+import { Suspense } from "react";
 import { CssReset, CssVariables } from "@dhis2/ui";
 import { I18nProvider } from "./i18n";
 import { AppStateProvider, useApp } from "./state";
 import { Header } from "./components/Header";
 import { InstancesPage } from "./components/InstancesPage";
-import { BrowsePage } from "./components/browse/BrowsePage";
-import { SettingsPage } from "./components/SettingsPage";
-import { AnalyticsPage } from "./components/analytics/AnalyticsPage";
-import { SavedPage } from "./components/saved/SavedPage";
-import { AboutPage } from "./components/AboutPage";
-import { InstanceWizard } from "./components/InstanceWizard";
 import { SignInDialog } from "./components/SignInDialog";
+// Loaded on first use, each in a chunk of its own (see screens.tsx).
+import { AboutPage, AnalyticsPage, BrowsePage, InstanceWizard, SavedPage, ScreenLoading, SettingsPage } from "./screens";
 
 function Shell() {
   const { page, wizard, signIn } = useApp();
@@ -18,13 +15,19 @@ function Shell() {
       <Header />
       <main className="app-main" id="main">
         {page === "instances" && <InstancesPage />}
-        {page === "browse" && <BrowsePage />}
-        {page === "analytics" && <AnalyticsPage />}
-        {page === "saved" && <SavedPage />}
-        {page === "settings" && <SettingsPage />}
-        {page === "about" && <AboutPage />}
+        <Suspense fallback={<ScreenLoading />}>
+          {page === "browse" && <BrowsePage />}
+          {page === "analytics" && <AnalyticsPage />}
+          {page === "saved" && <SavedPage />}
+          {page === "settings" && <SettingsPage />}
+          {page === "about" && <AboutPage />}
+        </Suspense>
       </main>
-      {wizard && <InstanceWizard key={wizard.mode === "edit" ? wizard.instance.id : "add"} />}
+      {wizard && (
+        <Suspense fallback={<ScreenLoading overlay />}>
+          <InstanceWizard key={wizard.mode === "edit" ? wizard.instance.id : "add"} />
+        </Suspense>
+      )}
       {signIn && <SignInDialog key={signIn.instanceId + String(signIn.differentUser)} />}
     </div>
   );

@@ -1,5 +1,6 @@
 import { SimpleSingleSelect } from "@dhis2/ui";
 import { useI18n } from "../i18n";
+import { preloadPage } from "../screens";
 import { useApp, type Page } from "../state";
 import { ColorDot } from "./common";
 import { SearchBox } from "./search/SearchBox";
@@ -85,6 +86,9 @@ export function Header() {
             className={page === p.page ? "nav-btn nav-btn-active" : "nav-btn"}
             aria-current={page === p.page ? "page" : undefined}
             onClick={() => navigate(p.page)}
+            // The screen's code starts loading when the button is pointed at or tabbed to.
+            onPointerEnter={() => preloadPage(p.page)}
+            onFocus={() => preloadPage(p.page)}
           >
             {t(p.key)}
           </button>

@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Button, ButtonStrip, Modal, ModalActions, ModalContent, ModalTitle, NoticeBox, Tag } from "@dhis2/ui";
 import * as api from "../api";
 import type { AppError, Instance, InstancesState } from "../bindings";
 import { useI18n, type MessageKey } from "../i18n";
+import { preloadWizard } from "../screens";
 import { useApp } from "../state";
 import { ErrorNotice, SessionLabel } from "./common";
 
@@ -154,6 +155,10 @@ export function InstancesPage() {
   const readOnly = state?.readOnly ?? null;
   // A file from a newer dhis2w shows no instances, but it is not a first run: no welcome.
   const empty = state !== null && state.instances.length === 0 && !readOnly;
+  // First run: the wizard is the only way on, so its code (a chunk of its own) is fetched now.
+  useEffect(() => {
+    if (empty) preloadWizard();
+  }, [empty]);
   return (
     <section aria-labelledby="instances-title" className="page">
       <div className="page-head">

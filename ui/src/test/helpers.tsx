@@ -2,6 +2,11 @@ import { render } from "@testing-library/react";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { App } from "../App";
 import type { InstancesState, SessionStatus } from "../bindings";
+import { loadAllScreens } from "../screens";
+
+// The screens are loaded on first use (screens.tsx). Import their code here, as the static
+// import of App used to, so that loading it never eats into a test's findBy/waitFor time.
+await loadAllScreens();
 
 export type Handler = (cmd: string, args: Record<string, any>) => unknown;
 

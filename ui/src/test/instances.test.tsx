@@ -187,7 +187,8 @@ describe("instances screen", () => {
     const user = userEvent.setup();
     renderApp(() => undefined);
     await user.click(await screen.findByRole("button", { name: "Settings" }));
-    await user.click(screen.getByLabelText("Français"));
+    // Settings is loaded on first use (screens.tsx): wait for it.
+    await user.click(await screen.findByLabelText("Français"));
     expect(await screen.findByRole("button", { name: "Paramètres" })).toBeInTheDocument();
     expect(screen.getByRole("heading", { name: "Paramètres" })).toBeInTheDocument();
   });
