@@ -111,6 +111,10 @@ struct Inner {
     memory: Mutex<HashMap<String, Secret>>,
     /// Fault switch for tests: every write (set, delete) fails as a locked keyring does.
     refuse_writes: std::sync::atomic::AtomicBool,
+    /// Longest wait for a keyring call, in ms ([`CALL_TIMEOUT_MS`]; tests shorten it).
+    timeout_ms: std::sync::atomic::AtomicU64,
+    /// Fault switch for tests: every keyring call first waits this long (a hanging keyring).
+    stall_ms: std::sync::atomic::AtomicU64,
 }
 
 /// The app's secrets: passwords, PATs, client secrets and OAuth2 token sets.
@@ -214,7 +218,92 @@ fn probe(service: &str) -> std::result::Result<(), String> {
     }
 }
 
+/// The longest value kept in one keyring entry, in UTF-16 code units. Windows Credential
+/// Manager refuses blobs above 2,560 bytes and stores text as UTF-16 (1,280 units); a DHIS2
+/// token set is longer. Longer values are split over several entries, on every platform, so
+/// the split is tested where the tests run.
+pub const MAX_ENTRY_UNITS: usize = 1_200;
+
+/// The main entry of a split value holds `dhis2w-chunked:v1:<generation>:<parts>`; part `i`
+/// is the entry `<account>#<generation>.<i>`. A new value gets a new generation, written in
+/// full before the main entry points to it, so a crash in between leaves the old value whole.
+const CHUNK_MARK: &str = "dhis2w-chunked:v1:";
+
+fn chunk_account(account: &str, generation: &str, i: usize) -> String {
+    format!("{account}#{generation}.{i}")
+}
+
+/// `(generation, parts)` of a main entry that points to a split value.
+fn chunk_marker(raw: &str) -> Option<(String, usize)> {
+    let rest = raw.strip_prefix(CHUNK_MARK)?;
+    let (generation, parts) = rest.split_once(':')?;
+    let parts: usize = parts.parse().ok()?;
+    (generation.len() <= 32 && (1..=64).contains(&parts)).then(|| (generation.to_owned(), parts))
+}
+
+/// Splits `value` into pieces of at most [`MAX_ENTRY_UNITS`] UTF-16 units, on char boundaries.
+fn split_units(value: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut units) = (0, 0);
+    for (i, c) in value.char_indices() {
+        if units + c.len_utf16() > MAX_ENTRY_UNITS {
+            parts.push(&value[start..i]);
+            start = i;
+            units = 0;
+        }
+        units += c.len_utf16();
+    }
+    parts.push(&value[start..]);
+    parts
+}
+
+fn kr_raw_get(service: &str, account: &str) -> Result<Option<String>> {
+    let action = "read the secret from the system keyring";
+    match entry(service, account, action)?.get_password() {
+        Ok(v) => Ok(Some(v)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(op_error(e, action)),
+    }
+}
+
+fn kr_delete_parts(service: &str, account: &str, generation: &str, parts: usize) {
+    for i in 1..=parts {
+        let _ = kr_delete_one(service, &chunk_account(account, generation, i));
+    }
+}
+
 fn kr_set(service: &str, account: &str, value: &str) -> Result<()> {
+    let old = kr_raw_get(service, account)
+        .ok()
+        .flatten()
+        .and_then(|r| chunk_marker(&r));
+    if value.encode_utf16().count() <= MAX_ENTRY_UNITS && !value.starts_with(CHUNK_MARK) {
+        kr_set_one(service, account, value)?;
+    } else {
+        let mut nonce = [0u8; 6];
+        rand::fill(&mut nonce);
+        let generation: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let parts = split_units(value);
+        for (i, part) in parts.iter().enumerate() {
+            if let Err(e) = kr_set_one(service, &chunk_account(account, &generation, i + 1), part) {
+                kr_delete_parts(service, account, &generation, i);
+                return Err(e);
+            }
+        }
+        let marker = format!("{CHUNK_MARK}{generation}:{}", parts.len());
+        if let Err(e) = kr_set_one(service, account, &marker) {
+            kr_delete_parts(service, account, &generation, parts.len());
+            return Err(e);
+        }
+    }
+    // The previous split value's parts are no longer pointed to.
+    if let Some((generation, parts)) = old {
+        kr_delete_parts(service, account, &generation, parts);
+    }
+    Ok(())
+}
+
+fn kr_set_one(service: &str, account: &str, value: &str) -> Result<()> {
     let action = "save the secret in the system keyring";
     let e = entry(service, account, action)?;
     match e.set_password(value) {
@@ -231,12 +320,26 @@ fn kr_set(service: &str, account: &str, value: &str) -> Result<()> {
 }
 
 fn kr_get(service: &str, account: &str) -> Result<Option<Secret>> {
-    let action = "read the secret from the system keyring";
-    match entry(service, account, action)?.get_password() {
-        Ok(v) => Ok(Some(Secret::new(v))),
-        Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(op_error(e, action)),
+    let Some(raw) = kr_raw_get(service, account)? else {
+        return Ok(None);
+    };
+    let Some((generation, parts)) = chunk_marker(&raw) else {
+        return Ok(Some(Secret::new(raw)));
+    };
+    let mut value = String::new();
+    for i in 1..=parts {
+        match kr_raw_get(service, &chunk_account(account, &generation, i))? {
+            Some(part) => value.push_str(&part),
+            None => {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    "A secret in the system keyring is incomplete (a part of it is missing). \
+                     Enter it again, or sign in again.",
+                ))
+            }
+        }
     }
+    Ok(Some(Secret::new(value)))
 }
 
 fn kr_has(service: &str, account: &str) -> Result<bool> {
@@ -251,6 +354,17 @@ fn kr_has(service: &str, account: &str) -> Result<bool> {
 }
 
 fn kr_delete(service: &str, account: &str) -> Result<()> {
+    if let Some((generation, parts)) = kr_raw_get(service, account)
+        .ok()
+        .flatten()
+        .and_then(|r| chunk_marker(&r))
+    {
+        kr_delete_parts(service, account, &generation, parts);
+    }
+    kr_delete_one(service, account)
+}
+
+fn kr_delete_one(service: &str, account: &str) -> Result<()> {
     let action = "delete the secret from the system keyring";
     match entry(service, account, action)?.delete_credential() {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
@@ -277,6 +391,20 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
     })?
 }
 
+/// How long one keyring call may take. An unlock prompt waits for the user, but not for ever:
+/// a call that never answers would hold the sign-in's token lock (every request waits on it).
+const CALL_TIMEOUT_MS: u64 = 60_000;
+/// The start-up check: the app opens even when the keyring hangs (then session-only).
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn no_answer() -> Error {
+    Error::new(
+        ErrorKind::StorageUnavailable,
+        "The system keyring did not answer. It may be locked and waiting for its password: \
+         unlock it (your login keyring), then try again.",
+    )
+}
+
 impl SecretStore {
     /// Opens the store for the app ([`SERVICE`]), checking once whether the OS keyring is
     /// usable. Never fails: without a keyring it is [`StorageMode::SessionOnly`].
@@ -288,9 +416,17 @@ impl SecretStore {
     pub async fn open_with_service(service: impl Into<String>) -> Self {
         let service = service.into();
         let s = service.clone();
-        let result = tokio::task::spawn_blocking(move || probe(&s))
-            .await
-            .unwrap_or_else(|_| Err("The keyring check stopped unexpectedly.".to_owned()));
+        let check = tokio::task::spawn_blocking(move || probe(&s));
+        let result = match tokio::time::timeout(PROBE_TIMEOUT, check).await {
+            Ok(r) => {
+                r.unwrap_or_else(|_| Err("The keyring check stopped unexpectedly.".to_owned()))
+            }
+            Err(_) => Err(format!(
+                "The system keyring did not answer within {} s (it may be locked and waiting \
+                 for its password). Unlock it and restart the app to keep secrets between runs.",
+                PROBE_TIMEOUT.as_secs()
+            )),
+        };
         Self::from_probe(service, result)
     }
 
@@ -332,6 +468,8 @@ impl SecretStore {
                 status: StorageStatus { mode, detail },
                 memory: Mutex::new(HashMap::new()),
                 refuse_writes: Default::default(),
+                timeout_ms: std::sync::atomic::AtomicU64::new(CALL_TIMEOUT_MS),
+                stall_ms: Default::default(),
             }),
         }
     }
@@ -353,6 +491,40 @@ impl SecretStore {
         self.inner
             .refuse_writes
             .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Fault injection for tests: every keyring call waits `stall` first, and gives up after
+    /// `timeout` (instead of a minute).
+    #[doc(hidden)]
+    pub fn stall_calls(&self, stall: std::time::Duration, timeout: std::time::Duration) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.inner.stall_ms.store(stall.as_millis() as u64, SeqCst);
+        self.inner
+            .timeout_ms
+            .store(timeout.as_millis() as u64, SeqCst);
+    }
+
+    /// Runs a blocking keyring call off the async threads, within the call timeout.
+    async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let stall = self.inner.stall_ms.load(SeqCst);
+        let limit = std::time::Duration::from_millis(self.inner.timeout_ms.load(SeqCst));
+        let job = blocking(move || {
+            if stall > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(stall));
+            }
+            f()
+        });
+        match tokio::time::timeout(limit, job).await {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::warn!("the system keyring did not answer within {limit:?}");
+                Err(no_answer())
+            }
+        }
     }
 
     fn check_writable(&self, action: &str) -> Result<()> {
@@ -395,7 +567,8 @@ impl SecretStore {
             return Ok(());
         }
         let service = self.inner.service.clone();
-        blocking(move || kr_set(&service, &acct, secret.expose())).await
+        self.call(move || kr_set(&service, &acct, secret.expose()))
+            .await
     }
 
     /// True when a `kind` secret is stored for instance `id`. The value is not read.
@@ -406,7 +579,7 @@ impl SecretStore {
             return Ok(self.memory().contains_key(&acct));
         }
         let service = self.inner.service.clone();
-        blocking(move || kr_has(&service, &acct)).await
+        self.call(move || kr_has(&service, &acct)).await
     }
 
     /// Which secrets are stored for instance `id`.
@@ -430,7 +603,7 @@ impl SecretStore {
             return Ok(self.memory().get(&acct).cloned());
         }
         let service = self.inner.service.clone();
-        blocking(move || kr_get(&service, &acct)).await
+        self.call(move || kr_get(&service, &acct)).await
     }
 
     /// Deletes the `kind` secret of instance `id`; deleting nothing is not an error.
@@ -455,7 +628,7 @@ impl SecretStore {
             return Ok(());
         }
         let service = self.inner.service.clone();
-        blocking(move || kr_delete(&service, &acct)).await
+        self.call(move || kr_delete(&service, &acct)).await
     }
 
     /// Deletes every secret and token of instance `id`.
@@ -538,6 +711,30 @@ impl TokenStore for KeyringTokenStore {
         self.secrets
             .delete(&key.profile, SecretKind::OAuth2Token)
             .await
+    }
+}
+
+#[cfg(test)]
+mod chunk_tests {
+    use super::*;
+
+    #[test]
+    fn long_values_split_on_char_boundaries_within_the_windows_limit() {
+        let value = format!("{}é😀{}", "a".repeat(1199), "b".repeat(3000));
+        let parts = split_units(&value);
+        assert!(parts.len() >= 4, "{}", parts.len());
+        assert!(parts
+            .iter()
+            .all(|p| p.encode_utf16().count() <= MAX_ENTRY_UNITS));
+        assert!(parts.iter().all(|p| p.encode_utf16().count() * 2 <= 2560));
+        assert_eq!(parts.concat(), value);
+        assert_eq!(split_units("short"), ["short"]);
+        assert_eq!(
+            chunk_marker("dhis2w-chunked:v1:abc123:3"),
+            Some(("abc123".into(), 3))
+        );
+        assert_eq!(chunk_marker("dhis2w-chunked:v1:abc:0"), None);
+        assert_eq!(chunk_marker("a password"), None);
     }
 }
 

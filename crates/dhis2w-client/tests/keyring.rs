@@ -20,6 +20,7 @@ use dhis2w_client::{
 };
 use dhis2w_client::{Dhis2Client, SignInOptions};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Tests use their own service name so they never touch the app's real entries.
 const TEST_SERVICE: &str = "org.dhis2w.desktop.test";
@@ -537,4 +538,119 @@ async fn session_only_removal_also_clears_an_older_keyring_copy() {
         !keyring.has(&id, SecretKind::Password).await.unwrap(),
         "removal"
     );
+}
+
+/// What a Secret Service client reads for `account` under the test service (`secret-tool
+/// lookup`), `None` when there is no such item.
+fn raw_item(account: &str) -> Option<String> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["lookup", "--", "service", TEST_SERVICE, "username", account])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
+/// Windows Credential Manager refuses entries above 2,560 bytes (UTF-16): every keyring entry
+/// stays under it, a longer value (a DHIS2 token set) is split over several entries, read back
+/// whole, replaced without leaving old parts, and deleted with all its parts.
+#[tokio::test]
+async fn long_secrets_are_split_into_entries_windows_accepts() {
+    let Some(keyring) =
+        keyring_or_skip("long_secrets_are_split_into_entries_windows_accepts").await
+    else {
+        return;
+    };
+    let id = dhis2w_client::profile::new_instance_id();
+    let account = format!("{id}:oauth2_token");
+    let long = format!("{{\"access_token\":\"{}é\"}}", "x".repeat(5_000));
+    keyring
+        .set(&id, SecretKind::OAuth2Token, Secret::new(&long))
+        .await
+        .unwrap();
+    assert_eq!(
+        keyring
+            .reveal(&id, SecretKind::OAuth2Token)
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        long
+    );
+    let main = raw_item(&account).expect("the main entry");
+    let (generation, parts) = main
+        .strip_prefix("dhis2w-chunked:v1:")
+        .and_then(|r| r.split_once(':'))
+        .map(|(g, n)| (g.to_owned(), n.trim().parse::<usize>().unwrap()))
+        .expect("the main entry points to the parts");
+    assert!(parts >= 5, "{parts}");
+    for i in 1..=parts {
+        let part = raw_item(&format!("{account}#{generation}.{i}")).expect("a part");
+        assert!(
+            part.encode_utf16().count() * 2 <= 2_560,
+            "part {i}: {} UTF-16 units",
+            part.encode_utf16().count()
+        );
+    }
+    // Replaced by a short value: the old parts go.
+    keyring
+        .set(&id, SecretKind::OAuth2Token, Secret::new("short"))
+        .await
+        .unwrap();
+    assert_eq!(raw_item(&account).as_deref(), Some("short"));
+    assert!(raw_item(&format!("{account}#{generation}.1")).is_none());
+    // A long value again, then deleted: nothing is left.
+    keyring
+        .set(&id, SecretKind::OAuth2Token, Secret::new(&long))
+        .await
+        .unwrap();
+    let main = raw_item(&account).unwrap();
+    let generation = main.split(':').nth(2).unwrap().to_owned();
+    keyring.delete(&id, SecretKind::OAuth2Token).await.unwrap();
+    assert!(raw_item(&account).is_none());
+    assert!(raw_item(&format!("{account}#{generation}.1")).is_none());
+}
+
+/// Regression (issue 14): keyring calls had no time limit, so a keyring waiting for its unlock
+/// password held the sign-in for ever. A call now gives up with plain words, and the next one
+/// works once the keyring answers.
+#[tokio::test]
+async fn a_keyring_that_does_not_answer_gives_up_with_plain_words() {
+    let Some(keyring) =
+        keyring_or_skip("a_keyring_that_does_not_answer_gives_up_with_plain_words").await
+    else {
+        return;
+    };
+    let id = dhis2w_client::profile::new_instance_id();
+    keyring.stall_calls(Duration::from_secs(3), Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let e = keyring
+        .set(&id, SecretKind::Password, Secret::new("not-stored"))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(e.kind(), ErrorKind::StorageUnavailable, "{}", e.message());
+    assert!(e.message().contains("did not answer"), "{}", e.message());
+    assert!(e.message().contains("unlock it"), "{}", e.message());
+    keyring.stall_calls(Duration::ZERO, Duration::from_secs(60));
+    // The stalled call may still land late; what counts is that the store works again.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    keyring
+        .set(&id, SecretKind::Password, Secret::new("stored"))
+        .await
+        .unwrap();
+    assert_eq!(
+        keyring
+            .reveal(&id, SecretKind::Password)
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "stored"
+    );
+    keyring.delete_all(&id).await.unwrap();
 }

@@ -975,7 +975,31 @@ pub fn truncate(s: &str, n: usize) -> String {
 /// The secret stored for `account` (`<instance id>:<kind>`) under the app's service, read the
 /// way any Secret Service client would: `secret-tool lookup service org.dhis2w.desktop username
 /// <account>` (keyring 4's attribute names). `None` when there is no such item.
+/// A value longer than one entry allows (the app splits values over 1,200 UTF-16 units, the
+/// Windows limit) is read back whole from its parts.
 pub fn keyring_secret(account: &str) -> Result<Option<String>> {
+    let Some(main) = keyring_item(account)? else {
+        return Ok(None);
+    };
+    let Some((generation, parts)) = main
+        .strip_prefix("dhis2w-chunked:v1:")
+        .and_then(|r| r.split_once(':'))
+    else {
+        return Ok(Some(main));
+    };
+    let parts: usize = parts.trim().parse().context("the number of parts")?;
+    let mut value = String::new();
+    for i in 1..=parts {
+        value.push_str(
+            &keyring_item(&format!("{account}#{generation}.{i}"))?
+                .with_context(|| format!("part {i} of {account}"))?,
+        );
+    }
+    Ok(Some(value))
+}
+
+/// One keyring item as stored (`secret-tool lookup`).
+fn keyring_item(account: &str) -> Result<Option<String>> {
     let out = std::process::Command::new("secret-tool")
         // "--": instance ids may start with '-', which secret-tool would take for an option.
         .args([
