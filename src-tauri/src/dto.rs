@@ -285,6 +285,14 @@ pub mod events {
     pub const SIGN_IN_PROGRESS: &str = "sign-in-progress";
     pub const BROWSE_PROGRESS: &str = "browse-progress";
     pub const SESSION_CHANGED: &str = "session-changed";
+    /// Every event the app emits (tests listen to all of them).
+    pub const ALL: &[&str] = &[
+        BROWSE_ALL_PROGRESS,
+        EXPORT_PROGRESS,
+        SIGN_IN_PROGRESS,
+        BROWSE_PROGRESS,
+        SESSION_CHANGED,
+    ];
 }
 
 /// The ts-rs config used for `ui/src/bindings/`: 64-bit integers are plain `number`s

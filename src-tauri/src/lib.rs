@@ -73,6 +73,9 @@ where
             commands::analytics::saved_export,
             commands::analytics::saved_import,
             commands::app::app_about,
+            commands::app::app_diagnostics,
+            commands::app::app_set_detailed_log,
+            commands::app::app_detailed_log,
         ])
         .setup(move |app| {
             if let Err(e) = init(app.handle(), options) {
@@ -153,6 +156,17 @@ pub fn init<R: Runtime>(app: &tauri::AppHandle<R>, options: Options) -> dhis2w_c
 /// Starts the desktop app.
 pub fn run() {
     let options = Options::from_env();
+    // The log file in the data folder (redacted lines; "Copy diagnostics" shows the last ones).
+    // Without a data folder the app still runs, unlogged.
+    let log_dir = options
+        .data_dir
+        .clone()
+        .or_else(|| dhis2w_client::workspace::default_data_dir().ok());
+    if let Some(dir) = log_dir {
+        if let Err(e) = dhis2w_client::log::Log::install(&dir) {
+            eprintln!("dhis2w Desktop: no log file: {}", e.message());
+        }
+    }
     let builder = tauri::Builder::default()
         // single-instance must be first: a second launch (e.g. a deep link) hands its
         // arguments to this instance and exits.

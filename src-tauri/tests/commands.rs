@@ -592,6 +592,8 @@ fn oauth2_sign_in_through_the_test_browser_loopback() {
     );
     let mut all = secrets();
     all.push(token);
+    // The sign-in's progress events were recorded and scanned too.
+    assert!(t.events_seen() > 0, "no event payload was recorded");
     t.assert_no_secrets(&all);
 
     let st = t.ok("session_sign_out", json!({ "instanceId": id }));
@@ -1195,4 +1197,20 @@ fn the_apps_own_lookups_stay_out_of_the_history() {
         .map(|h| h["path"].as_str().unwrap())
         .collect();
     assert_eq!(paths, ["/api/me"], "{history}");
+}
+
+/// "Copy diagnostics" (issue 14): versions, storage and instance counts, never a secret or an
+/// instance's address.
+#[test]
+fn diagnostics_hold_versions_and_counts_never_a_secret() {
+    let t = TestApp::new();
+    t.add(json!({}));
+    let text = t.ok("app_diagnostics", json!({}));
+    let text = text.as_str().unwrap();
+    assert!(text.starts_with("dhis2w Desktop "), "{text}");
+    assert!(text.contains("Instances: 1 (basic 1)"), "{text}");
+    assert!(text.contains("Secret storage: "), "{text}");
+    assert!(!text.contains(&standin().base), "no address: {text}");
+    t.assert_no_secrets(&secrets());
+    assert_eq!(t.ok("app_detailed_log", json!({})), json!(false));
 }

@@ -210,6 +210,10 @@ export const savedImport = (path: string | null) => call<SavedQuestion[]>("saved
 // ---------------------------------------------------------------- app
 
 export const appAbout = () => call<AboutInfo>("app_about");
+/** Versions, system, secret storage, instance counts and the last (redacted) log lines. */
+export const appDiagnostics = () => call<string>("app_diagnostics");
+export const appDetailedLog = () => call<boolean>("app_detailed_log");
+export const appSetDetailedLog = (on: boolean) => call<boolean>("app_set_detailed_log", { on });
 
 /** Opens a link in the system browser (tauri-plugin-opener). */
 export async function openInBrowser(url: string): Promise<void> {

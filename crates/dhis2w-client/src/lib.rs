@@ -12,6 +12,7 @@ pub mod error;
 pub mod from_profile;
 pub mod history;
 pub mod leak_scan;
+pub mod log;
 pub mod models;
 pub mod probe;
 pub mod profile;

@@ -150,8 +150,10 @@ impl std::ops::Deref for TestApp {
 #[derive(Clone)]
 pub struct Caller {
     pub webview: WebviewWindow<MockRuntime>,
-    /// Every response and error the webview got, as text.
+    /// Every response, error and event payload the webview got, as text.
     pub seen: Arc<Mutex<Vec<String>>>,
+    /// The bodies of `browse_get` frames (the server's data), scanned for the long secrets.
+    pub bodies: Arc<Mutex<Vec<String>>>,
 }
 
 /// True when the tests run inside `tests/harness/keyring-session.sh` (a real, unlocked,
@@ -215,9 +217,21 @@ impl TestApp {
 impl Caller {
     /// Calls through `webview`, with nothing seen yet.
     pub fn new(webview: WebviewWindow<MockRuntime>) -> Self {
+        use tauri::Listener;
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        // Every event the app emits reaches the webview too: record their payloads.
+        for name in dhis2w_desktop_lib::dto::events::ALL {
+            let seen = seen.clone();
+            webview.listen_any(*name, move |e| {
+                seen.lock()
+                    .unwrap()
+                    .push(format!("event {name}: {}", e.payload()));
+            });
+        }
         Self {
             webview,
-            seen: Arc::default(),
+            seen,
+            bodies: Arc::default(),
         }
     }
 
@@ -279,6 +293,16 @@ impl Caller {
         });
         // Only the meta is recorded: bodies are the server's data (org unit names may
         // contain any word), not something the app could leak.
+        if let Ok(b) = &r {
+            if b.len() >= 4 {
+                let body = unframe(b).1;
+                let keep = body.len().min(8 * 1024 * 1024);
+                self.bodies
+                    .lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&body[..keep]).into_owned());
+            }
+        }
         let text = match &r {
             Ok(b) if b.len() >= 4 => unframe(b).0.to_string(),
             Ok(b) => String::from_utf8_lossy(b).into_owned(),
@@ -288,18 +312,42 @@ impl Caller {
         r
     }
 
-    /// Asserts that no response so far contains any of `secrets`.
+    /// Asserts that no response, error or event payload so far contains any of `secrets` (or
+    /// their base64 forms), and no `browse_get` body holds a long one (a body is the server's
+    /// data, where a short password like "district" may be an ordinary word).
     pub fn assert_no_secrets(&self, secrets: &[String]) {
         let seen = self.seen.lock().unwrap();
         assert!(!seen.is_empty());
+        let bodies = self.bodies.lock().unwrap();
         for s in secrets {
-            for r in seen.iter() {
-                assert!(
-                    !r.contains(s.as_str()),
-                    "a secret crossed to the webview in {r}"
-                );
+            for form in dhis2w_client::leak_scan::encoded_forms(s) {
+                for r in seen.iter() {
+                    assert!(
+                        !r.contains(form.as_str()),
+                        "a secret crossed to the webview in {}",
+                        &r[..r.len().min(300)]
+                    );
+                }
+                if form.len() >= 12 {
+                    for b in bodies.iter() {
+                        assert!(
+                            !b.contains(form.as_str()),
+                            "a secret is in a browse_get body frame"
+                        );
+                    }
+                }
             }
         }
+    }
+
+    /// How many event payloads were recorded (tests check the scan saw them).
+    pub fn events_seen(&self) -> usize {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.starts_with("event "))
+            .count()
     }
 }
 

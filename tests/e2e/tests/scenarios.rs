@@ -393,7 +393,7 @@ async fn s03_oauth_confidential_loopback_sign_in_survives_restart() -> Result<()
     );
     app.screenshot("browse").await?;
     let id = app.instance_id("HMIS browser").await?;
-    wait_stored_token(&id)
+    let stored = wait_stored_token(&id)
         .await
         .context("the token set is in the keyring")?;
     app.close().await?;
@@ -419,6 +419,23 @@ async fn s03_oauth_confidential_loopback_sign_in_survives_restart() -> Result<()
     );
     app.screenshot("browse-after-restart").await?;
     app.close().await?;
+    // The app's log (issue 14): written in the data folder, with not one secret in it.
+    let log = std::fs::read_to_string(env.path("data").join("logs/dhis2w.log"))
+        .context("the app's log file")?;
+    ensure!(
+        log.contains("dhis2w log started"),
+        "the log: {}",
+        truncate(&log, 300)
+    );
+    let (_, password, _) = standin.user("admin");
+    let mut secrets = vec![password];
+    secrets.extend(secret.clone());
+    for key in ["access_token", "refresh_token"] {
+        secrets.extend(stored[key].as_str().map(str::to_owned));
+    }
+    for s in &secrets {
+        ensure!(!log.contains(s.as_str()), "a secret is in the app's log");
+    }
     soft.finish()?;
     env.passed();
     Ok(())

@@ -1,6 +1,7 @@
 import { Button, Radio } from "@dhis2/ui";
 import { LANGUAGES, LANGUAGE_NAMES, useI18n } from "../i18n";
 import { useApp } from "../state";
+import { Troubleshooting } from "./Troubleshooting";
 
 export function SettingsPage() {
   const { t, lang, setLang } = useI18n();
@@ -28,6 +29,7 @@ export function SettingsPage() {
         <h2 className="h3">{t("settings.appearance")}</h2>
         <p className="m0">{t("settings.appearanceHelp")}</p>
       </div>
+      <Troubleshooting />
       <div className="card">
         <Button onClick={() => navigate("about")}>{t("settings.about")}</Button>
       </div>

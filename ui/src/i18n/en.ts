@@ -291,6 +291,11 @@ export const en = {
   "settings.appearance": "Appearance",
   "settings.appearanceHelp": "Light or dark follows your computer's setting.",
   "settings.about": "About dhis2w Desktop",
+  "diagnostics.title": "Troubleshooting",
+  "diagnostics.detailed": "Write a detailed log",
+  "diagnostics.detailedHelp": "For a problem you want to report: the log then notes every step. It never holds passwords or tokens.",
+  "diagnostics.copy": "Copy diagnostics",
+  "diagnostics.copied": "Diagnostics copied. Paste them into your message to support: they hold versions, your system and the last log lines, never a password or token.",
 
   "about.title": "About dhis2w Desktop",
   "about.app": "App version",

@@ -292,6 +292,11 @@ export const es: Dictionary = {
   "settings.appearance": "Apariencia",
   "settings.appearanceHelp": "El modo claro u oscuro sigue el ajuste de su ordenador.",
   "settings.about": "Acerca de dhis2w Desktop",
+  "diagnostics.title": "Solución de problemas",
+  "diagnostics.detailed": "Escribir un registro detallado",
+  "diagnostics.detailedHelp": "Para un problema que quiera comunicar: el registro anota entonces cada paso. Nunca contiene contraseñas ni tokens.",
+  "diagnostics.copy": "Copiar el diagnóstico",
+  "diagnostics.copied": "Diagnóstico copiado. Péguelo en su mensaje al soporte: contiene las versiones, su sistema y las últimas líneas del registro, nunca una contraseña ni un token.",
 
   "about.title": "Acerca de dhis2w Desktop",
   "about.app": "Versión de la aplicación",

@@ -292,6 +292,11 @@ export const fr: Dictionary = {
   "settings.appearance": "Apparence",
   "settings.appearanceHelp": "Le mode clair ou sombre suit le réglage de votre ordinateur.",
   "settings.about": "À propos de dhis2w Desktop",
+  "diagnostics.title": "Dépannage",
+  "diagnostics.detailed": "Écrire un journal détaillé",
+  "diagnostics.detailedHelp": "Pour un problème à signaler : le journal note alors chaque étape. Il ne contient jamais de mot de passe ni de jeton.",
+  "diagnostics.copy": "Copier le diagnostic",
+  "diagnostics.copied": "Diagnostic copié. Collez-le dans votre message au support : il contient les versions, votre système et les dernières lignes du journal, jamais de mot de passe ni de jeton.",
 
   "about.title": "À propos de dhis2w Desktop",
   "about.app": "Version de l'application",

@@ -292,6 +292,11 @@ export const pt: Dictionary = {
   "settings.appearance": "Aparência",
   "settings.appearanceHelp": "O modo claro ou escuro segue a definição do seu computador.",
   "settings.about": "Sobre o dhis2w Desktop",
+  "diagnostics.title": "Resolução de problemas",
+  "diagnostics.detailed": "Escrever um registo detalhado",
+  "diagnostics.detailedHelp": "Para um problema que queira comunicar: o registo anota então cada passo. Nunca contém palavras-passe nem tokens.",
+  "diagnostics.copy": "Copiar o diagnóstico",
+  "diagnostics.copied": "Diagnóstico copiado. Cole-o na sua mensagem ao suporte: contém as versões, o seu sistema e as últimas linhas do registo, nunca uma palavra-passe nem um token.",
 
   "about.title": "Sobre o dhis2w Desktop",
   "about.app": "Versão da aplicação",

@@ -69,6 +69,7 @@ const instances: Instance[] = [
 let defaultId: string | null = "sl-hmis";
 let activeId: string | null = "sl-hmis";
 const storageMode = params.get("storage") === "session_only" ? "session_only" : "keyring";
+let detailedLog = false;
 if (params.get("empty") === "1") instances.splice(0);
 
 const sessions: Record<string, SessionStatus> = {
@@ -567,6 +568,13 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
       return savedCommand(cmd, a);
     case "app_about":
       return about;
+    case "app_diagnostics":
+      return `dhis2w Desktop ${about.appVersion} (mock)\nSystem: ${about.os}\nSecret storage: ${storageMode}\nInstances: ${instances.length}\nLast 1 log lines:\nINFO dhis2w log started (info)\n`;
+    case "app_detailed_log":
+      return detailedLog;
+    case "app_set_detailed_log":
+      detailedLog = Boolean(a.on);
+      return detailedLog;
     case "plugin:opener|open_url":
       return null;
     default:
