@@ -109,6 +109,8 @@ export const sessionSignIn = (instanceId: string, differentUser: boolean) =>
 export const sessionCancelSignIn = (instanceId: string) =>
   call<null>("session_cancel_sign_in", { instanceId });
 export const sessionSignOut = (instanceId: string) => call<SessionStatus>("session_sign_out", { instanceId });
+/** Renews a browser sign-in now with its refresh token. */
+export const sessionRefreshNow = (instanceId: string) => call<SessionStatus>("session_refresh_now", { instanceId });
 export const sessionStatus = (instanceId: string) => call<SessionStatus>("session_status", { instanceId });
 
 // ---------------------------------------------------------------- browse

@@ -51,6 +51,19 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
         <div className="instance-meta">
           <SessionLabel status={status} />
           <span className="muted"> · {t("instances.method", { method: t(METHOD_KEY[instance.authKind]) })}</span>
+          {signedIn && instance.authKind === "oauth2" && status?.expiresAt != null && (
+            // Renews the browser sign-in now with its refresh token (no browser); without one
+            // the error says to sign in again.
+            <button
+              type="button"
+              className="small-btn renew-btn"
+              disabled={busy}
+              onClick={() => void run(async () => setSession(await api.sessionRefreshNow(instance.id)))}
+              data-test="renew-now"
+            >
+              {t("instances.renewNow")}
+            </button>
+          )}
         </div>
         {status?.state === "needs_sign_in" && instance.authKind === "oauth2" && (
           <div className="state-warn small" data-test="session-hint">

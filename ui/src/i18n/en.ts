@@ -46,6 +46,7 @@ export const en = {
   "instances.switch": "Switch to this one",
   "instances.signIn": "Sign in",
   "instances.signOut": "Sign out",
+  "instances.renewNow": "Renew now",
   "instances.actionsFor": "Actions for {name}",
   "instances.removeTitle": "Remove {name}?",
   "instances.removeBody": "This removes the instance from this app and deletes its stored password, token and sign-in. Nothing changes on the DHIS2 server.",

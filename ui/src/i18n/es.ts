@@ -47,6 +47,7 @@ export const es: Dictionary = {
   "instances.switch": "Usar esta",
   "instances.signIn": "Iniciar sesión",
   "instances.signOut": "Cerrar sesión",
+  "instances.renewNow": "Renovar ahora",
   "instances.actionsFor": "Acciones para {name}",
   "instances.removeTitle": "¿Eliminar {name}?",
   "instances.removeBody": "Esto quita la instancia de esta aplicación y borra la contraseña, el token y la sesión guardados. Nada cambia en el servidor DHIS2.",

@@ -47,6 +47,7 @@ export const fr: Dictionary = {
   "instances.switch": "Utiliser celle-ci",
   "instances.signIn": "Se connecter",
   "instances.signOut": "Se déconnecter",
+  "instances.renewNow": "Renouveler maintenant",
   "instances.actionsFor": "Actions pour {name}",
   "instances.removeTitle": "Supprimer {name} ?",
   "instances.removeBody": "Cela retire l'instance de cette application et efface le mot de passe, le jeton et la connexion enregistrés. Rien ne change sur le serveur DHIS2.",

@@ -47,6 +47,7 @@ export const pt: Dictionary = {
   "instances.switch": "Usar esta",
   "instances.signIn": "Entrar",
   "instances.signOut": "Sair",
+  "instances.renewNow": "Renovar agora",
   "instances.actionsFor": "Ações para {name}",
   "instances.removeTitle": "Remover {name}?",
   "instances.removeBody": "Isto remove a instância desta aplicação e apaga a palavra-passe, o token e a sessão guardados. Nada muda no servidor DHIS2.",

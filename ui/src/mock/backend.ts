@@ -494,6 +494,13 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
     case "session_cancel_sign_in":
       signIns.get(a.instanceId)?.cancel();
       return null;
+    case "session_refresh_now": {
+      const cur = sessions[a.instanceId];
+      if (!cur || cur.state !== "signed_in") err("sign_in_required", "Sign in first.");
+      const s: SessionStatus = { ...cur!, expiresAt: Math.floor(Date.now() / 1000) + 3600 };
+      sessions[a.instanceId] = s;
+      return s;
+    }
     case "session_sign_out": {
       const inst = instances.find((i) => i.id === a.instanceId);
       if (inst && inst.authKind !== "oauth2") inst.secrets = { ...inst.secrets, password: false, pat: false };

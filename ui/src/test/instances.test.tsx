@@ -137,6 +137,29 @@ describe("instances screen", () => {
     expect(screen.queryByTestId("session-hint")).not.toBeInTheDocument();
   });
 
+  it("\"Renew now\" renews a browser sign-in without the browser, or says to sign in again", async () => {
+    const user = userEvent.setup();
+    const soon = Math.floor(Date.now() / 1000) + 120;
+    const later = Math.floor(Date.now() / 1000) + 3600;
+    let refreshable = true;
+    const { calls } = renderApp((cmd, args) => {
+      if (cmd === "session_status")
+        return { instanceId: args.instanceId, state: "signed_in", user: { username: "admin", displayName: "Jane" }, expiresAt: soon, scopes: [] };
+      if (cmd === "session_refresh_now") {
+        if (!refreshable) throw { kind: "sign_in_required", message: "This sign-in cannot be renewed." };
+        return { instanceId: args.instanceId, state: "signed_in", user: { username: "admin", displayName: "Jane" }, expiresAt: later, scopes: [] };
+      }
+    }, oauthState);
+    expect(await screen.findByText("Signed in as Jane · expires in 1 min")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Renew now" }));
+    expect(await screen.findByText(/Signed in as Jane · expires in (59|60) min/)).toBeInTheDocument();
+    expect(calls.filter((c) => c.cmd === "session_refresh_now")).toHaveLength(1);
+    expect(calls.some((c) => c.cmd === "session_sign_in")).toBe(false);
+    refreshable = false;
+    await user.click(screen.getByRole("button", { name: "Renew now" }));
+    expect(await screen.findByTestId("error-notice")).toBeInTheDocument();
+  });
+
   it("tells the user in plain words when the list of instances was set aside", async () => {
     const backupPath = "/home/jane/.config/dhis2w-desktop/profiles.toml.broken-20250101T120000Z";
     renderApp(() => undefined, { ...baseState, instances: [], recovery: { backupPath, reason: "TOML parse error" } });
