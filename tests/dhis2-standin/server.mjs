@@ -23,6 +23,13 @@ const { values } = parseArgs({
     'trailing-slash': { type: 'boolean', default: false },
     'oauth2-off': { type: 'boolean', default: false },
     'mapping-broken': { type: 'boolean', default: false },
+    // dhis2-dcr.md: device enrolment and DCR (lib/dcr.mjs). The three settings are DHIS2 system settings
+    // (§1); --dcr-refresh-ttl is oauth2.server.dcr.refresh-token-ttl (§4, 2.43.2/2.44 profiles).
+    'dcr-off': { type: 'boolean', default: false },
+    'enrollment-allowlist': { type: 'string' },
+    'enrollment-groups': { type: 'string' },
+    'iat-ttl': { type: 'string', default: '' },
+    'dcr-refresh-ttl': { type: 'string', default: '2592000' },
     // dhis2-analytics.md §1.8 row cap (keyAnalyticsMaxLimit, code default 100000; 0 = unlimited) and the
     // date relative periods are resolved against (default: today, as DHIS2; relativePeriodDate wins).
     'analytics-max-limit': { type: 'string', default: '100000' },
@@ -32,8 +39,8 @@ const { values } = parseArgs({
 });
 
 const profile = values.profile.replace(/^v/, '');
-if (!['2.43', '2.42', '2.40'].includes(profile)) {
-  process.stderr.write(`unknown profile ${values.profile} (use 2.43, 2.42 or 2.40)\n`);
+if (!['2.44', '2.43.2', '2.43', '2.42', '2.40'].includes(profile)) {
+  process.stderr.write(`unknown profile ${values.profile} (use 2.44, 2.43.2, 2.43, 2.42 or 2.40)\n`);
   process.exit(2);
 }
 let ctxPath = values['context-path'].trim();
@@ -55,6 +62,8 @@ const opts = {
   accessTtl: Number(values['access-ttl']), refreshTtl: Number(values['refresh-ttl']), verbose: values.verbose,
   noDiscovery: values['no-discovery'], trailingSlash: values['trailing-slash'], oauth2Off: values['oauth2-off'],
   mappingBroken: values['mapping-broken'],
+  dcrOff: values['dcr-off'], enrollmentAllowlist: values['enrollment-allowlist'], enrollmentGroups: values['enrollment-groups'],
+  iatTtl: Number(values['iat-ttl']) || undefined, dcrRefreshTtl: Number(values['dcr-refresh-ttl']) || 2592000,
 };
 
 const server = http.createServer();

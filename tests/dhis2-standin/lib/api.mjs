@@ -7,6 +7,7 @@ import { parseFields, project } from './query.mjs';
 import { METADATA_COLLECTIONS, listCollection, hrefCtx, orgUnitPrefilter, orgUnitTree, identifiableObject, metadataExport } from './metadata.mjs';
 import { handleAnalytics } from './analytics.mjs';
 import { apiFault } from './faults.mjs';
+import { dcrEnabled, enrollDevice, systemSettings, SETTING_DEFAULTS } from './dcr.mjs';
 import { Obj, ALL_AUTHORITIES, ANALYST_AUTHORITIES } from './data.mjs';
 import { seededChars } from './util.mjs';
 import { randomBytes } from 'node:crypto';
@@ -34,10 +35,12 @@ function oauthClientObjects(S) {
   if (S.oauth) {
     return [...S.oauth.clients.values()].map((c) => new Obj('oAuth2Client', {
       id: c.uid || `OAc${seededChars(`oac-${c.clientId}`, 8)}`, name: c.metadata.client_name, displayName: c.metadata.client_name, clientId: c.clientId,
-      clientAuthenticationMethods: c.public ? 'none' : 'client_secret_basic,client_secret_post',
+      clientAuthenticationMethods: c.dcr ? 'private_key_jwt' : c.public ? 'none' : 'client_secret_basic,client_secret_post',
       authorizationGrantTypes: c.broken ? undefined : 'authorization_code,refresh_token',
       redirectUris: c.broken ? undefined : c.metadata.redirect_uris.join(','), scopes: c.broken ? undefined : c.metadata.scope.split(' ').join(','),
-      clientSettings: '{"@class":"java.util.Collections$UnmodifiableMap","settings.client.require-proof-key":true,"settings.client.require-authorization-consent":true}',
+      clientSettings: c.clientSettingsJson ?? '{"@class":"java.util.Collections$UnmodifiableMap","settings.client.require-proof-key":true,"settings.client.require-authorization-consent":true}',
+      ...(c.tokenSettingsJson ? { tokenSettings: c.tokenSettingsJson } : {}),
+      ...(c.dcr ? { createdBy: { username: c.dcr.owner } } : {}), // dhis2-dcr.md §2: owned by the enrolling user
     }));
   }
   return [...S.legacyClients.values()].map((c) => new Obj('oAuth2Client', {
@@ -165,6 +168,9 @@ export async function handleApi(S, req, res, rel, url) {
   }
   if (path === '/loginConfig' && P.loginConfig) return sendJson(res, 200, loginConfig(S));
   if (path === '/auth/login' && req.method === 'POST' && P.loginConfig) return apiLogin(S, req, res);
+  // dhis2-dcr.md §1: device enrolment (browser-facing: a missing session goes to the login page).
+  // With DCR off the controller does not exist: the ordinary 404 below, after authentication.
+  if (path === '/auth/enrollDevice' && req.method === 'GET' && dcrEnabled(S)) return enrollDevice(S, req, res, url, authUser);
 
   const auth = await authUser(S, req, res);
   if (!auth) return;
@@ -193,6 +199,8 @@ export async function handleApi(S, req, res, rel, url) {
   const io = /^\/identifiableObjects\/([^/]+)$/.exec(path);
   if (io) return identifiableObject(S, req, res, url, io[1], user, isSuper(user));
   if (path === '/me/authorities') return json(200, isSuper(user) ? ALL_AUTHORITIES : ANALYST_AUTHORITIES);
+  const ss = /^\/systemSettings\/([A-Za-z0-9]+)$/.exec(path);
+  if (ss && S.oauth && ss[1] in SETTING_DEFAULTS) return systemSettings(S, req, res, ss[1], url, user);
   if (path === '/resources') return json(200, { resources: resources(S) });
   if (path === '/schemas') return json(200, { schemas: Object.keys(COLLECTIONS).map((k) => schema(S, k)) });
   const sm = /^\/schemas\/([A-Za-z0-9]+)$/.exec(path);
@@ -403,24 +411,89 @@ async function createOAuthClient(S, req, res) {
   }
   const arrays = ['redirectUris', 'scopes', 'authorizationGrantTypes', 'clientAuthenticationMethods'].some((k) => Array.isArray(b[k]));
   const str = (v) => (typeof v === 'string' ? v : '');
+  const P = S.profileInfo;
   if (!arrays) {
     const grants = str(b.authorizationGrantTypes).split(',').map((s) => s.trim()).filter(Boolean);
     for (const g of grants) {
       if (g !== 'authorization_code' && g !== 'refresh_token') {
-        return conflict(`Invalid authorization grant type: ${g}. Only authorization_code and refresh_token are allowed.`, 'E4000');
+        // dhis2-dcr.md §6 "409 error shape": E1004 on the REST path (the older profiles keep E4000).
+        return conflict(`Invalid authorization grant type: ${g}. Only authorization_code and refresh_token are allowed.`, P.restrictedScopes ? 'E1004' : 'E4000');
       }
     }
+  }
+  const list = (v) => str(v).split(',').map((x) => x.trim()).filter(Boolean);
+  let settings = { tokens: undefined, noConsent: false };
+  if (P.restrictedScopes && !arrays) {
+    const r = restrictedClientChecks(S, b, list);
+    if (r.error) return conflict(r.error, 'E1004');
+    settings = r;
+  } else if (typeof b.tokenSettings === 'string' && b.tokenSettings.trim()) {
+    // 2.42.5 / 2.43.1 do not check tokenSettings at create (dhis2-dcr.md §6 table); one that parses is honoured.
+    try { settings.tokens = tokenSettingsOf(S, JSON.parse(b.tokenSettings)); settings.tokenSettingsJson = b.tokenSettings; } catch { /* ignored */ }
   }
   const methods = str(b.clientAuthenticationMethods);
   const isPublic = methods.trim() === 'none' || !b.clientSecret;
   S.oauth.registerClient({
     clientId: b.clientId, name: b.name || b.clientId.slice(0, 230), uid,
     secretHash: isPublic ? undefined : String(b.clientSecret),
-    redirectUris: arrays ? [] : str(b.redirectUris).split(',').map((s) => s.trim()).filter(Boolean),
-    scope: arrays ? '' : str(b.scopes).split(',').map((s) => s.trim()).filter(Boolean).join(' '),
+    redirectUris: arrays ? [] : list(b.redirectUris),
+    scope: arrays ? '' : list(b.scopes).join(' '),
     broken: arrays, // §2.4 pitfalls: arrays are accepted (201) but dropped; authorize then fails with 500.
+    tokens: isPublic ? undefined : settings.tokens, // §2.5: never a refresh token for a `none` client
+    noConsent: settings.noConsent, clientSettingsJson: settings.clientSettingsJson, tokenSettingsJson: settings.tokenSettingsJson,
   });
   return created();
+}
+
+// 2.43.2 / 2.44 validation of POST /api/oAuth2Clients (dhis2-dcr.md §6 table "branch heads and master";
+// dhis2-server.md §2.4, §9.1). Returns {error} or the parsed settings.
+const CLIENT_SCOPES = ['email', 'openid', 'profile', 'username'];
+const PKCE_KEY = 'settings.client.require-proof-key';
+const CONSENT_KEY = 'settings.client.require-authorization-consent';
+function restrictedClientChecks(S, b, list) {
+  // Redirect URIs: http/https always; any other scheme must equal an allowlist entry verbatim.
+  const allow = String(S.settings.deviceEnrollmentRedirectAllowlist || '').split(',').map((x) => x.trim());
+  for (const u of list(b.redirectUris)) {
+    if (!/^https?:\/\//i.test(u) && !allow.includes(u)) return { error: `Redirect URI not in deviceEnrollmentRedirectAllowlist: ${u}` };
+  }
+  for (const sc of list(b.scopes)) {
+    // The reference gives no text for a client.* scope; this wording is the stand-in's.
+    if (sc.startsWith('client.')) return { error: `Invalid scope: '${sc}'. Scopes starting with 'client.' are reserved.` };
+    if (!CLIENT_SCOPES.includes(sc)) return { error: `Invalid scope: '${sc}'. Allowed scopes are: ${CLIENT_SCOPES.join(', ')}.` };
+  }
+  let cs = { [PKCE_KEY]: true, [CONSENT_KEY]: true }; // blank settings: consent=true, PKCE=true
+  let clientSettingsJson;
+  if (typeof b.clientSettings === 'string' && b.clientSettings.trim()) {
+    // Texts for unparsable or incomplete settings are the stand-in's (the reference names the rule only).
+    try { cs = JSON.parse(b.clientSettings); } catch { return { error: 'Invalid clientSettings: not a JSON settings map.' }; }
+    if (typeof cs?.[PKCE_KEY] !== 'boolean' || typeof cs?.[CONSENT_KEY] !== 'boolean') {
+      return { error: `Invalid clientSettings: ${PKCE_KEY} and ${CONSENT_KEY} must both be booleans.` };
+    }
+    if (cs[PKCE_KEY] === false) return { error: `PKCE cannot be disabled: ${PKCE_KEY} must be true.` };
+    clientSettingsJson = b.clientSettings;
+  }
+  let tokens;
+  let tokenSettingsJson;
+  if (typeof b.tokenSettings === 'string' && b.tokenSettings.trim()) {
+    try { tokens = tokenSettingsOf(S, JSON.parse(b.tokenSettings)); } catch { return { error: 'Invalid tokenSettings: not a JSON settings map.' }; }
+    tokenSettingsJson = b.tokenSettings;
+  }
+  return { tokens, noConsent: cs[CONSENT_KEY] === false, clientSettingsJson, tokenSettingsJson };
+}
+
+// SAS token settings (dhis2-dcr.md §6 "Settings JSON format"): Durations as ["java.time.Duration", seconds].
+// A plain number is taken as seconds too (the reference expects it to fail at token time: ⚠ not copied).
+function tokenSettingsOf(S, t) {
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new Error('not a map');
+  const dur = (v) => (Array.isArray(v) ? Number(v[1]) : typeof v === 'number' ? v : undefined);
+  const access = dur(t['settings.token.access-token-time-to-live']);
+  const refresh = dur(t['settings.token.refresh-token-time-to-live']);
+  const reuse = t['settings.token.reuse-refresh-tokens'];
+  return {
+    accessTtl: access > 0 ? Math.round(access) : S.opts.accessTtl,
+    refreshTtl: refresh > 0 ? Math.round(refresh) : S.opts.refreshTtl,
+    reuse: reuse !== false,
+  };
 }
 
 function deleteOAuthClient(S, res, id) {

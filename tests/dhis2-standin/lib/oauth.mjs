@@ -7,6 +7,7 @@ import Provider from 'oidc-provider';
 import bcrypt from 'bcryptjs';
 import { readBody, parseCookies, htmlEscape, sendJson, sendText, redirect } from './util.mjs';
 import { tokenEndpointFault, takeFault } from './faults.mjs';
+import { checkClientAssertion } from './dcr.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Storage shared by every Provider instance, so a key rotation (a new Provider with a new key, as a
@@ -58,6 +59,7 @@ export class OAuthServer {
     this.verified = new Map(); // `${clientId}\n${secret}` -> bool (bcrypt is slow)
     this.consents = new Map(); // `${user}\n${client}` -> Set(scope)
     this.cookieKeys = [randomBytes(16).toString('hex')];
+    this.claimedRefresh = new Set(); // rotating refresh tokens presented and not yet answered (dhis2-dcr.md §4)
   }
 
   get issuer() {
@@ -71,8 +73,15 @@ export class OAuthServer {
     return ['openid', 'profile', 'username', 'email', 'ALL'];
   }
 
+  // dhis2-server.md §2.4 / §9.1: from 2.43.2 a client's scopes are limited to openid,profile,username,email,
+  // so the seeded clients of the 2.43.2 and 2.44 profiles carry those; `ALL` stays a provider scope, so
+  // asking for it is refused with invalid_scope at authorize (§9.1 `v2.43.2`).
+  clientScopes() {
+    return this.S.profileInfo.restrictedScopes ? ['openid', 'profile', 'username', 'email'] : this.scopesFor();
+  }
+
   async init() {
-    const seedScope = this.scopesFor().join(' ');
+    const seedScope = this.clientScopes().join(' ');
     const redirectUris = ['http://127.0.0.1/oauth2/callback', 'org.dhis2w.desktop:/oauth2/callback'];
     this.seedSecret = 'dhis2w-desktop-secret';
     // Precomputed BCrypt hash of the seed secret (cost 10), as DHIS2 stores it (§2.4).
@@ -89,8 +98,12 @@ export class OAuthServer {
 
   // Registers (or replaces) a client in the provider's adapter. Secrets are kept as BCrypt hashes;
   // the provider itself only ever sees a random internal secret (see translateClientAuth).
-  registerClient({ clientId, name, secretHash, redirectUris, scope, broken = false, uid }) {
-    const isPublic = !secretHash;
+  // DCR clients (`dcr`, dcr.mjs) authenticate with private_key_jwt, checked before the provider sees the
+  // request; `tokens` ({accessTtl, refreshTtl, reuse}) comes from DCR or an admin's tokenSettings;
+  // `noConsent` from require-authorization-consent:false (2.43.2/2.44 profiles, DCR clients).
+  registerClient({ clientId, name, secretHash, redirectUris, scope, broken = false, uid, dcr, tokens, noConsent = false,
+    clientSettingsJson, tokenSettingsJson }) {
+    const isPublic = !secretHash && !dcr;
     const internalSecret = isPublic ? undefined : randomBytes(24).toString('hex');
     const native = redirectUris.length > 0 && redirectUris.every((u) => this.isNativeUri(u));
     const metadata = {
@@ -98,10 +111,11 @@ export class OAuthServer {
       application_type: native ? 'native' : 'web',
       token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
       grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
-      redirect_uris: redirectUris, scope,
+      redirect_uris: redirectUris, scope: dcr ? scope.split(' ').filter((x) => this.scopesFor().includes(x)).join(' ') : scope,
       ...(isPublic ? {} : { client_secret: internalSecret }),
     };
-    this.clients.set(clientId, { clientId, secretHash, internalSecret, public: isPublic, broken, metadata, uid });
+    this.clients.set(clientId, { clientId, secretHash, internalSecret, public: isPublic, broken, metadata, uid,
+      dcr, tokens, noConsent, clientSettingsJson, tokenSettingsJson, scopeText: scope });
     this.store.model('Client').set(clientId, { payload: metadata, expiresAt: null });
   }
 
@@ -115,6 +129,7 @@ export class OAuthServer {
     });
     const jwk = { ...privateKey, kid: randomUUID(), use: 'sig', alg: 'RS256' };
     this.currentKid = jwk.kid;
+    this.signingJwk = jwk; // also signs the device-enrolment IAT (dhis2-dcr.md §1)
     const self = this;
     const configuration = {
       adapter: this.store.adapterClass(),
@@ -137,7 +152,12 @@ export class OAuthServer {
       },
       // §2.5: public clients get no refresh token; confidential ones get a reused (non-rotating) one.
       issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token') && client.clientAuthMethod !== 'none',
-      rotateRefreshToken: () => false,
+      // dhis2-dcr.md §4: DCR clients on 2.43.2/2.44 (and clients whose tokenSettings say
+      // reuse-refresh-tokens:false) get a new refresh token on every refresh; everything else reuses it.
+      rotateRefreshToken: (ctx) => self.clients.get(ctx.oidc.client?.clientId)?.tokens?.reuse === false,
+      // Refresh tokens of clients with their own token settings are not bound to the browser session
+      // (SAS keeps them in the database); the others expire with it, as before.
+      expiresWithSession: async (ctx, source) => (self.clients.get(ctx.oidc.client?.clientId)?.tokens ? false : !source.scopes.has('offline_access')),
       findAccount: async (ctx, sub) => {
         const u = S.users.byUsername.get(sub);
         if (!u) return undefined;
@@ -150,8 +170,13 @@ export class OAuthServer {
         };
       },
       ttl: {
-        AccessToken: S.opts.accessTtl, IdToken: S.opts.accessTtl, RefreshToken: S.opts.refreshTtl,
-        AuthorizationCode: 300, Interaction: 600, Session: 3600, Grant: Math.max(S.opts.refreshTtl * 2, 86400),
+        // Per-client lifetimes where the client has its own (DCR, tokenSettings); each rotated refresh
+        // token gets the full lifetime again: the sliding window of dhis2-dcr.md §4.
+        AccessToken: (ctx, token, client) => self.clientTokens(client)?.accessTtl ?? S.opts.accessTtl,
+        IdToken: S.opts.accessTtl,
+        RefreshToken: (ctx, token, client) => self.clientTokens(client)?.refreshTtl ?? S.opts.refreshTtl,
+        AuthorizationCode: 300, Interaction: 600, Session: 3600,
+        Grant: (ctx, grant, client) => (self.clientTokens(client) ? 10 * 365 * 86400 : Math.max(S.opts.refreshTtl * 2, 86400)),
       },
       cookies: { keys: this.cookieKeys, short: { path: S.ctxPath || '/' } },
       interactions: {
@@ -197,6 +222,8 @@ export class OAuthServer {
 
   signedWithOldKey(t) { return t.gen < this.store.generation; }
 
+  clientTokens(client) { return client ? this.clients.get(client.clientId)?.tokens : undefined; }
+
   // --- token endpoint client authentication ----------------------------------------------------
   // Reads the form, applies faults, verifies the BCrypt secret (§2.4) for client_secret_basic or
   // client_secret_post, and hands the provider a client_secret_basic request with the internal secret.
@@ -212,6 +239,9 @@ export class OAuthServer {
     let clientId = form.client_id;
     let secret = form.client_secret;
     const auth = req.headers.authorization || '';
+    if (form.client_assertion !== undefined || form.client_assertion_type !== undefined) {
+      return this.assertionAuth(req, res, form, kind);
+    }
     if (/^basic /i.test(auth)) {
       const dec = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
       const i = dec.indexOf(':');
@@ -243,6 +273,40 @@ export class OAuthServer {
     req.body = querystring.stringify(form);
     req.headers['content-type'] = 'application/x-www-form-urlencoded';
     req.headers['content-length'] = String(Buffer.byteLength(req.body));
+    return true;
+  }
+
+  // private_key_jwt (dhis2-dcr.md §3): client_id is required (SAS), the assertion is checked in dcr.mjs,
+  // and the provider gets the client's internal secret as client_secret_basic.
+  async assertionAuth(req, res, form, kind) {
+    const invalidClient = () => { sendJson(res, 401, { error: 'invalid_client' }, { 'Cache-Control': 'no-store' }); return false; };
+    const c = this.clients.get(form.client_id);
+    const why = form.client_id ? checkClientAssertion(this.S, c, form) : 'client_id missing';
+    if (why) { this.S.log('client assertion refused:', why); return invalidClient(); }
+    if (kind === 'token' && form.grant_type === 'refresh_token' && c.tokens?.reuse === false && !this.claimRefresh(req, res, form.refresh_token)) {
+      return false;
+    }
+    for (const k of ['client_id', 'client_assertion', 'client_assertion_type']) delete form[k];
+    req.headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(c.clientId)}:${encodeURIComponent(c.internalSecret)}`).toString('base64')}`;
+    req.body = querystring.stringify(form);
+    req.headers['content-type'] = 'application/x-www-form-urlencoded';
+    req.headers['content-length'] = String(Buffer.byteLength(req.body));
+    return true;
+  }
+
+  // Rotation with replay detection (dhis2-dcr.md §4): a superseded refresh token, or one already being
+  // used by a request not yet answered, gets 400 {"error":"invalid_grant"}. Answered here rather than
+  // by oidc-provider, which would also revoke the whole grant (the newest token included); SAS only
+  // refuses the old token (the reference names no family revocation).
+  claimRefresh(req, res, token) {
+    const e = this.store.model('RefreshToken').get(String(token || ''));
+    if (e?.payload.consumed || this.claimedRefresh.has(token)) {
+      sendJson(res, 400, { error: 'invalid_grant' }, { 'Cache-Control': 'no-store' });
+      return false;
+    }
+    if (!e) return true; // unknown or expired: the provider answers invalid_grant
+    this.claimedRefresh.add(token);
+    res.on('close', () => this.claimedRefresh.delete(token)); // by then a used token is marked consumed
     return true;
   }
 
@@ -340,8 +404,10 @@ export class OAuthServer {
       const grantId = await grant.save();
       await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     };
-    // Consent is skipped when only openid is asked for, or an earlier consent covers the scopes.
-    if (sub === '' && req.method === 'GET' && (nonOpenid.length === 0 || nonOpenid.every((s) => earlier.has(s)))) {
+    // Consent is skipped when only openid is asked for, or an earlier consent covers the scopes, or the
+    // client has consent off (DCR clients, dhis2-dcr.md §3 "Consent").
+    const noConsent = this.clients.get(params.client_id)?.noConsent;
+    if (sub === '' && req.method === 'GET' && (noConsent || nonOpenid.length === 0 || nonOpenid.every((s) => earlier.has(s)))) {
       await finish(new Set(requested));
       return;
     }

@@ -5,6 +5,7 @@ import { handleUaa } from './uaa.mjs';
 import { checkFaults, setFaults, rotateSigningKey } from './faults.mjs';
 import { sendJson, sendText, redirect, readJson, readBody, htmlEscape, isLoopback, parseCookies, webMessage } from './util.mjs';
 import querystring from 'node:querystring';
+import { dcrEnabled, handleRegister } from './dcr.mjs';
 
 function authScheme(req) {
   const a = req.headers.authorization || '';
@@ -117,6 +118,9 @@ async function oauthRoute(S, req, res, rel, url) {
   const im = /^\/oauth2\/interaction\/([^/]+)(?:\/(consent))?$/.exec(rel);
   if (im) return O.handleInteraction(req, res, im[2] || '');
 
+  // dhis2-dcr.md §2: DCR at /connect/register is answered by dcr.mjs, not by oidc-provider.
+  if (rel === '/connect/register') return handleRegister(S, req, res, url);
+
   let target = rel;
   if (rel === '/oauth2/userinfo') target = '/userinfo'; // §2.2: both paths
   if (rel === '/.well-known/oauth-authorization-server') target = '/.well-known/openid-configuration';
@@ -148,6 +152,9 @@ async function oauthRoute(S, req, res, rel, url) {
           doc.code_challenge_methods_supported = ['S256'];
           doc.subject_types_supported = ['public'];
           doc.id_token_signing_alg_values_supported = ['RS256'];
+          // §2.3: registration_endpoint only when DCR is on (dhis2-dcr.md §2, §7 path table).
+          if (dcrEnabled(S)) doc.registration_endpoint = `${O.issuer}connect/register`;
+          else delete doc.registration_endpoint;
           const txt = JSON.stringify(doc);
           res.setHeader('Content-Length', Buffer.byteLength(txt));
           return end(txt);

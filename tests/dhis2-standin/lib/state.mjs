@@ -5,13 +5,27 @@ import { makeV1, makeV2 } from './pat.mjs';
 import { seededChars, sha256hex, parseCookies, prng, uidFrom } from './util.mjs';
 import { OAuthServer } from './oauth.mjs';
 import { defaultOrder, warmIdentifiable } from './query.mjs';
+import { SETTING_DEFAULTS, USER_GROUPS } from './dcr.mjs';
 
-// §1 version map and §9.1 profiles.
+// §1 version map and §9.1 profiles. The DCR fields follow dhis2-dcr.md's version matrix:
+// enrollSaved: enrollDevice survives the login as the saved request (§1; not on 2.42);
+// dcrScope: verbatim | filter | reject (§2 "scope"); dcrRotate: 30-day rotating refresh tokens (§4);
+// dcrStrict: ss@7.0.6 checks (https jwks_uri, redirect schemes; §2); restrictedScopes: the 2.43.2+
+// /api/oAuth2Clients rules (§6 table, dhis2-server.md §2.4, §9.1).
+const V243 = { loginPath: '/login/', apiMin: 28, oauth2: true, loginConfig: true, userCredentials: false, meEmailVerified: true, patV2: true, plainV1: false };
 export const PROFILES = {
+  '2.44': { ...V243, version: '2.44.0', revision: 'a41c7e0', apiMax: 44,
+    enrollSaved: true, dcrScope: 'reject', dcrRotate: true, dcrStrict: true, restrictedScopes: true },
+  // 2.43.2 stands for the 2.43 branch head (dhis2-dcr.md "core@2.43 … likely 2.43.2"): filtered DCR
+  // scopes and rotating 30-day refresh tokens, as the backport c4d50804c6d.
+  '2.43.2': { ...V243, version: '2.43.2', revision: '7eb8226', apiMax: 43,
+    enrollSaved: true, dcrScope: 'filter', dcrRotate: true, dcrStrict: false, restrictedScopes: true },
   '2.43': { version: '2.43.1', revision: '8f6a2b9', loginPath: '/login/', apiMin: 28, apiMax: 43, oauth2: true,
-    loginConfig: true, userCredentials: false, meEmailVerified: true, patV2: true, plainV1: false },
+    loginConfig: true, userCredentials: false, meEmailVerified: true, patV2: true, plainV1: false,
+    enrollSaved: true, dcrScope: 'verbatim', dcrRotate: false },
   '2.42': { version: '2.42.5.2', revision: '68de0ef', loginPath: '/dhis-web-login/', apiMin: 28, apiMax: 42, oauth2: true,
-    loginConfig: true, userCredentials: false, meEmailVerified: false, patV2: true, plainV1: false },
+    loginConfig: true, userCredentials: false, meEmailVerified: false, patV2: true, plainV1: false,
+    enrollSaved: false, dcrScope: 'verbatim', dcrRotate: false },
   '2.40': { version: '2.40.8', revision: '4f1a3c2', loginPath: '/dhis-web-commons/security/login.action', apiMin: 0, apiMax: 99,
     oauth2: false, loginConfig: false, userCredentials: true, meEmailVerified: false, patV2: false, plainV1: true },
 };
@@ -31,6 +45,14 @@ export async function createState(opts) {
     uaaTokens: new Map(),
     uaaGeneration: 0, // 2.40: bumped by the rotateSigningKey fault (faults.mjs)
     held: new Set(), // responses a fault keeps open (faults.mjs hold)
+    // dhis2-dcr.md §1 system settings (--enrollment-allowlist, --enrollment-groups, --iat-ttl set the start values).
+    settings: {
+      ...SETTING_DEFAULTS,
+      ...(opts.enrollmentAllowlist !== undefined ? { deviceEnrollmentRedirectAllowlist: opts.enrollmentAllowlist } : {}),
+      ...(opts.enrollmentGroups !== undefined ? { deviceEnrollmentAllowedUserGroups: opts.enrollmentGroups } : {}),
+      ...(opts.iatTtl ? { deviceEnrollmentIATTtlSeconds: opts.iatTtl } : {}),
+    },
+    dcr: { iats: new Map() }, // IAT jti -> {used, exp, sub, redirectUri}
     log: (...a) => { if (opts.verbose) console.error('[standin]', ...a); },
   };
   // --data small | large | alt (alt = small with the second-instance differences, data.mjs ALT_*).
@@ -117,6 +139,10 @@ export function fixtures(S) {
         scopes: S.oauth.scopesFor(), authMethods: ['client_secret_basic', 'client_secret_post'], refreshTokens: true },
       public: { clientId: 'dhis2w-desktop-public', redirectUris, scope: 'ALL', scopes: S.oauth.scopesFor(), authMethods: ['none'], refreshTokens: false },
     };
+    if (S.profileInfo.restrictedScopes) {
+      // 2.43.2 / 2.44: `ALL` is refused, so the seeded clients carry the four OIDC scopes.
+      for (const c of Object.values(clients)) { c.scope = 'openid profile username email'; c.scopes = S.oauth.clientScopes(); }
+    }
   } else {
     const c = S.legacyClients.get('dhis2w-desktop');
     clients = { confidential: { clientId: c.cid, clientSecret: c.secret, redirectUris: c.redirectUris, scope: 'ALL', tokenEndpoint: '/uaa/oauth/token' } };
@@ -130,6 +156,12 @@ export function fixtures(S) {
     orgUnitCount: S.data.orgUnits.length, analyticsMaxLimit: S.opts.analyticsMaxLimit, analyticsDate: S.opts.analyticsDate ?? null,
     testObjects: testObjects(S), dataVariant: S.data.variant || null,
     users, pats: { ...S.patFixtures }, clients,
+    // dhis2-dcr.md §1, §4 (dcr.mjs): present on the OAuth2 profiles.
+    ...(S.oauth ? { enrollment: {
+      enabled: !S.opts.dcrOff, settings: { ...S.settings }, userGroups: USER_GROUPS,
+      enrollPath: '/api/auth/enrollDevice', registrationEndpoint: `${S.oauth.issuer}connect/register`,
+      refreshTtl: S.profileInfo.dcrRotate ? S.opts.dcrRefreshTtl : S.opts.refreshTtl, rotatingRefresh: !!S.profileInfo.dcrRotate,
+    } } : {}),
   };
 }
 
