@@ -321,7 +321,8 @@ export function checkClientAssertion(S, c, form) {
 
 // --- system settings (dhis2-dcr.md §1 "Settings") -------------------------------------------------------
 // POST /api/systemSettings/{key}?value=… (or a text/plain body) and GET /api/systemSettings/{key}; only
-// the three enrolment keys are stored. Superuser only here (the reference does not name the authority).
+// the three enrolment keys are stored. Superuser only here, and the success text is the stand-in's (the
+// reference names neither the authority nor the answer).
 export async function systemSettings(S, req, res, key, url, user) {
   if (!(key in SETTING_DEFAULTS)) {
     return sendWebMessage(res, 404, { message: `Setting does not exist: ${key}` });
