@@ -122,6 +122,21 @@ pub async fn resolve_base_url_with(http: &reqwest::Client, input: &str) -> Resul
         if !matches!(next.scheme(), "http" | "https") {
             break;
         }
+        // A secure address that sends visitors to an insecure one: following it would save the
+        // http address and send every password and token in the clear (issue 10).
+        if url.scheme() == "https" && next.scheme() == "http" {
+            return Err(Error::new(
+                ErrorKind::Tls,
+                format!(
+                    "{} sends visitors from its secure (https) address to an insecure one ({}). \
+                     dhis2w will not send your sign-in over an unencrypted connection. Ask the \
+                     server's administrator to fix this redirect; if you really mean the insecure \
+                     address, type it yourself.",
+                    host,
+                    next.origin().ascii_serialization()
+                ),
+            ));
+        }
         url = next;
     }
     let mut candidate = strip_page_suffix(&url);
@@ -164,8 +179,30 @@ pub enum SignInMethod {
 pub struct MethodSupport {
     /// Usable on this server.
     pub available: bool,
-    /// Plain words when not available (or a caveat).
+    /// Plain words when not available (or a caveat), in English (details).
     pub reason: Option<String>,
+    /// Why not, as a code the UI words in the user's language (with the server's version):
+    /// `oauth2_too_old` (before 2.42), `oauth2_very_old` (no version, before 2.41),
+    /// `oauth2_off` (no OAuth2 server answering), `pat_too_old` (before 2.39).
+    pub code: Option<String>,
+}
+
+impl MethodSupport {
+    fn yes() -> Self {
+        Self {
+            available: true,
+            reason: None,
+            code: None,
+        }
+    }
+
+    fn no(code: &str, reason: String) -> Self {
+        Self {
+            available: false,
+            reason: Some(reason),
+            code: Some(code.to_owned()),
+        }
+    }
 }
 
 /// Support per method.
@@ -254,48 +291,49 @@ pub async fn probe_with(http: &reqwest::Client, address: &str) -> Result<ProbeRe
         None => server_version(http, &base).await,
     };
     let oauth2 = match parsed {
-        Some(v) if v < Dhis2Version(2, 42, 0, 0) => MethodSupport {
-            available: false,
-            reason: Some(format!(
+        Some(v) if v < Dhis2Version(2, 42, 0, 0) => MethodSupport::no(
+            "oauth2_too_old",
+            format!(
                 "DHIS2 {}.{} has no OAuth2 sign-in for apps (it arrived in 2.42).",
                 v.0, v.1
-            )),
-        },
-        None if login_config.is_none() => MethodSupport {
-            available: false,
-            reason: Some(
-                "This DHIS2 is older than 2.41 and has no OAuth2 sign-in for apps.".into(),
             ),
-        },
+        ),
+        None if login_config.is_none() => MethodSupport::no(
+            "oauth2_very_old",
+            "This DHIS2 is older than 2.41 and has no OAuth2 sign-in for apps.".into(),
+        ),
         _ => match discover(http, &base).await {
-            Ok(_) => MethodSupport {
-                available: true,
-                reason: None,
-            },
-            Err(e) => MethodSupport {
-                available: false,
-                reason: Some(e.message().to_owned()),
-            },
+            Ok(_) => MethodSupport::yes(),
+            Err(e) => MethodSupport::no("oauth2_off", e.message().to_owned()),
         },
+    };
+    // Personal access tokens are supported from 2.39 (issue 10; dhis2-server.md covers 2.39
+    // on and is silent about older versions). An unknown version keeps them on offer: the
+    // check at step 4 tells.
+    let pat = match parsed {
+        Some(v) if v < Dhis2Version(2, 39, 0, 0) => MethodSupport::no(
+            "pat_too_old",
+            format!(
+                "DHIS2 {}.{} is older than 2.39: dhis2w does not use personal access tokens there.",
+                v.0, v.1
+            ),
+        ),
+        _ => MethodSupport::yes(),
     };
     let recommended = if oauth2.available {
         SignInMethod::Oauth2
-    } else {
+    } else if pat.available {
         SignInMethod::Pat
+    } else {
+        SignInMethod::Basic
     };
     Ok(ProbeResult {
         canonical_url: canonical_string(&base),
         version,
         system_name: login_config.and_then(|c| c.application_title),
         methods: ProbeMethods {
-            basic: MethodSupport {
-                available: true,
-                reason: None,
-            },
-            pat: MethodSupport {
-                available: true,
-                reason: None,
-            },
+            basic: MethodSupport::yes(),
+            pat,
             oauth2,
         },
         recommended,

@@ -82,6 +82,14 @@ async fn https_server(pki: &Pki) -> SocketAddr {
                 }
                 let head = String::from_utf8_lossy(&head);
                 let path = head.split_whitespace().nth(1).unwrap_or("");
+                if path == "/downgrade" {
+                    // An https address that sends visitors to http (issue 10's downgrade).
+                    let resp = "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/dhis\r\n\
+                                Content-Length: 0\r\nConnection: close\r\n\r\n";
+                    let _ = tls.write_all(resp.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                    return;
+                }
                 let (status, body) = match path {
                     "/api/system/info" => {
                         ("200 OK", r#"{"version":"2.43.1","revision":"8f6a2b9"}"#)
@@ -181,4 +189,36 @@ async fn a_certificate_for_another_name_is_a_tls_error_even_with_the_ca() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Tls, "{e:?}");
     assert!(e.message().contains("another address"), "{}", e.message());
+}
+
+/// Regression (issue 10): an https address that redirects to http was followed and the http
+/// address saved, so every credential would travel in the clear. The probe now refuses it.
+#[tokio::test]
+async fn an_https_address_redirecting_to_http_is_refused() {
+    let pki = pki(&["127.0.0.1"]);
+    let addr = https_server(&pki).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let http = dhis2w_client::build_http_client(&ClientOptions {
+        extra_ca_pem: Some(ca),
+        ..ClientOptions::default()
+    })
+    .unwrap();
+    let e =
+        dhis2w_client::probe::resolve_base_url_with(&http, &format!("https://{addr}/downgrade"))
+            .await
+            .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Tls, "{}", e.message());
+    assert!(e.message().contains("insecure"), "{}", e.message());
+    assert!(
+        e.message().contains("http://127.0.0.1:9"),
+        "{}",
+        e.message()
+    );
+    // The same server's own address still resolves.
+    let ok = dhis2w_client::probe::resolve_base_url_with(&http, &format!("https://{addr}"))
+        .await
+        .unwrap();
+    assert_eq!(ok.scheme(), "https");
 }
