@@ -123,6 +123,41 @@ fn libreoffice_rows(file: &std::path::Path, dir: &std::path::Path) -> Result<u64
     Ok(rows as u64)
 }
 
+/// Common start of the two-instance scenarios: the main stand-in ("Sierra Leone", active) and
+/// a second one with the `alt` data ("Training"), the app saving exports to a folder.
+async fn begin_two_instances(
+    name: &str,
+) -> Result<(TestEnv, StandIn, StandIn, App, std::path::PathBuf)> {
+    let (env, standin) = begin(name, &[]).await?;
+    std::fs::create_dir_all(env.path("alt"))?;
+    let other = StandIn::start(&["--data", "alt"], &env.path("alt")).await?;
+    env.write_presets(&json!([
+        preset_basic(&standin, "Sierra Leone", "admin", BLUE),
+        preset_basic(&other, "Training", "admin", GREEN)
+    ]))?;
+    let (app, exports) = launch_saving_to_exports(&env).await?;
+    Ok((env, standin, other, app, exports))
+}
+
+/// Waits for the app to write a file with extension `ext` into `dir` (an export).
+async fn wait_for_export(
+    dir: &std::path::Path,
+    ext: &str,
+    what: &str,
+) -> Result<std::path::PathBuf> {
+    let (dir, ext) = (dir.to_path_buf(), ext.to_owned());
+    poll(what, LONG, move || {
+        let (dir, ext) = (dir.clone(), ext.clone());
+        async move {
+            Ok(std::fs::read_dir(&dir)?
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x == ext.as_str())))
+        }
+    })
+    .await
+}
+
 /// Common start: environment check, temp dirs, stand-in.
 async fn begin(name: &str, standin_args: &[&str]) -> Result<(TestEnv, StandIn)> {
     check_environment()?;
@@ -1071,17 +1106,7 @@ async fn s11_all_pages_exported_to_csv_and_xlsx_and_search_by_keyboard() -> Resu
             note.contains(&format!("Saved {grouped} rows")),
             "the export says what it saved: {note}"
         );
-        let dir = exports.clone();
-        let file = poll("the export file", LONG, move || {
-            let dir = dir.clone();
-            async move {
-                Ok(std::fs::read_dir(&dir)?
-                    .flatten()
-                    .map(|e| e.path())
-                    .find(|p| p.extension().is_some_and(|x| x == file_ext)))
-            }
-        })
-        .await?;
+        let file = wait_for_export(&exports, file_ext, "the export file").await?;
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         ensure!(
             name.starts_with("organisationUnits-sierra-leone-"),
@@ -1169,14 +1194,7 @@ async fn s11_all_pages_exported_to_csv_and_xlsx_and_search_by_keyboard() -> Resu
 /// saved, then run on a second instance (items it lacks reported by name) and compared.
 #[tokio::test]
 async fn s12_analytics_builder_export_save_run_on_and_compare() -> Result<()> {
-    let (env, standin) = begin("s12-analytics", &[]).await?;
-    std::fs::create_dir_all(env.path("alt"))?;
-    let other = StandIn::start(&["--data", "alt"], &env.path("alt")).await?;
-    env.write_presets(&json!([
-        preset_basic(&standin, "Sierra Leone", "admin", BLUE),
-        preset_basic(&other, "Training", "admin", GREEN)
-    ]))?;
-    let (app, exports) = launch_saving_to_exports(&env).await?;
+    let (env, standin, _other, app, exports) = begin_two_instances("s12-analytics").await?;
     // The first preset is the active instance.
     app.wait_el(&card("Sierra Leone"), SHORT).await?;
 
@@ -1213,17 +1231,7 @@ async fn s12_analytics_builder_export_save_run_on_and_compare() -> Result<()> {
 
     // Excel export: names in the headers, the stand-in's numbers.
     app.click("[data-test=\"export-xlsx\"]").await?;
-    let dir = exports.clone();
-    let file = poll("the Excel export", LONG, move || {
-        let dir = dir.clone();
-        async move {
-            Ok(std::fs::read_dir(&dir)?
-                .flatten()
-                .map(|e| e.path())
-                .find(|p| p.extension().is_some_and(|x| x == "xlsx")))
-        }
-    })
-    .await?;
+    let file = wait_for_export(&exports, "xlsx", "the Excel export").await?;
     let server = standin
         .api_get(
             "admin",
@@ -1342,14 +1350,7 @@ async fn s12_analytics_builder_export_save_run_on_and_compare() -> Result<()> {
 async fn s13_analytics_by_keyboard_only_and_missing_items_by_name() -> Result<()> {
     use dhis2w_e2e::ui::{hook_with, labelled};
     use fantoccini::key::Key;
-    let (env, standin) = begin("s13-keyboard", &[]).await?;
-    std::fs::create_dir_all(env.path("alt"))?;
-    let other = StandIn::start(&["--data", "alt"], &env.path("alt")).await?;
-    env.write_presets(&json!([
-        preset_basic(&standin, "Sierra Leone", "admin", BLUE),
-        preset_basic(&other, "Training", "admin", GREEN)
-    ]))?;
-    let (app, exports) = launch_saving_to_exports(&env).await?;
+    let (env, _standin, _other, app, exports) = begin_two_instances("s13-keyboard").await?;
     app.wait_el(&card("Sierra Leone"), SHORT).await?;
     let enter = Key::Enter.to_string();
     let space = Key::Space.to_string();
@@ -1399,17 +1400,7 @@ async fn s13_analytics_by_keyboard_only_and_missing_items_by_name() -> Result<()
     // Export to CSV from the keyboard: the districts by name are in the file.
     app.tab_to("el.dataset.test === 'export-csv'").await?;
     app.keys(&enter).await?;
-    let dir = exports.clone();
-    let file = poll("the CSV export", LONG, move || {
-        let dir = dir.clone();
-        async move {
-            Ok(std::fs::read_dir(&dir)?
-                .flatten()
-                .map(|e| e.path())
-                .find(|p| p.extension().is_some_and(|x| x == "csv")))
-        }
-    })
-    .await?;
+    let file = wait_for_export(&exports, "csv", "the CSV export").await?;
     let csv_text = String::from_utf8(std::fs::read(&file)?)?;
     ensure!(
         csv_text.contains("Koinadugu") && csv_text.contains("Bombali"),
