@@ -110,7 +110,11 @@ impl std::fmt::Debug for InstanceInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct MethodSupport {
     pub available: bool,
+    /// English details.
     pub reason: Option<String>,
+    /// Why not, for words in the user's language: `oauth2_too_old`, `oauth2_very_old`,
+    /// `oauth2_off`, `pat_too_old`.
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -76,6 +76,7 @@ where
             commands::app::app_diagnostics,
             commands::app::app_set_detailed_log,
             commands::app::app_detailed_log,
+            commands::app::app_set_language,
         ])
         .setup(move |app| {
             if let Err(e) = init(app.handle(), options) {

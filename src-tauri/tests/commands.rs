@@ -1214,3 +1214,18 @@ fn diagnostics_hold_versions_and_counts_never_a_secret() {
     t.assert_no_secrets(&secrets());
     assert_eq!(t.ok("app_detailed_log", json!({})), json!(false));
 }
+
+/// The UI's language reaches the core for the sign-in pages in the browser (issue 14).
+#[test]
+fn the_ui_language_reaches_the_sign_in_pages() {
+    let t = TestApp::new();
+    assert_eq!(
+        t.ok("app_set_language", json!({ "lang": "pt" })),
+        Value::Null
+    );
+    t.err("app_set_language", json!({ "lang": "xx" }), "invalid_input");
+    assert_eq!(
+        t.ok("app_set_language", json!({ "lang": "en" })),
+        Value::Null
+    );
+}

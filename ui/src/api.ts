@@ -96,7 +96,9 @@ export const instancesEdit = (id: string, input: InstanceInput) =>
 export const instancesRemove = (id: string) => call<InstancesState>("instances_remove", { id });
 export const instancesSetDefault = (id: string) => call<InstancesState>("instances_set_default", { id });
 export const instancesSetActive = (id: string) => call<InstancesState>("instances_set_active", { id });
-export const instancesProbe = (address: string) => call<ProbeResult>("instances_probe", { address });
+/** Checks an address; `caCertPath` trusts an organisation's own certificate authority (PEM). */
+export const instancesProbe = (address: string, caCertPath?: string | null) =>
+  call<ProbeResult>("instances_probe", { address, caCertPath: caCertPath || null });
 export const instancesVerify = (input: InstanceInput) => call<VerifyResult>("instances_verify", { input });
 export const instancesVerifySaved = (id: string) => call<VerifyResult>("instances_verify_saved", { id });
 export const instancesImportCli = (path: string | null) =>
@@ -216,6 +218,8 @@ export const appAbout = () => call<AboutInfo>("app_about");
 export const appDiagnostics = () => call<string>("app_diagnostics");
 export const appDetailedLog = () => call<boolean>("app_detailed_log");
 export const appSetDetailedLog = (on: boolean) => call<boolean>("app_set_detailed_log", { on });
+/** The UI's language, for the sign-in pages the app shows in the browser. */
+export const appSetLanguage = (lang: string) => call<null>("app_set_language", { lang });
 
 /** Opens a link in the system browser (tauri-plugin-opener). */
 export async function openInBrowser(url: string): Promise<void> {

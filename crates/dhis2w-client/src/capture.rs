@@ -160,28 +160,109 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
-fn page(title: &str, body: &str) -> String {
+/// The words of the pages the loopback receiver shows in the browser, per language.
+struct PageWords {
+    lang: &'static str,
+    signed_in: &'static str,
+    finishing: &'static str,
+    not_finished: &'static str,
+    see_app: &'static str,
+    close_tab: &'static str,
+    not_found: &'static str,
+    not_part: &'static str,
+}
+
+const PAGE_WORDS: [PageWords; 4] = [
+    PageWords {
+        lang: "en",
+        signed_in: "Signed in",
+        finishing: "dhis2w Desktop received your sign-in and is finishing it now.",
+        not_finished: "Sign-in did not finish",
+        see_app: "dhis2w Desktop says what happened and what to do next.",
+        close_tab: "You can close this tab and return to dhis2w Desktop.",
+        not_found: "Not found",
+        not_part: "This address is not part of the sign-in.",
+    },
+    PageWords {
+        lang: "fr",
+        signed_in: "Connecté",
+        finishing: "dhis2w Desktop a reçu votre connexion et la termine.",
+        not_finished: "La connexion n’a pas abouti",
+        see_app: "dhis2w Desktop indique ce qui s’est passé et que faire ensuite.",
+        close_tab: "Vous pouvez fermer cet onglet et revenir à dhis2w Desktop.",
+        not_found: "Introuvable",
+        not_part: "Cette adresse ne fait pas partie de la connexion.",
+    },
+    PageWords {
+        lang: "es",
+        signed_in: "Sesión iniciada",
+        finishing: "dhis2w Desktop recibió su inicio de sesión y lo está completando.",
+        not_finished: "El inicio de sesión no se completó",
+        see_app: "dhis2w Desktop indica qué ocurrió y qué hacer a continuación.",
+        close_tab: "Puede cerrar esta pestaña y volver a dhis2w Desktop.",
+        not_found: "No encontrado",
+        not_part: "Esta dirección no forma parte del inicio de sesión.",
+    },
+    PageWords {
+        lang: "pt",
+        signed_in: "Sessão iniciada",
+        finishing: "O dhis2w Desktop recebeu o seu início de sessão e está a concluí-lo.",
+        not_finished: "O início de sessão não terminou",
+        see_app: "O dhis2w Desktop indica o que aconteceu e o que fazer a seguir.",
+        close_tab: "Pode fechar este separador e voltar ao dhis2w Desktop.",
+        not_found: "Não encontrado",
+        not_part: "Este endereço não faz parte do início de sessão.",
+    },
+];
+
+/// The language of the loopback pages (index into [`PAGE_WORDS`]): the app's UI language.
+static PAGE_LANGUAGE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Shows the browser pages of the sign-in in `lang` (`en`, `fr`, `es`, `pt`); false (and no
+/// change) for another language.
+pub fn set_page_language(lang: &str) -> bool {
+    match PAGE_WORDS.iter().position(|w| w.lang == lang) {
+        Some(i) => {
+            PAGE_LANGUAGE.store(i, std::sync::atomic::Ordering::Relaxed);
+            true
+        }
+        None => false,
+    }
+}
+
+fn words() -> &'static PageWords {
+    &PAGE_WORDS[PAGE_LANGUAGE.load(std::sync::atomic::Ordering::Relaxed) % PAGE_WORDS.len()]
+}
+
+/// A page with a title, a line, optional details (the core's English words) and "you can close
+/// this tab", in the app's language.
+fn page(title: &str, body: &str, details: Option<&str>) -> String {
+    let w = words();
+    let details = details
+        .map(|d| {
+            format!(
+                "<p style=\"color:#6b7280;font-size:.9rem\">{}</p>",
+                html_escape(d)
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{t}</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;\
          padding:0 1rem;color:#1f2937}}h1{{font-size:1.4rem}}</style></head><body>\
-         <h1>{t}</h1><p>{b}</p><p>You can close this tab and return to dhis2w Desktop.</p>\
-         </body></html>",
+         <h1>{t}</h1><p>{b}</p>{details}<p>{close}</p></body></html>",
+        lang = w.lang,
         t = html_escape(title),
-        b = html_escape(body)
+        b = html_escape(body),
+        close = html_escape(w.close_tab),
     )
 }
 
 fn outcome_page(outcome: &Result<AuthorizationResponse>) -> (u16, String) {
+    let w = words();
     match outcome {
-        Ok(_) => (
-            200,
-            page(
-                "Signed in",
-                "dhis2w Desktop received your sign-in and is finishing it now.",
-            ),
-        ),
-        Err(e) => (400, page("Sign-in did not finish", e.message())),
+        Ok(_) => (200, page(w.signed_in, w.finishing, None)),
+        Err(e) => (400, page(w.not_finished, w.see_app, Some(e.message()))),
     }
 }
 
@@ -411,7 +492,7 @@ async fn serve_connection(
     else {
         return;
     };
-    let not_found = page("Not found", "This address is not part of the sign-in.");
+    let not_found = page(words().not_found, words().not_part, None);
     match callback_from_request(&head, &expected_state) {
         None => respond(&mut stream, 404, &not_found).await,
         Some(outcome) => {
@@ -524,6 +605,28 @@ impl RedirectCapturer for DeepLinkCapturer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_speak_the_apps_language() {
+        assert!(set_page_language("fr"));
+        let (status, html) = outcome_page(&Err(authorization_error("access_denied", None)));
+        assert_eq!(status, 400);
+        assert!(html.contains("lang=\"fr\""), "{html}");
+        assert!(html.contains("La connexion n’a pas abouti"), "{html}");
+        assert!(html.contains("Vous pouvez fermer cet onglet"), "{html}");
+        assert!(!set_page_language("de"), "an unknown language is refused");
+        assert!(
+            outcome_page(&Err(authorization_error("access_denied", None)))
+                .1
+                .contains("lang=\"fr\"")
+        );
+        for lang in ["es", "pt", "en"] {
+            assert!(set_page_language(lang));
+            let html = page(words().not_found, words().not_part, None);
+            assert!(html.contains(&format!("lang=\"{lang}\"")), "{html}");
+        }
+        assert!(page("t", "b", None).contains("You can close this tab"));
+    }
 
     #[test]
     fn escapes_html() {

@@ -99,3 +99,17 @@ fn os_name() -> String {
         })
         .unwrap_or_default()
 }
+
+/// `app_set_language`: the UI's language (`en`, `fr`, `es`, `pt`), for the words the core shows
+/// outside the window (the sign-in pages in the browser).
+#[tauri::command]
+pub fn app_set_language(lang: String) -> Result<()> {
+    if dhis2w_client::capture::set_page_language(&lang) {
+        Ok(())
+    } else {
+        Err(dhis2w_client::Error::new(
+            dhis2w_client::ErrorKind::InvalidInput,
+            format!("\"{lang}\" is not one of the app's languages (en, fr, es, pt)."),
+        ))
+    }
+}

@@ -63,11 +63,22 @@ pub async fn instances_set_active(
 
 /// `instances_probe`: what the add-instance wizard learns about an address.
 #[tauri::command]
-pub async fn instances_probe(address: String) -> Result<ProbeResult> {
-    let p = dhis2w_client::probe(&address).await?;
+pub async fn instances_probe(address: String, ca_cert_path: Option<String>) -> Result<ProbeResult> {
+    // A server with its organisation's own certificate authority is checked with that CA
+    // (read and validated by the client builder: a regular PEM file under 1 MB).
+    let options = dhis2w_client::ClientOptions {
+        extra_ca_pem: ca_cert_path
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from),
+        ..dhis2w_client::ClientOptions::default()
+    };
+    let http = dhis2w_client::build_http_client(&options)?;
+    let p = dhis2w_client::probe::probe_with(&http, &address).await?;
     let method = |m: dhis2w_client::probe::MethodSupport| dto::MethodSupport {
         available: m.available,
         reason: m.reason,
+        code: m.code,
     };
     Ok(ProbeResult {
         canonical_url: p.canonical_url,

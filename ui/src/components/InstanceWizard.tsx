@@ -32,6 +32,19 @@ export const SWATCHES: { color: string; key: MessageKey }[] = [
   { color: "#546e7a", key: "color.grey" },
 ];
 
+const WHY_NOT: Record<string, MessageKey> = {
+  oauth2_too_old: "probe.oauth2TooOld",
+  oauth2_very_old: "probe.oauth2VeryOld",
+  oauth2_off: "probe.oauth2Off",
+  pat_too_old: "probe.patTooOld",
+};
+
+/** Why a sign-in method is not offered, in the user's language (the core's English otherwise). */
+export function methodWhyNot(t: (k: MessageKey, v?: Record<string, string | number>) => string, m: { code: string | null; reason: string | null }, version: string | null): string {
+  const key = m.code ? WHY_NOT[m.code] : undefined;
+  return key ? t(key, { version: version ?? "?" }) : (m.reason ?? "");
+}
+
 const STEP_KEYS: MessageKey[] = ["wizard.step1", "wizard.step2", "wizard.step3", "wizard.step4"];
 const DESC_KEY: Record<AuthKind, MessageKey> = {
   basic: "method.basic.desc",
@@ -187,7 +200,7 @@ export function InstanceWizard() {
     setProbeError(null);
     setProbe(null);
     try {
-      const p = await api.instancesProbe(address.trim());
+      const p = await api.instancesProbe(address.trim(), caCertPath.trim() || null);
       setProbe(p);
       if (!editing) {
         const firstWorking = orderedMethods(p).find((m) => p.methods[m].available);
@@ -291,6 +304,25 @@ export function InstanceWizard() {
               </p>
             )}
             {probeError && <ErrorNotice error={probeError} />}
+            {(probeError?.kind === "tls" || (caCertPath.trim() !== "" && !probe)) && (
+              // A server with its organisation's own certificate authority: trust its CA file
+              // here, at the first step, then check again.
+              <form onSubmit={doProbe} className="row-end" data-test="ca-step1">
+                <div className="grow">
+                  <InputField
+                    label={t("field.caCert")}
+                    name="caCertPathStep1"
+                    value={caCertPath}
+                    helpText={t("field.caCertHelp")}
+                    onChange={({ value }: { value?: string }) => setCaCertPath(value ?? "")}
+                    dataTest="ca-cert-step1"
+                  />
+                </div>
+                <Button type="submit" loading={probing} disabled={probing || !caCertPath.trim()} dataTest="probe-with-ca">
+                  {t("wizard.checkAgain")}
+                </Button>
+              </form>
+            )}
             {probe && (
               <div className="probe-result card" data-test="probe-result" role="status">
                 <p className="strong">
@@ -314,8 +346,13 @@ export function InstanceWizard() {
                           {m === "oauth2" && !probe.methods[m].available
                             ? t("method.oauthNotEnabled")
                             : `${t(METHOD_KEY[m])}: ${probe.methods[m].available ? t("wizard.available") : t("wizard.unavailable")}`}
-                          {!probe.methods[m].available && probe.methods[m].reason && (
-                            <span className="muted small"> ({probe.methods[m].reason})</span>
+                          {!probe.methods[m].available && (probe.methods[m].code || probe.methods[m].reason) && (
+                            // Why not, in the user's language when the core gave a code; the
+                            // English details otherwise.
+                            <span className="muted small" data-test={`why-not-${m}`}>
+                              {" "}
+                              ({methodWhyNot(t, probe.methods[m], probe.version)})
+                            </span>
                           )}
                         </li>
                       ))}

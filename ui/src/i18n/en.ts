@@ -72,6 +72,10 @@ export const en = {
   "method.legend": "How do you want to sign in?",
   "method.notAvailable": "{method}: not available on this server",
   "method.oauthNotEnabled": "OAuth2 is not enabled on this server",
+  "probe.oauth2TooOld": "DHIS2 {version} has no OAuth2 sign-in for apps; it arrived in 2.42",
+  "probe.oauth2VeryOld": "this DHIS2 is older than 2.41 and has no OAuth2 sign-in for apps",
+  "probe.oauth2Off": "no OAuth2 server answers on this DHIS2; an administrator can turn it on",
+  "probe.patTooOld": "DHIS2 {version} is older than 2.39: dhis2w does not use personal access tokens there",
 
   "wizard.addTitle": "Add a DHIS2 instance",
   "wizard.editTitle": "Edit {name}",
@@ -83,6 +87,7 @@ export const en = {
   "wizard.address": "Web address of the DHIS2 server",
   "wizard.addressHelp": "Paste the address you use in your web browser, for example https://play.dhis2.org/40",
   "wizard.check": "Check address",
+  "wizard.checkAgain": "Check again",
   "wizard.checking": "Checking the address…",
   "wizard.found": "Found DHIS2 {version}",
   "wizard.foundNoVersion": "Found a DHIS2 server",

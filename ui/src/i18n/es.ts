@@ -73,6 +73,10 @@ export const es: Dictionary = {
   "method.legend": "¿Cómo quiere iniciar sesión?",
   "method.notAvailable": "{method}: no disponible en este servidor",
   "method.oauthNotEnabled": "OAuth2 no está activado en este servidor",
+  "probe.oauth2TooOld": "DHIS2 {version} no tiene inicio de sesión OAuth2 para aplicaciones; llegó con la 2.42",
+  "probe.oauth2VeryOld": "este DHIS2 es anterior a la 2.41 y no tiene inicio de sesión OAuth2 para aplicaciones",
+  "probe.oauth2Off": "ningún servidor OAuth2 responde en este DHIS2; un administrador puede activarlo",
+  "probe.patTooOld": "DHIS2 {version} es anterior a la 2.39: dhis2w no usa allí tokens de acceso personal",
 
   "wizard.addTitle": "Añadir una instancia de DHIS2",
   "wizard.editTitle": "Editar {name}",
@@ -84,6 +88,7 @@ export const es: Dictionary = {
   "wizard.address": "Dirección web del servidor DHIS2",
   "wizard.addressHelp": "Pegue la dirección que usa en su navegador, por ejemplo https://play.dhis2.org/40",
   "wizard.check": "Comprobar dirección",
+  "wizard.checkAgain": "Comprobar de nuevo",
   "wizard.checking": "Comprobando la dirección…",
   "wizard.found": "Se encontró DHIS2 {version}",
   "wizard.foundNoVersion": "Se encontró un servidor DHIS2",

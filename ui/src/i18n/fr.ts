@@ -73,6 +73,10 @@ export const fr: Dictionary = {
   "method.legend": "Comment voulez-vous vous connecter ?",
   "method.notAvailable": "{method} : non disponible sur ce serveur",
   "method.oauthNotEnabled": "OAuth2 n'est pas activé sur ce serveur",
+  "probe.oauth2TooOld": "DHIS2 {version} n’a pas de connexion OAuth2 pour les applications ; elle est arrivée avec la 2.42",
+  "probe.oauth2VeryOld": "ce DHIS2 est antérieur à la 2.41 et n’a pas de connexion OAuth2 pour les applications",
+  "probe.oauth2Off": "aucun serveur OAuth2 ne répond sur ce DHIS2 ; un administrateur peut l’activer",
+  "probe.patTooOld": "DHIS2 {version} est antérieur à la 2.39 : dhis2w n’y utilise pas de jetons d’accès personnels",
 
   "wizard.addTitle": "Ajouter une instance DHIS2",
   "wizard.editTitle": "Modifier {name}",
@@ -84,6 +88,7 @@ export const fr: Dictionary = {
   "wizard.address": "Adresse web du serveur DHIS2",
   "wizard.addressHelp": "Collez l'adresse que vous utilisez dans votre navigateur, par exemple https://play.dhis2.org/40",
   "wizard.check": "Vérifier l'adresse",
+  "wizard.checkAgain": "Vérifier à nouveau",
   "wizard.checking": "Vérification de l'adresse…",
   "wizard.found": "DHIS2 {version} trouvé",
   "wizard.foundNoVersion": "Serveur DHIS2 trouvé",

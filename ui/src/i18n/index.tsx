@@ -69,6 +69,12 @@ export function I18nProvider({ children, lang: forced }: { children: ReactNode; 
     document.documentElement.lang = lang;
     // @dhis2/ui's own strings (e.g. "No options") use d2-i18n.
     void d2i18n.changeLanguage(lang);
+    // The core words the sign-in pages it shows in the browser in the same language. Loaded
+    // lazily (the dictionaries must not depend on the command layer); outside the app it fails
+    // quietly.
+    void import("../api")
+      .then((api) => api.appSetLanguage(lang))
+      .catch(() => undefined);
   }, [lang]);
   const value = useMemo<Ctx>(
     () => ({

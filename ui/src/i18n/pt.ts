@@ -73,6 +73,10 @@ export const pt: Dictionary = {
   "method.legend": "Como quer entrar?",
   "method.notAvailable": "{method}: não disponível neste servidor",
   "method.oauthNotEnabled": "O OAuth2 não está ativado neste servidor",
+  "probe.oauth2TooOld": "O DHIS2 {version} não tem início de sessão OAuth2 para aplicações; chegou com a 2.42",
+  "probe.oauth2VeryOld": "este DHIS2 é anterior à 2.41 e não tem início de sessão OAuth2 para aplicações",
+  "probe.oauth2Off": "nenhum servidor OAuth2 responde neste DHIS2; um administrador pode ativá-lo",
+  "probe.patTooOld": "O DHIS2 {version} é anterior à 2.39: o dhis2w não usa aí tokens de acesso pessoal",
 
   "wizard.addTitle": "Adicionar uma instância DHIS2",
   "wizard.editTitle": "Editar {name}",
@@ -84,6 +88,7 @@ export const pt: Dictionary = {
   "wizard.address": "Endereço web do servidor DHIS2",
   "wizard.addressHelp": "Cole o endereço que usa no seu navegador, por exemplo https://play.dhis2.org/40",
   "wizard.check": "Verificar endereço",
+  "wizard.checkAgain": "Verificar de novo",
   "wizard.checking": "A verificar o endereço…",
   "wizard.found": "Encontrado DHIS2 {version}",
   "wizard.foundNoVersion": "Encontrado um servidor DHIS2",

@@ -145,9 +145,9 @@ function probe(address: string): ProbeResult {
     version: "2.41.3",
     systemName: url.includes("play") ? "DHIS2 Demo - Sierra Leone" : "Country HMIS",
     methods: {
-      basic: { available: true, reason: null },
-      pat: { available: true, reason: null },
-      oauth2: oauth ? { available: true, reason: null } : { available: false, reason: "No OAuth2 client is configured on the server." },
+      basic: { available: true, reason: null, code: null },
+      pat: { available: true, reason: null, code: null },
+      oauth2: oauth ? { available: true, reason: null, code: null } : { available: false, reason: "No OAuth2 client is configured on the server.", code: "oauth2_off" },
     },
     recommended: oauth ? "oauth2" : "pat",
     redirectUris: { loopback: "http://127.0.0.1:53682/callback", deepLink: "dhis2w://oauth/callback" },
@@ -577,6 +577,8 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
       return about;
     case "app_diagnostics":
       return `dhis2w Desktop ${about.appVersion} (mock)\nSystem: ${about.os}\nSecret storage: ${storageMode}\nInstances: ${instances.length}\nLast 1 log lines:\nINFO dhis2w log started (info)\n`;
+    case "app_set_language":
+      return null;
     case "app_detailed_log":
       return detailedLog;
     case "app_set_detailed_log":

@@ -9,9 +9,9 @@ const probe = (over: Partial<ProbeResult> = {}): ProbeResult => ({
   version: "2.41.3",
   systemName: "Country HMIS",
   methods: {
-    basic: { available: true, reason: null },
-    pat: { available: true, reason: null },
-    oauth2: { available: true, reason: null },
+    basic: { available: true, reason: null, code: null },
+    pat: { available: true, reason: null, code: null },
+    oauth2: { available: true, reason: null, code: null },
   },
   recommended: "oauth2",
   redirectUris: { loopback: "http://127.0.0.1:53682/callback", deepLink: "dhis2w://oauth/callback" },
@@ -42,15 +42,33 @@ describe("add instance wizard", () => {
     expect(within(dialog).getByRole("button", { name: "Next" })).toBeDisabled();
   });
 
+  it("a certificate problem offers the organisation's CA file at the first step, then checks again with it", async () => {
+    const user = userEvent.setup();
+    const { calls } = renderApp((cmd, args) => {
+      if (cmd === "instances_probe") {
+        if (!args.caCertPath) throw { kind: "tls", message: "The secure connection to hmis.example.org failed (certificate problem)." };
+        return probe();
+      }
+    });
+    const dialog = await openWizardAndProbe(user, "https://hmis.example.org");
+    const ca = await within(dialog).findByTestId("ca-step1");
+    await user.type(within(ca).getByRole("textbox"), "/home/jane/ministry-ca.pem");
+    await user.click(within(ca).getByRole("button", { name: "Check again" }));
+    expect(await within(dialog).findByText(/Found DHIS2 2.41.3/)).toBeInTheDocument();
+    const probes = calls.filter((c) => c.cmd === "instances_probe");
+    expect(probes.at(-1)!.args).toEqual({ address: "https://hmis.example.org", caCertPath: "/home/jane/ministry-ca.pem" });
+    expect(within(dialog).getByRole("button", { name: "Next" })).toBeEnabled();
+  });
+
   it("says when OAuth2 is not enabled and does not offer it", async () => {
     const user = userEvent.setup();
     renderApp((cmd) => {
       if (cmd === "instances_probe")
         return probe({
           methods: {
-            basic: { available: true, reason: null },
-            pat: { available: true, reason: null },
-            oauth2: { available: false, reason: "no client" },
+            basic: { available: true, reason: null, code: null },
+            pat: { available: true, reason: null, code: null },
+            oauth2: { available: false, reason: "no client", code: null },
           },
           recommended: "pat",
         });
@@ -63,6 +81,25 @@ describe("add instance wizard", () => {
     // Recommended first.
     expect(within(dialog).getByLabelText("Personal access token (recommended)")).toBe(radios[0]);
     expect(within(dialog).getByLabelText("Sign in with your browser")).toBeDisabled();
+  });
+
+  it("says in the user's language why a method is not offered on an old server", async () => {
+    const user = userEvent.setup();
+    renderApp((cmd) => {
+      if (cmd === "instances_probe")
+        return probe({
+          version: "2.38.4",
+          methods: {
+            basic: { available: true, reason: null, code: null },
+            pat: { available: false, reason: "DHIS2 2.38 is older than 2.39: dhis2w does not use personal access tokens there.", code: "pat_too_old" },
+            oauth2: { available: false, reason: "DHIS2 2.38 has no OAuth2 sign-in for apps (it arrived in 2.42).", code: "oauth2_too_old" },
+          },
+          recommended: "basic",
+        });
+    });
+    const dialog = await openWizardAndProbe(user);
+    expect(await within(dialog).findByTestId("why-not-pat")).toHaveTextContent("DHIS2 2.38.4 is older than 2.39: dhis2w does not use personal access tokens there");
+    expect(within(dialog).getByTestId("why-not-oauth2")).toHaveTextContent("DHIS2 2.38.4 has no OAuth2 sign-in for apps; it arrived in 2.42");
   });
 
   it("verifies username and password, then saves with the password write-only", async () => {
