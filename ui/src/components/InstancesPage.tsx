@@ -14,10 +14,11 @@ export const METHOD_KEY: Record<Instance["authKind"], MessageKey> = {
 };
 
 function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: AppError | null) => void }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { state, sessions, apply, refresh, setActive, setWizard, startSignIn, setSession } = useApp();
   const [confirmRemove, setConfirmRemove] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [signedOutNote, setSignedOutNote] = useState("");
   const status = sessions[instance.id];
   const isActive = state?.activeId === instance.id;
   const isDefault = state?.defaultId === instance.id;
@@ -70,6 +71,11 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
             {t("state.expiredHint")}
           </div>
         )}
+        {signedOutNote && !signedIn && (
+          <div className="muted small" role="status" data-test="signed-out-note">
+            {signedOutNote}
+          </div>
+        )}
         {instance.notes && <div className="muted small">{t("instances.notes", { notes: instance.notes })}</div>}
         <div className="instance-actions" role="group" aria-label={t("instances.actionsFor", { name: instance.name })}>
           {!isActive && (
@@ -83,7 +89,15 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
               disabled={busy}
               onClick={() =>
                 void run(async () => {
+                  // DHIS2's access tokens are self-contained: revoking cannot cut the last one
+                  // short, so say until when the server still accepts it.
+                  const until = instance.authKind === "oauth2" ? status?.expiresAt ?? null : null;
                   setSession(await api.sessionSignOut(instance.id));
+                  setSignedOutNote(
+                    until != null && until * 1000 > Date.now()
+                      ? t("instances.signedOutUntil", { time: new Date(until * 1000).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }) })
+                      : "",
+                  );
                   // Basic/PAT sign-out deletes the stored password/token: show it as gone.
                   if (instance.authKind !== "oauth2") await refresh();
                 })

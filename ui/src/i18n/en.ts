@@ -46,6 +46,7 @@ export const en = {
   "instances.switch": "Switch to this one",
   "instances.signIn": "Sign in",
   "instances.signOut": "Sign out",
+  "instances.signedOutUntil": "Signed out on this computer. DHIS2 itself still accepts the last sign-in until {time}: such sign-ins cannot be cut short on the server.",
   "instances.renewNow": "Renew now",
   "instances.actionsFor": "Actions for {name}",
   "instances.removeTitle": "Remove {name}?",

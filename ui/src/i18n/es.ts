@@ -47,6 +47,7 @@ export const es: Dictionary = {
   "instances.switch": "Usar esta",
   "instances.signIn": "Iniciar sesión",
   "instances.signOut": "Cerrar sesión",
+  "instances.signedOutUntil": "Sesión cerrada en este equipo. DHIS2 todavía acepta el último inicio de sesión hasta las {time}: este tipo de inicio de sesión no se puede acortar en el servidor.",
   "instances.renewNow": "Renovar ahora",
   "instances.actionsFor": "Acciones para {name}",
   "instances.removeTitle": "¿Eliminar {name}?",

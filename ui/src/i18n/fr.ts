@@ -47,6 +47,7 @@ export const fr: Dictionary = {
   "instances.switch": "Utiliser celle-ci",
   "instances.signIn": "Se connecter",
   "instances.signOut": "Se déconnecter",
+  "instances.signedOutUntil": "Déconnecté sur cet ordinateur. DHIS2 accepte encore la dernière connexion jusqu’à {time} : ce type de connexion ne peut pas être écourté sur le serveur.",
   "instances.renewNow": "Renouveler maintenant",
   "instances.actionsFor": "Actions pour {name}",
   "instances.removeTitle": "Supprimer {name} ?",

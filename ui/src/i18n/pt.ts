@@ -47,6 +47,7 @@ export const pt: Dictionary = {
   "instances.switch": "Usar esta",
   "instances.signIn": "Entrar",
   "instances.signOut": "Sair",
+  "instances.signedOutUntil": "Sessão terminada neste computador. O DHIS2 ainda aceita o último início de sessão até às {time}: este tipo de sessão não pode ser encurtado no servidor.",
   "instances.renewNow": "Renovar agora",
   "instances.actionsFor": "Ações para {name}",
   "instances.removeTitle": "Remover {name}?",

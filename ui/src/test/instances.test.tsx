@@ -160,6 +160,26 @@ describe("instances screen", () => {
     expect(await screen.findByTestId("error-notice")).toBeInTheDocument();
   });
 
+  it("after a browser sign-out, says until when DHIS2 still accepts the last sign-in", async () => {
+    const user = userEvent.setup();
+    const until = Math.floor(Date.now() / 1000) + 240;
+    let signedIn = true;
+    renderApp((cmd, args) => {
+      if (cmd === "session_status")
+        return signedIn
+          ? { instanceId: args.instanceId, state: "signed_in", user: { username: "admin", displayName: "Jane" }, expiresAt: until, scopes: [] }
+          : { instanceId: args.instanceId, state: "signed_out", user: null, expiresAt: null, scopes: [] };
+      if (cmd === "session_sign_out") {
+        signedIn = false;
+        return { instanceId: args.instanceId, state: "signed_out", user: null, expiresAt: null, scopes: [] };
+      }
+    }, oauthState);
+    await user.click(await screen.findByRole("button", { name: "Sign out" }));
+    const note = await screen.findByTestId("signed-out-note");
+    const time = new Date(until * 1000).toLocaleTimeString("en", { hour: "2-digit", minute: "2-digit" });
+    expect(note).toHaveTextContent(`Signed out on this computer. DHIS2 itself still accepts the last sign-in until ${time}`);
+  });
+
   it("tells the user in plain words when the list of instances was set aside", async () => {
     const backupPath = "/home/jane/.config/dhis2w-desktop/profiles.toml.broken-20250101T120000Z";
     renderApp(() => undefined, { ...baseState, instances: [], recovery: { backupPath, reason: "TOML parse error" } });
