@@ -12,6 +12,7 @@
 //!   concurrent calls, forgotten on edit; sign-in flows with their cancel switches.
 
 mod analytics;
+mod diagnostics;
 mod flows;
 mod instances;
 mod questions;
