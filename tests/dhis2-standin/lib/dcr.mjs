@@ -7,8 +7,9 @@
 // oidc-provider's. So registration and the assertion check are done here, and a registered client is
 // handed to the provider as a client_secret_basic client with an internal secret, like the seeded
 // confidential client (oauth.mjs preprocessTokenRequest).
-import { createPrivateKey, createPublicKey, sign, verify, randomUUID, randomBytes } from 'node:crypto';
+import { randomUUID, randomBytes } from 'node:crypto';
 import { sendJson, sendText, sendWebMessage, redirect, readBody, webMessage } from './util.mjs';
+import { signJwt, decodeJwt, verifyRs256 } from './jwt.mjs';
 
 // dhis2-dcr.md §1 "Settings": database system settings (POST /api/systemSettings/{key}?value=…).
 export const SETTING_DEFAULTS = {
@@ -40,35 +41,6 @@ export function dcrEnabled(S) {
 
 export function setting(S, key) {
   return S.settings[key];
-}
-
-// --- small JWT helpers (RS256 only) ----------------------------------------------------------------
-const b64json = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-
-export function signJwt(privateJwk, claims, header = {}) {
-  const h = { alg: 'RS256', typ: 'JWT', ...header };
-  const input = `${b64json(h)}.${b64json(claims)}`;
-  const sig = sign('sha256', Buffer.from(input), createPrivateKey({ key: privateJwk, format: 'jwk' }));
-  return `${input}.${sig.toString('base64url')}`;
-}
-
-// Returns { header, claims, input, sig } or null for anything that is not a compact JWS.
-export function decodeJwt(token) {
-  const parts = String(token || '').split('.');
-  if (parts.length !== 3) return null;
-  try {
-    return {
-      header: JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')),
-      claims: JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')),
-      input: `${parts[0]}.${parts[1]}`, sig: Buffer.from(parts[2], 'base64url'),
-    };
-  } catch { return null; }
-}
-
-function verifyRs256(d, jwk) {
-  try {
-    return verify('sha256', Buffer.from(d.input), createPublicKey({ key: jwk, format: 'jwk' }), d.sig);
-  } catch { return false; }
 }
 
 // --- the allowlist (dhis2-dcr.md §1 "Glob syntax") --------------------------------------------------

@@ -8,12 +8,13 @@ import bcrypt from 'bcryptjs';
 import { readBody, parseCookies, htmlEscape, sendJson, sendText, redirect } from './util.mjs';
 import { tokenEndpointFault, takeFault } from './faults.mjs';
 import { checkClientAssertion } from './dcr.mjs';
+import { mintAccessJwt, opaqueIdOf, verifyAccessJwt, expiryCutoff } from './jwt.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Storage shared by every Provider instance, so a key rotation (a new Provider with a new key, as a
 // DHIS2 restart does, §2.1) keeps sessions, grants and refresh tokens (§2.9 "Restarts").
 // `generation` counts key rotations; each token records the one it was issued under, so "issued before
-// the rotation" is exact even within one millisecond.
+// the rotation" is exact even within one millisecond. `jwt`: the access token the client got (jwt.mjs).
 export class Store {
   constructor() { this.models = new Map(); this.tokens = new Map(); this.generation = 0; }
   model(name) { if (!this.models.has(name)) this.models.set(name, new Map()); return this.models.get(name); }
@@ -27,7 +28,7 @@ export class Store {
           const prev = store.tokens.get(id);
           store.tokens.set(id, {
             kind: this.name, grantId: payload.grantId, clientId: payload.clientId, accountId: payload.accountId,
-            issuedAtMs: prev?.issuedAtMs ?? Date.now(), gen: prev?.gen ?? store.generation, revoked: prev?.revoked ?? false,
+            issuedAtMs: prev?.issuedAtMs ?? Date.now(), gen: prev?.gen ?? store.generation, revoked: prev?.revoked ?? false, jwt: prev?.jwt,
           });
         }
       }
@@ -60,6 +61,7 @@ export class OAuthServer {
     this.consents = new Map(); // `${user}\n${client}` -> Set(scope)
     this.cookieKeys = [randomBytes(16).toString('hex')];
     this.claimedRefresh = new Set(); // rotating refresh tokens presented and not yet answered (dhis2-dcr.md §4)
+    this.expiredBefore = null; // the expire-tokens cutoff (jwt.mjs expiryCutoff)
   }
 
   get issuer() {
@@ -222,6 +224,10 @@ export class OAuthServer {
 
   signedWithOldKey(t) { return t.gen < this.store.generation; }
 
+  // The public keys /api/* verifies access tokens with: only the current one, as after a DHIS2 restart
+  // without a keystore (§2.1).
+  verificationKeys() { return [this.signingJwk]; }
+
   clientTokens(client) { return client ? this.clients.get(client.clientId)?.tokens : undefined; }
 
   // --- token endpoint client authentication ----------------------------------------------------
@@ -262,18 +268,60 @@ export class OAuthServer {
       const key = `${clientId}\n${secret}`;
       let ok = this.verified.get(key);
       if (ok === undefined) {
-        ok = c.secretHash.startsWith('$2') ? await bcrypt.compare(secret, c.secretHash) : false;
+        ok = c.secretHash?.startsWith('$2') ? await bcrypt.compare(secret, c.secretHash) : false; // DCR clients have no secret
         this.verified.set(key, ok);
       }
       if (!ok) return invalidClient();
       delete form.client_secret;
       delete form.client_id;
+      this.toStoredToken(form, kind);
       req.headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(c.internalSecret)}`).toString('base64')}`;
     }
     req.body = querystring.stringify(form);
     req.headers['content-type'] = 'application/x-www-form-urlencoded';
     req.headers['content-length'] = String(Buffer.byteLength(req.body));
     return true;
+  }
+
+  // Revocation and introspection find an access token by its exact value (SAS's findByToken): the JWT
+  // the client holds is handed to the provider as the stored opaque id it stands for (jwt.mjs).
+  toStoredToken(form, kind) {
+    if (kind === 'token' || typeof form.token !== 'string') return;
+    form.token = this.storedIdFor(form.token);
+  }
+
+  // The stored id for an access-token JWT; the bare id (the JWT's jti) is not a token the client was
+  // given, so it is made unknown; any other value (a refresh token) passes as it is.
+  storedIdFor(value, opts) {
+    const id = opaqueIdOf(this, value, opts);
+    if (id) return id;
+    return this.store.tokens.get(value)?.kind === 'AccessToken' ? `unknown-${value}` : value;
+  }
+
+  // The token endpoint's 200 answer carries the JWT instead of the provider's opaque access token (§2.10).
+  rewriteTokenResponse(res) {
+    const end = res.end.bind(res);
+    res.end = (chunk, ...rest) => {
+      try {
+        if (chunk && res.statusCode === 200) {
+          const body = JSON.parse(chunk.toString());
+          if (typeof body.access_token === 'string') {
+            body.access_token = mintAccessJwt(this, body.access_token);
+            const txt = JSON.stringify(body);
+            res.setHeader('Content-Length', Buffer.byteLength(txt));
+            return end(txt);
+          }
+        }
+      } catch { /* not JSON: sent as it is */ }
+      return end(chunk, ...rest);
+    };
+  }
+
+  // userinfo: SAS decodes the bearer JWT (current key) and then looks the token up, so a revoked or
+  // replaced token fails there, unlike on /api/*. The provider gets the stored opaque id.
+  toStoredBearer(req) {
+    const m = /^bearer\s+(\S+)$/i.exec(req.headers.authorization || '');
+    if (m) req.headers.authorization = `Bearer ${this.storedIdFor(m[1], { currentKeyOnly: true })}`;
   }
 
   // private_key_jwt (dhis2-dcr.md §3): client_id is required (SAS), the assertion is checked in dcr.mjs,
@@ -287,6 +335,7 @@ export class OAuthServer {
       return false;
     }
     for (const k of ['client_id', 'client_assertion', 'client_assertion_type']) delete form[k];
+    this.toStoredToken(form, kind);
     req.headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(c.clientId)}:${encodeURIComponent(c.internalSecret)}`).toString('base64')}`;
     req.body = querystring.stringify(form);
     req.headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -310,43 +359,26 @@ export class OAuthServer {
     return true;
   }
 
-  // --- bearer validation on /api/* (§2.11) -------------------------------------------------------
+  // --- bearer validation on /api/* (§2.11): by signature and claims only (jwt.mjs) ---------------------
   async validateBearer(token) {
-    const bad = (d) => ({ ok: false, description: d });
-    const t = this.store.tokens.get(token);
-    const decodeErr = 'An error occurred while attempting to decode the Jwt: ';
-    if (!t || t.kind !== 'AccessToken') return bad(`${decodeErr}Malformed token`);
-    if (this.signedWithOldKey(t)) {
-      return bad(`${decodeErr}Signed JWT rejected: Another algorithm expected, or no matching key(s) found`);
-    }
-    if (t.revoked) return bad(`${decodeErr}Token has been revoked`);
-    const entry = this.store.model('AccessToken').get(token);
-    if (!entry) return bad(`${decodeErr}Token has been revoked`);
-    const p = entry.payload;
-    if (p.exp * 1000 <= Date.now() || (entry.expiresAt && entry.expiresAt <= Date.now())) {
-      return bad(`${decodeErr}Jwt expired at ${new Date(p.exp * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`);
-    }
-    if (!this.clients.has(p.clientId)) return bad('Invalid audience');
-    if (this.S.faults.mappingBroken) return bad('Invalid mapping claim');
-    // Mapping: the internal provider maps on the `username` claim, which exists only when the
-    // `username` scope was granted. With the legacy `ALL` scope we map via sub (= the username),
-    // which is what a 2.42/2.43 server set up with the matching provider config would do.
-    const scopes = new Set((p.scope || '').split(' ').filter(Boolean));
-    const value = scopes.has('username') || scopes.has('ALL') ? p.accountId : null;
-    const user = value ? this.S.users.byUsername.get(value) : null;
-    if (!user) return bad(`Found no matching DHIS2 user for the mapping claim: 'username' with the value: '${value}'`);
-    return { ok: true, user, scopes: [...scopes], clientId: p.clientId };
+    return verifyAccessJwt(this, token);
   }
 
+  // POST /__standin/expire-tokens: every access token issued so far is refused as expired on /api/* (a
+  // cutoff, jwt.mjs), and the stored records expire too, so introspection and userinfo agree.
   expireAll() {
     const now = Date.now();
+    this.expiredBefore = expiryCutoff(this, now);
     for (const e of this.store.model('AccessToken').values()) {
       e.expiresAt = now - 1;
       e.payload.exp = Math.floor(now / 1000) - 1;
     }
   }
 
+  // The server's record of a token (as SAS's oauth2_authorization row, or introspection, would say):
+  // a revoked access token is `active: false` here even though /api/* accepts it until it expires.
   tokenStatus(token) {
+    token = opaqueIdOf(this, token) ?? token;
     const t = this.store.tokens.get(token);
     if (!t) {
       const u = this.S.uaaTokens?.get(token);

@@ -129,8 +129,10 @@ async function oauthRoute(S, req, res, rel, url) {
     if (req.method === 'POST') {
       const ok = await O.preprocessTokenRequest(req, res, target.split('/')[2]);
       if (!ok) return;
+      if (target === '/oauth2/token') O.rewriteTokenResponse(res); // access tokens are JWTs (jwt.mjs)
     }
   }
+  if (target === '/userinfo') O.toStoredBearer(req);
   if (target === '/oauth2/authorize') {
     const c = O.clients.get(url.searchParams.get('client_id'));
     if (c?.broken) {

@@ -164,6 +164,31 @@ test('2.44: refresh with private_key_jwt rotates; a replayed refresh token → i
   assert.ok(all.filter((x) => x.status !== 200).every((x) => x.status === 400 && x.json.error === 'invalid_grant'));
 });
 
+test('2.44: DCR access token is a JWT for the client; revocation and introspection need private_key_jwt; a revoked one works on /api/* (dhis2-dcr.md §7, 15)', async () => {
+  const t = await enrolAndSignIn(s44, { port: 47010 });
+  const at = t.json.access_token;
+  const c = decode(at);
+  assert.deepEqual(c.aud, [t.clientId]);
+  assert.equal(c.sub, 'admin');
+  assert.equal(c.username, 'admin');
+  assert.deepEqual([...c.scope].sort(), ['openid', 'profile', 'username']);
+  assert.equal('email' in c, false);
+  const send = (path, body) => fetch(`${s44.url}${path}`, { method: 'POST', headers: FORM, body: formBody(body) });
+  const auth = (path) => ({ client_id: t.clientId, client_assertion_type: JWT_BEARER, client_assertion: assertion(t.clientId, `${s44.fixtures.issuer}${path.slice(1)}`) });
+  for (const path of ['/oauth2/introspect', '/oauth2/revoke']) {
+    for (const body of [{ token: at }, { token: at, client_id: t.clientId }, { token: at, client_id: t.clientId, client_secret: 'guess' }]) {
+      const r = await send(path, body);
+      assert.equal(r.status, 401, `${path} ${Object.keys(body)}`);
+      assert.deepEqual(await r.json(), { error: 'invalid_client' });
+    }
+  }
+  assert.equal((await (await send('/oauth2/introspect', { token: at, ...auth('/oauth2/introspect') })).json()).active, true);
+  assert.equal((await send('/oauth2/revoke', { token: at, token_type_hint: 'access_token', ...auth('/oauth2/revoke') })).status, 200);
+  assert.equal((await (await send('/oauth2/introspect', { token: at, ...auth('/oauth2/introspect') })).json()).active, false);
+  assert.equal((await control(s44.url, 'token-status', 'POST', { token: at })).revoked, true);
+  assert.equal((await me(s44, at)).status, 200);
+});
+
 test('2.44: client assertion checks: wrong key, wrong aud, expired, missing client_id → 401 invalid_client (§3)', async () => {
   const t = await enrolAndSignIn(s44, { port: 47003 });
   const { privateKey: other } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'jwk' }, publicKeyEncoding: { type: 'spki', format: 'jwk' } });
