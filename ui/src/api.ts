@@ -59,6 +59,8 @@ export const ERROR_KINDS: readonly ErrorKind[] = Object.keys({
   invalid_input: 1,
   storage_unavailable: 1,
   profile_file: 1,
+  disk_full: 1,
+  file_not_writable: 1,
   internal: 1,
 } satisfies Record<ErrorKind, 1>) as ErrorKind[];
 

@@ -53,6 +53,10 @@ pub enum ErrorKind {
     StorageUnavailable,
     /// The profiles file cannot be read or written.
     ProfileFile,
+    /// The disk is full: a file could not be saved (nothing was changed).
+    DiskFull,
+    /// A file or folder may not be written (read-only, permission denied).
+    FileNotWritable,
     /// A bug or an unexpected condition.
     Internal,
 }
@@ -83,12 +87,14 @@ impl ErrorKind {
             Self::InvalidInput => "invalid_input",
             Self::StorageUnavailable => "storage_unavailable",
             Self::ProfileFile => "profile_file",
+            Self::DiskFull => "disk_full",
+            Self::FileNotWritable => "file_not_writable",
             Self::Internal => "internal",
         }
     }
 
     /// Every kind, for exhaustive tests and binding generation.
-    pub const ALL: [ErrorKind; 23] = [
+    pub const ALL: [ErrorKind; 25] = [
         Self::InvalidCredentials,
         Self::AccountLocked,
         Self::AccountDisabled,
@@ -111,6 +117,8 @@ impl ErrorKind {
         Self::InvalidInput,
         Self::StorageUnavailable,
         Self::ProfileFile,
+        Self::DiskFull,
+        Self::FileNotWritable,
         Self::Internal,
     ];
 }

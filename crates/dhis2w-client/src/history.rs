@@ -13,7 +13,6 @@
 use crate::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -251,11 +250,21 @@ fn new_id(at: i64) -> String {
 }
 
 fn io_error(what: &str, e: std::io::Error) -> Error {
-    Error::new(
-        ErrorKind::Internal,
-        format!("Could not {what}. Check that the app's data folder is writable."),
-    )
-    .with_source(e)
+    match e.kind() {
+        std::io::ErrorKind::StorageFull
+        | std::io::ErrorKind::PermissionDenied
+        | std::io::ErrorKind::ReadOnlyFilesystem => crate::fsio::file_error(
+            what,
+            Path::new("the app's data folder"),
+            e,
+            ErrorKind::Internal,
+        ),
+        _ => Error::new(
+            ErrorKind::Internal,
+            format!("Could not {what}. Check that the app's data folder is writable."),
+        )
+        .with_source(e),
+    }
 }
 
 /// Creates `dir` (and missing parents) readable by the user only, and narrows an existing
@@ -282,41 +291,13 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Like [`write_atomic`], but the file is created 0600 (the user's alone) from the start.
 pub fn write_private_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    write_atomic_mode(path, data, true)
+    crate::fsio::write_atomic(path, data, true)
 }
 
 /// Writes `data` to `path` through a temporary file in the same directory and a rename,
 /// so a crash never leaves a half-written file behind.
 pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    write_atomic_mode(path, data, false)
-}
-
-fn write_atomic_mode(path: &Path, data: &[u8], private: bool) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let tmp = dir.join(format!(".{name}.{:x}.tmp", rand::random::<u32>()));
-    let result = (|| {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        if private {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        #[cfg(not(unix))]
-        let _ = private;
-        let mut f = options.open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    crate::fsio::write_atomic(path, data, false)
 }
 
 /// True when a query parameter name looks like it carries a credential.

@@ -10,6 +10,7 @@ pub mod capture;
 pub mod client;
 pub mod error;
 pub mod from_profile;
+pub mod fsio;
 pub mod history;
 pub mod leak_scan;
 pub mod log;

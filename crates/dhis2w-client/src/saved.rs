@@ -56,11 +56,12 @@ pub struct SavedStore {
 }
 
 fn io(what: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::new(
+    crate::fsio::file_error(
+        &format!("{what} the saved questions"),
+        path,
+        e,
         ErrorKind::InvalidInput,
-        format!("Could not {what} {}: {e}.", path.display()),
     )
-    .with_source(e)
 }
 
 /// Removes credential-looking parameters from a request question.

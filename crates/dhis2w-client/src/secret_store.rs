@@ -115,6 +115,8 @@ struct Inner {
     timeout_ms: std::sync::atomic::AtomicU64,
     /// Fault switch for tests: every keyring call first waits this long (a hanging keyring).
     stall_ms: std::sync::atomic::AtomicU64,
+    /// Fault switch for tests: the Secret Service is gone (its daemon stopped).
+    gone: std::sync::atomic::AtomicBool,
 }
 
 /// The app's secrets: passwords, PATs, client secrets and OAuth2 token sets.
@@ -157,8 +159,8 @@ fn unavailable_detail(e: &keyring::Error) -> String {
             "No system keyring is available (no Secret Service on the session bus).".to_owned()
         }
         keyring::Error::PlatformFailure(_) => format!(
-            "The system keyring could not be reached. Is a Secret Service such as GNOME Keyring \
-             or KWallet running? ({e})"
+            "The system keyring could not be reached: is a Secret Service such as GNOME Keyring \
+             or KWallet running? Start it (or log out and in again), then try again. ({e})"
         ),
         keyring::Error::NoStorageAccess(_) => format!(
             "The system keyring is locked or has no default collection. Unlock it (or create \
@@ -414,17 +416,39 @@ impl SecretStore {
 
     /// Like [`Self::open`] with another service name (tests use their own).
     pub async fn open_with_service(service: impl Into<String>) -> Self {
-        let service = service.into();
+        Self::open_checked(service.into(), PROBE_TIMEOUT, std::time::Duration::ZERO).await
+    }
+
+    /// Fault injection for tests: opens as [`Self::open_with_service`] does while the keyring's
+    /// check hangs for `stall` (a keyring locked behind an unlock prompt nobody answers), giving
+    /// up after `timeout` instead of [`PROBE_TIMEOUT`].
+    #[doc(hidden)]
+    pub async fn open_with_stalled_check(
+        service: impl Into<String>,
+        stall: std::time::Duration,
+        timeout: std::time::Duration,
+    ) -> Self {
+        Self::open_checked(service.into(), timeout, stall).await
+    }
+
+    async fn open_checked(
+        service: String,
+        limit: std::time::Duration,
+        stall: std::time::Duration,
+    ) -> Self {
         let s = service.clone();
-        let check = tokio::task::spawn_blocking(move || probe(&s));
-        let result = match tokio::time::timeout(PROBE_TIMEOUT, check).await {
+        let check = tokio::task::spawn_blocking(move || {
+            std::thread::sleep(stall);
+            probe(&s)
+        });
+        let result = match tokio::time::timeout(limit, check).await {
             Ok(r) => {
                 r.unwrap_or_else(|_| Err("The keyring check stopped unexpectedly.".to_owned()))
             }
             Err(_) => Err(format!(
                 "The system keyring did not answer within {} s (it may be locked and waiting \
                  for its password). Unlock it and restart the app to keep secrets between runs.",
-                PROBE_TIMEOUT.as_secs()
+                limit.as_secs()
             )),
         };
         Self::from_probe(service, result)
@@ -470,6 +494,7 @@ impl SecretStore {
                 refuse_writes: Default::default(),
                 timeout_ms: std::sync::atomic::AtomicU64::new(CALL_TIMEOUT_MS),
                 stall_ms: Default::default(),
+                gone: Default::default(),
             }),
         }
     }
@@ -504,12 +529,30 @@ impl SecretStore {
             .store(timeout.as_millis() as u64, SeqCst);
     }
 
+    /// Fault injection for tests: while `on`, every keyring call fails as when the Secret
+    /// Service's daemon has stopped in the middle of a session.
+    #[doc(hidden)]
+    pub fn vanish(&self, on: bool) {
+        self.inner
+            .gone
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Runs a blocking keyring call off the async threads, within the call timeout.
     async fn call<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> Result<T> {
         use std::sync::atomic::Ordering::SeqCst;
+        if self.inner.gone.load(SeqCst) {
+            // The words D-Bus gives when nothing provides the Secret Service any more.
+            return Err(op_error(
+                keyring::Error::PlatformFailure(
+                    "org.freedesktop.secrets was not provided by any .service files".into(),
+                ),
+                "use the system keyring",
+            ));
+        }
         let stall = self.inner.stall_ms.load(SeqCst);
         let limit = std::time::Duration::from_millis(self.inner.timeout_ms.load(SeqCst));
         let job = blocking(move || {

@@ -293,11 +293,7 @@ fn read_file(path: &Path) -> std::result::Result<Option<Data>, LoadError> {
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::new(
-        ErrorKind::ProfileFile,
-        format!("Could not {what} {}: {e}.", path.display()),
-    )
-    .with_source(e)
+    crate::fsio::file_error(what, path, e, ErrorKind::ProfileFile)
 }
 
 /// Creates `dir` (and parents) with mode 0700 on Unix.
@@ -409,6 +405,7 @@ fn write_atomic(path: &Path, contents: &[u8], #[cfg(test)] crash: Crash) -> Resu
     let tmp = dir.join(format!(".{file_name}.tmp-{}-{hex}", std::process::id()));
     let result = (|| {
         let mut f = open_new_private(&tmp).map_err(|e| io_error("create", &tmp, e))?;
+        crate::fsio::check_space().map_err(|e| io_error("save the instance list", path, e))?;
         f.write_all(contents)
             .and_then(|_| f.sync_all())
             .map_err(|e| io_error("write", &tmp, e))?;
@@ -683,6 +680,7 @@ impl ProfileStore {
     }
 
     fn write(&self, data: &Data) -> Result<()> {
+        crate::fsio::ensure_writable(&self.path, "the instance list")?;
         let text = data.to_toml()?;
         write_atomic(
             &self.path,

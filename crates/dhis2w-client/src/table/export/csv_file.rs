@@ -58,7 +58,12 @@ fn write_error(e: std::io::Error) -> Error {
     } else {
         "The CSV file could not be written. Choose another place."
     };
-    Error::new(ErrorKind::InvalidInput, words).with_source(e)
+    let kind = if e.kind() == std::io::ErrorKind::StorageFull {
+        ErrorKind::DiskFull
+    } else {
+        ErrorKind::InvalidInput
+    };
+    Error::new(kind, words).with_source(e)
 }
 
 fn csv_error(e: csv::Error) -> Error {

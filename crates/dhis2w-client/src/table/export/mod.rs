@@ -163,19 +163,21 @@ fn slug(s: &str, keep_case: bool) -> String {
 }
 
 fn io_error(e: std::io::Error, path: &Path) -> Error {
-    let kind = if e.kind() == std::io::ErrorKind::StorageFull {
-        "The disk is full"
-    } else {
-        "The file could not be written"
-    };
-    Error::new(
-        ErrorKind::InvalidInput,
-        format!(
-            "{kind} ({}). Choose another folder, or free some space.",
-            path.display()
-        ),
-    )
-    .with_source(e)
+    match e.kind() {
+        std::io::ErrorKind::StorageFull
+        | std::io::ErrorKind::PermissionDenied
+        | std::io::ErrorKind::ReadOnlyFilesystem => {
+            crate::fsio::file_error("save the export", path, e, ErrorKind::InvalidInput)
+        }
+        _ => Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "The file could not be written ({}). Choose another folder, or free some space.",
+                path.display()
+            ),
+        )
+        .with_source(e),
+    }
 }
 
 /// Collects rows (from pages of objects, or a whole table) and writes them to a file.
@@ -334,6 +336,8 @@ impl Exporter {
             use std::os::unix::fs::PermissionsExt as _;
             let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
         }
+        // The last write before the rename (a full disk found here leaves no half file).
+        crate::fsio::check_space().map_err(|e| io_error(e, path))?;
         tmp.persist(path).map_err(|e| io_error(e.error, path))?;
         Ok(ExportResult {
             path: path.display().to_string(),

@@ -32,7 +32,7 @@ pub(crate) fn sheet_name(name: &str) -> String {
 fn xlsx_error(e: XlsxError) -> Error {
     match e {
         XlsxError::IoError(io) if io.kind() == std::io::ErrorKind::StorageFull => Error::new(
-            ErrorKind::InvalidInput,
+            ErrorKind::DiskFull,
             "The disk is full: the Excel file could not be written. Free some space, or choose another place.",
         )
         .with_source(io),
