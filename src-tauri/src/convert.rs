@@ -59,6 +59,11 @@ impl From<core::ImportReport> for dto::ImportReport {
                 .into_iter()
                 .map(|p| dto::SkippedInstance {
                     name: p.name,
+                    code: serde_json::to_value(p.code)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    param: p.param,
                     reason: p.reason,
                 })
                 .collect(),

@@ -154,6 +154,11 @@ pub struct ImportedInstance {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SkippedInstance {
     pub name: String,
+    /// Why, as a code the UI words in the user's language (`session_auth`, `name_exists`…).
+    pub code: String,
+    /// The line, key or method the reason names.
+    pub param: Option<String>,
+    /// Why, in English (the UI shows it for `invalid` and `secret_not_stored`).
     pub reason: String,
 }
 

@@ -307,6 +307,8 @@ export class OAuthServer {
           const body = JSON.parse(chunk.toString());
           if (typeof body.access_token === 'string') {
             body.access_token = mintAccessJwt(this, body.access_token);
+            // Test-only memory of what was handed out, so leak scans can look for each value.
+            for (const k of ['access_token', 'refresh_token', 'id_token']) if (typeof body[k] === 'string') this.S.issued?.push(body[k]);
             const txt = JSON.stringify(body);
             res.setHeader('Content-Length', Buffer.byteLength(txt));
             return end(txt);

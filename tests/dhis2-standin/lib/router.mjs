@@ -263,6 +263,8 @@ async function control(S, req, res, what) {
     if (m === 'GET') return sendJson(res, 200, { requests: S.requests });
     if (m === 'DELETE') { S.requests = []; return sendJson(res, 200, { requests: [] }); }
   }
+  // Every token value handed out (test-only): E2E leak scans look for each in the app's files.
+  if (what === 'issued' && m === 'GET') return sendJson(res, 200, { tokens: [...(S.issued || []), ...S.uaaTokens.keys()] });
   if (what === 'token-status' && m === 'POST') {
     const { token } = await readJson(req);
     if (S.oauth) return sendJson(res, 200, S.oauth.tokenStatus(String(token || '')));

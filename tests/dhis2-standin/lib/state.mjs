@@ -43,6 +43,7 @@ export async function createState(opts) {
     requests: [],
     seq: 0,
     uaaTokens: new Map(),
+    issued: [],
     uaaGeneration: 0, // 2.40: bumped by the rotateSigningKey fault (faults.mjs)
     held: new Set(), // responses a fault keeps open (faults.mjs hold)
     // dhis2-dcr.md §1 system settings (--enrollment-allowlist, --enrollment-groups, --iat-ttl set the start values).

@@ -212,3 +212,11 @@ test('a deleted client\'s access tokens are refused with Invalid audience (§2.1
   assert.equal(r.status, 401);
   assert.equal(await devMessage(r), 'Invalid audience');
 });
+
+test('/__standin/issued lists every token handed out (for the E2E leak scan)', async () => {
+  const t = await signIn(s.url, s.fixtures, { confidential: true, scope: 'openid profile username email' });
+  assert.equal(t.status, 200, t.text);
+  const { tokens } = await control(s.url, 'issued', 'GET');
+  assert.ok(tokens.includes(t.json.access_token), 'the JWT access token');
+  assert.ok(tokens.includes(t.json.refresh_token), 'the refresh token');
+});

@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub mod leaks;
 pub mod ui;
 
 /// The service name the app stores its secrets under (Secret Service attribute `service`).
@@ -163,32 +164,43 @@ pub struct StandIn {
 }
 
 impl Drop for StandIn {
-    /// Saves the stand-in's request log next to the scenario's other files (kept on failure).
+    /// Saves the stand-in's request log next to the scenario's other files (kept on failure) and
+    /// notes every token it handed out for the final leak scan.
     fn drop(&mut self) {
+        if let Some(body) = self.control_get("requests") {
+            let _ = std::fs::write(self.log_dir.join("standin-requests.json"), body);
+        }
+        if let Some(issued) = self
+            .control_get("issued")
+            .and_then(|b| serde_json::from_str::<Value>(b.trim()).ok())
+        {
+            leaks::add_issued(&issued);
+        }
+    }
+}
+
+impl StandIn {
+    /// `GET /__standin/<what>` over a plain blocking socket (usable in `drop`, outside async).
+    fn control_get(&self, what: &str) -> Option<String> {
         use std::io::{Read, Write};
-        let Ok(u) = url::Url::parse(&self.url) else {
-            return;
-        };
+        let u = url::Url::parse(&self.url).ok()?;
         let addr = format!(
             "{}:{}",
             u.host_str().unwrap_or("127.0.0.1"),
             u.port().unwrap_or(80)
         );
-        let Ok(mut s) = TcpStream::connect(addr) else {
-            return;
-        };
+        let mut s = TcpStream::connect(addr).ok()?;
         let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
-        let _ = write!(
+        write!(
             s,
-            "GET {}/__standin/requests HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            "GET {}/__standin/{what} HTTP/1.0\r\nHost: {}\r\nConnection: close\r\n\r\n",
             u.path().trim_end_matches('/'),
             u.host_str().unwrap_or("")
-        );
+        )
+        .ok()?;
         let mut buf = String::new();
         let _ = s.read_to_string(&mut buf);
-        if let Some((_, body)) = buf.split_once("\r\n\r\n") {
-            let _ = std::fs::write(self.log_dir.join("standin-requests.json"), body);
-        }
+        buf.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
     }
 }
 
@@ -232,6 +244,7 @@ impl StandIn {
             .error_for_status()?
             .json()
             .await?;
+        leaks::add_fixtures(&fixtures);
         Ok(Self {
             _child: child,
             url,
@@ -355,6 +368,7 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub fn new(name: &str) -> Result<Self> {
+        leaks::mark_start();
         let dir = tempfile::Builder::new()
             .prefix(&format!("dhis2w-e2e-{name}-"))
             .tempdir()?;
@@ -495,9 +509,13 @@ impl TestEnv {
         env
     }
 
-    /// Marks the scenario as passed: its directory is removed. Otherwise it is kept for debugging.
+    /// Marks the scenario as passed: its directory is kept for the suite's final leak scan
+    /// ([`leaks::scan_run`]), which removes it. A failed scenario's directory is kept for
+    /// debugging.
     pub fn passed(mut self) {
-        drop(self.dir.take());
+        if let Some(d) = self.dir.take() {
+            leaks::keep(d);
+        }
     }
 }
 

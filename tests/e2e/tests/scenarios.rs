@@ -1478,3 +1478,35 @@ async fn s13_analytics_by_keyboard_only_and_missing_items_by_name() -> Result<()
     env.passed();
     Ok(())
 }
+
+/// Issues 10 and 14: after the whole run, no seeded secret (passwords, personal access tokens,
+/// client secrets) and no token the stand-ins handed out is in any file the run wrote: each
+/// passed scenario's folders (the app's config, data and log, the XDG folders) and every file
+/// under `target/` written since the first scenario. Named to run last (the suite is serial and
+/// runs tests in name order); run alone it scans only `target/` for what the run wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zz_no_secret_in_any_file_after_the_run() -> Result<()> {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target"));
+    // A stand-in of its own, so that even alone this test has secrets to look for.
+    let env = TestEnv::new("zz-leaks")?;
+    let s = StandIn::start(&[], &env.root).await?;
+    drop(s);
+    env.passed();
+    let scan = dhis2w_e2e::leaks::scan_run(&target);
+    println!(
+        "leak scan: {} scenario folders, {} files ({} MB), {} secrets and tokens looked for",
+        scan.scenario_folders,
+        scan.files,
+        scan.bytes / 1_000_000,
+        scan.secrets
+    );
+    ensure!(scan.secrets >= 3, "the stand-ins reported no secrets");
+    ensure!(
+        scan.found.is_empty(),
+        "secrets found in files:\n{}",
+        scan.found.join("\n")
+    );
+    Ok(())
+}

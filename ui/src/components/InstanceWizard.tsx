@@ -39,6 +39,17 @@ const WHY_NOT: Record<string, MessageKey> = {
   pat_too_old: "probe.patTooOld",
 };
 
+const SKIP_CODES = new Set(["unreadable_file", "not_toml", "not_toml_noline", "no_profiles", "bad_name", "not_a_table", "no_auth", "session_auth", "unknown_method", "no_base_url", "not_text", "name_exists", "invalid", "secret_not_stored"]);
+
+/** Why an import left a profile out, in the user's language (the English reason as a fallback;
+ * `invalid` and `secret_not_stored` add it as the detail, which comes from other checks). */
+export function skipReason(t: (k: MessageKey, v?: Record<string, string | number>) => string, s: { code: string; param: string | null; reason: string }): string {
+  const code = s.code === "not_toml" && !s.param ? "not_toml_noline" : s.code;
+  if (!SKIP_CODES.has(code)) return s.reason;
+  const words = t(`import.skip.${code}` as MessageKey, { param: s.param ?? "" });
+  return s.code === "invalid" || s.code === "secret_not_stored" ? `${words} (${s.reason})` : words;
+}
+
 /** Why a sign-in method is not offered, in the user's language (the core's English otherwise). */
 export function methodWhyNot(t: (k: MessageKey, v?: Record<string, string | number>) => string, m: { code: string | null; reason: string | null }, version: string | null): string {
   const key = m.code ? WHY_NOT[m.code] : undefined;
@@ -121,7 +132,7 @@ function ImportSection() {
               <ul>
                 {report.skipped.map((s) => (
                   <li key={s.name}>
-                    {s.name}: <span className="muted">{s.reason}</span>
+                    {s.name}: <span className="muted">{skipReason(t, s)}</span>
                   </li>
                 ))}
               </ul>

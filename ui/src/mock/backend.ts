@@ -485,7 +485,7 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
       await sleep(400);
       return {
         imported: [{ name: "Local dev (from CLI)", instanceId: "cli-local" }],
-        skipped: [{ name: "play", reason: "An instance with this address already exists." }],
+        skipped: [{ name: "play", code: "name_exists", param: null, reason: "an instance with this name already exists" }],
       };
     case "session_status":
       return sessions[a.instanceId] ?? { instanceId: a.instanceId, state: "signed_out", user: null, expiresAt: null, scopes: [] };

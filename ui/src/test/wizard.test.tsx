@@ -3,6 +3,8 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { ProbeResult } from "../bindings";
 import { renderApp } from "./helpers";
+import { skipReason } from "../components/InstanceWizard";
+import { translate, type MessageKey } from "../i18n";
 
 const probe = (over: Partial<ProbeResult> = {}): ProbeResult => ({
   canonicalUrl: "https://hmis.example.org",
@@ -205,7 +207,14 @@ describe("add instance wizard", () => {
     const user = userEvent.setup();
     renderApp((cmd) => {
       if (cmd === "instances_import_cli")
-        return { imported: [{ name: "Local", instanceId: "l" }], skipped: [{ name: "play", reason: "Already exists" }] };
+        return {
+          imported: [{ name: "Local", instanceId: "l" }],
+          skipped: [
+            { name: "play", code: "name_exists", param: null, reason: "an instance with this name already exists" },
+            { name: "krb", code: "unknown_method", param: "kerberos", reason: "Unknown sign-in method" },
+            { name: "odd", code: "some_new_code", param: null, reason: "a reason from a newer core" },
+          ],
+        };
     });
     await user.click(await screen.findByRole("button", { name: "Add instance" }));
     const dialog = await screen.findByTestId("wizard");
@@ -213,7 +222,18 @@ describe("add instance wizard", () => {
     const report = await within(dialog).findByTestId("import-report");
     expect(report).toHaveTextContent("Imported (1)");
     expect(report).toHaveTextContent("Local");
-    expect(report).toHaveTextContent("Skipped (1)");
-    expect(report).toHaveTextContent("play: Already exists");
+    expect(report).toHaveTextContent("Skipped (3)");
+    expect(report).toHaveTextContent("play: an instance with this name already exists");
+    expect(report).toHaveTextContent('krb: unknown sign-in method "kerberos"');
+    expect(report).toHaveTextContent("odd: a reason from a newer core");
+  });
+
+  it("words the import's skip reasons in the user's language", () => {
+    const fr = (k: MessageKey, v?: Record<string, string | number>) => translate("fr", k, v);
+    expect(skipReason(fr, { code: "unknown_method", param: "kerberos", reason: "x" })).toBe("méthode de connexion inconnue « kerberos »");
+    expect(skipReason(fr, { code: "not_toml", param: null, reason: "x" })).toBe("le fichier n'est pas un fichier de paramètres valide");
+    expect(skipReason(fr, { code: "invalid", param: null, reason: "the address must start with http" })).toBe(
+      "ses paramètres ne sont pas valides (the address must start with http)",
+    );
   });
 });

@@ -22,14 +22,75 @@ pub struct ImportedProfile {
     pub instance_id: String,
 }
 
+/// Why a profile (or a whole file) was not imported, for the UI to word in the user's
+/// language; [`SkippedProfile::param`] fills in the line, key or method named.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipCode {
+    /// The file cannot be read.
+    UnreadableFile,
+    /// The file is not TOML (`param`: the line, when known).
+    NotToml,
+    /// The file has no `[profiles]` section.
+    NoProfiles,
+    /// The CLI name is not valid (letters, digits, `_`, starting with a letter).
+    BadName,
+    /// The profile is not a table of settings.
+    NotATable,
+    /// No `auth` method.
+    NoAuth,
+    /// `auth = "session"`, which the app does not support.
+    SessionAuth,
+    /// An unknown `auth` method (`param`: the method).
+    UnknownMethod,
+    /// No `base_url`.
+    NoBaseUrl,
+    /// A setting that should be text is not (`param`: the key).
+    NotText,
+    /// An instance with this name already exists.
+    NameExists,
+    /// The settings do not pass the app's checks (`reason` says which).
+    Invalid,
+    /// Its secret could not be stored in the keyring (`reason` says why).
+    SecretNotStored,
+}
+
 /// One profile (or file) that was not imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SkippedProfile {
     /// The profile's name (or the file's path when a whole file was skipped).
     pub name: String,
-    /// Why, in plain words.
+    /// Why, for the UI to word in the user's language.
+    pub code: SkipCode,
+    /// The line, key or method the reason names, if any.
+    pub param: Option<String>,
+    /// Why, in plain English (the CLI prints it; the UI shows it for `invalid` and
+    /// `secret_not_stored`, whose details come from elsewhere).
     pub reason: String,
+}
+
+/// A reason to skip, before it is attached to a name.
+struct Skip {
+    code: SkipCode,
+    param: Option<String>,
+    reason: String,
+}
+
+impl Skip {
+    fn new(code: SkipCode, reason: impl Into<String>) -> Self {
+        Self {
+            code,
+            param: None,
+            reason: reason.into(),
+        }
+    }
+
+    fn with(mut self, param: impl Into<String>) -> Self {
+        self.param = Some(param.into());
+        self
+    }
 }
 
 /// What an import did. JSON: `{ imported: [{name, instanceId}], skipped: [{name, reason}] }`.
@@ -85,12 +146,12 @@ fn valid_cli_name(name: &str) -> bool {
 }
 
 /// Reads an optional string key; a non-string value is an error naming the key.
-fn str_key(table: &toml::Table, key: &str) -> std::result::Result<Option<String>, String> {
+fn str_key(table: &toml::Table, key: &str) -> std::result::Result<Option<String>, Skip> {
     match table.get(key) {
         None => Ok(None),
         Some(toml::Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(toml::Value::String(s)) => Ok(Some(s.trim().to_owned())),
-        Some(_) => Err(format!("\"{key}\" is not text")),
+        Some(_) => Err(Skip::new(SkipCode::NotText, format!("\"{key}\" is not text")).with(key)),
     }
 }
 
@@ -109,28 +170,33 @@ struct Candidate {
     secrets: Vec<(SecretKind, Secret)>,
 }
 
-fn convert(name: &str, value: &toml::Value) -> std::result::Result<Candidate, String> {
+fn convert(name: &str, value: &toml::Value) -> std::result::Result<Candidate, Skip> {
     if !valid_cli_name(name) {
-        return Err(
-            "the name must start with a letter and use only letters, digits and _".to_owned(),
-        );
+        return Err(Skip::new(
+            SkipCode::BadName,
+            "the name must start with a letter and use only letters, digits and _",
+        ));
     }
     let table = value
         .as_table()
-        .ok_or_else(|| "it is not a table of settings".to_owned())?;
-    let auth = str_key(table, "auth")?.ok_or_else(|| "it has no \"auth\" method".to_owned())?;
+        .ok_or_else(|| Skip::new(SkipCode::NotATable, "it is not a table of settings"))?;
+    let auth = str_key(table, "auth")?
+        .ok_or_else(|| Skip::new(SkipCode::NoAuth, "it has no \"auth\" method"))?;
     if auth.eq_ignore_ascii_case("session") {
-        return Err(
+        return Err(Skip::new(
+            SkipCode::SessionAuth,
             "it uses a browser session cookie (auth = \"session\"), which the desktop app does \
-             not support; add it again with basic, pat or oauth2"
-                .to_owned(),
-        );
+             not support; add it again with basic, pat or oauth2",
+        ));
     }
-    let kind: AuthKind = auth.parse().map_err(|e: Error| e.message().to_owned())?;
-    let base_url = str_key(table, "base_url")?.ok_or_else(|| "it has no base_url".to_owned())?;
+    let kind: AuthKind = auth
+        .parse()
+        .map_err(|e: Error| Skip::new(SkipCode::UnknownMethod, e.message()).with(auth.clone()))?;
+    let base_url = str_key(table, "base_url")?
+        .ok_or_else(|| Skip::new(SkipCode::NoBaseUrl, "it has no base_url"))?;
     let username = str_key(table, "username")?;
     let mut secrets = Vec::new();
-    let mut secret = |key: &str, kind: SecretKind| -> std::result::Result<(), String> {
+    let mut secret = |key: &str, kind: SecretKind| -> std::result::Result<(), Skip> {
         if let Some(v) = str_key(table, key)? {
             secrets.push((kind, Secret::new(v)));
         }
@@ -191,16 +257,24 @@ impl ProfileStore {
         report: &mut ImportReport,
     ) -> Result<()> {
         let file_name = path.display().to_string();
-        let skip_file = |report: &mut ImportReport, reason: String| {
+        let skip_file = |report: &mut ImportReport, skip: Skip| {
             report.skipped.push(SkippedProfile {
                 name: file_name.clone(),
-                reason,
+                code: skip.code,
+                param: skip.param,
+                reason: skip.reason,
             });
         };
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
-                skip_file(report, format!("the file cannot be read: {e}"));
+                skip_file(
+                    report,
+                    Skip::new(
+                        SkipCode::UnreadableFile,
+                        format!("the file cannot be read: {e}"),
+                    ),
+                );
                 return Ok(());
             }
         };
@@ -210,12 +284,20 @@ impl ProfileStore {
                 // toml's message quotes the offending line, which may hold a secret: leave it out.
                 let line = e.span().map(|s| line_of(&text, s.start));
                 let at = line.map(|l| format!(" near line {l}")).unwrap_or_default();
-                skip_file(report, format!("the file is not valid TOML{at}"));
+                let mut skip =
+                    Skip::new(SkipCode::NotToml, format!("the file is not valid TOML{at}"));
+                if let Some(l) = line {
+                    skip = skip.with(l.to_string());
+                }
+                skip_file(report, skip);
                 return Ok(());
             }
         };
         let Some(profiles) = doc.get("profiles").and_then(toml::Value::as_table) else {
-            skip_file(report, "the file has no [profiles] section".to_owned());
+            skip_file(
+                report,
+                Skip::new(SkipCode::NoProfiles, "the file has no [profiles] section"),
+            );
             return Ok(());
         };
         let cli_default = doc
@@ -224,10 +306,12 @@ impl ProfileStore {
             .map(str::to_owned);
 
         for (name, value) in profiles {
-            let mut skip = |reason: String| {
+            let mut skip = |skip: Skip| {
                 report.skipped.push(SkippedProfile {
                     name: name.clone(),
-                    reason,
+                    code: skip.code,
+                    param: skip.param,
+                    reason: skip.reason,
                 })
             };
             let candidate = match convert(name, value) {
@@ -239,13 +323,16 @@ impl ProfileStore {
             };
             self.reload()?;
             if self.find_by_name(name).is_some() {
-                skip("an instance with this name already exists".to_owned());
+                skip(Skip::new(
+                    SkipCode::NameExists,
+                    "an instance with this name already exists",
+                ));
                 continue;
             }
             let inst = match self.add(&candidate.input) {
                 Ok(i) => i,
                 Err(e) if e.kind() == ErrorKind::InvalidInput => {
-                    skip(e.message().to_owned());
+                    skip(Skip::new(SkipCode::Invalid, e.message()));
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -260,7 +347,10 @@ impl ProfileStore {
             if let Err(e) = stored {
                 // Do not keep an instance whose secret is lost; undo it.
                 self.remove(&inst.id, secrets).await?;
-                skip(format!("its secret could not be stored: {}", e.message()));
+                skip(Skip::new(
+                    SkipCode::SecretNotStored,
+                    format!("its secret could not be stored: {}", e.message()),
+                ));
                 continue;
             }
             if cli_default.as_deref() == Some(name.as_str()) && self.default_id().is_none() {
@@ -367,6 +457,18 @@ auth = "oauth2"
         assert!(reason(&r, "noclient").contains("client id"));
         assert!(reason(&r, "local_pat").contains("already exists"));
         assert_eq!(r.skipped.len(), 6);
+        // Each with a code (and its parameter) for the UI to word in the user's language.
+        let code = |name: &str| {
+            let s = r.skipped.iter().find(|s| s.name == name).unwrap();
+            (s.code, s.param.clone())
+        };
+        assert_eq!(code("browser"), (SkipCode::SessionAuth, None));
+        assert_eq!(
+            code("weird"),
+            (SkipCode::UnknownMethod, Some("kerberos".into()))
+        );
+        assert_eq!(code("nouser").0, SkipCode::Invalid);
+        assert_eq!(code("local_pat"), (SkipCode::NameExists, None));
 
         // The CLI file is untouched.
         assert_eq!(std::fs::read(&cli).unwrap(), cli_before);
@@ -431,6 +533,15 @@ auth = "oauth2"
         assert!(!b.contains("leak-me"));
         assert!(reason(&r, &missing.display().to_string()).contains("cannot be read"));
         let json = serde_json::to_value(&r).unwrap();
+        let skipped = json["skipped"].as_array().unwrap();
+        let of = |name: &str| skipped.iter().find(|s| s["name"] == name).unwrap().clone();
+        assert_eq!(of("1bad")["code"], "bad_name");
+        assert_eq!(of(&broken.display().to_string())["code"], "not_toml");
+        assert_eq!(of(&broken.display().to_string())["param"], "2");
+        assert_eq!(
+            of(&missing.display().to_string())["code"],
+            "unreadable_file"
+        );
         assert!(json["imported"][0]["instanceId"].is_string());
     }
 

@@ -12,7 +12,7 @@
 mod import;
 mod store;
 
-pub use import::{dhis2w_default_paths, ImportReport, ImportedProfile, SkippedProfile};
+pub use import::{dhis2w_default_paths, ImportReport, ImportedProfile, SkipCode, SkippedProfile};
 pub use store::{input_from, ProfileStore, Recovery, FILE_NAME, FILE_VERSION};
 
 use crate::{Error, ErrorKind, Result, Secret};
