@@ -183,6 +183,19 @@ pub struct BrowseRequest {
     #[serde(default)]
     #[ts(optional)]
     pub record: Option<bool>,
+    /// The largest answer to read for showing, in MB (Settings; default 200). Above it the
+    /// request fails with `too_large` and the UI offers "Save to file" (`browse_download`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub view_limit_mb: Option<u32>,
+}
+
+/// What "Save to file" wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadResult {
+    pub path: String,
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -335,6 +348,7 @@ pub fn bindings() -> Vec<(&'static str, String)> {
         one::<BrowseMeta>("BrowseMeta", &cfg),
         one::<BrowseProgress>("BrowseProgress", &cfg),
         one::<BrowseRequest>("BrowseRequest", &cfg),
+        one::<DownloadResult>("DownloadResult", &cfg),
         one::<ErrorKind>("ErrorKind", &cfg),
         one::<ExportFormat>("ExportFormat", &cfg),
         one::<ExportProgress>("ExportProgress", &cfg),

@@ -59,6 +59,7 @@ where
             commands::browse::browse_curl,
             commands::browse::browse_resources,
             commands::browse::browse_save,
+            commands::browse::browse_download,
             commands::tables::browse_get_all,
             commands::tables::export_table,
             commands::tables::search_objects,

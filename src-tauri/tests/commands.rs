@@ -915,6 +915,51 @@ fn browse_save_writes_or_reports_cancel() {
     t.assert_no_secrets(&secrets());
 }
 
+/// Issue 13: an answer above the user's limit is not read (`too_large`), and "Save to file"
+/// streams it to disk with progress, whole.
+#[test]
+fn browse_download_saves_an_answer_too_large_to_show() {
+    let s = standin();
+    let out = tempfile::tempdir().unwrap();
+    let t = TestApp::with(|o| o.test_save_path = Some(out.path().to_path_buf()));
+    let progress = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let p = progress.clone();
+    t.app.listen("browse-progress", move |e| {
+        p.lock()
+            .unwrap()
+            .push(serde_json::from_str(e.payload()).unwrap());
+    });
+    let id = t.add(json!({}))["id"].as_str().unwrap().to_owned();
+    // About 1.5 MB on the small data set.
+    let query = json!([["paging", "false"], ["fields", "*,children[*]"]]);
+    let req = |rid: &str, limit: Option<u32>| {
+        json!({"request": {"requestId": rid, "instanceId": id, "path": "/api/organisationUnits",
+                           "query": query, "viewLimitMb": limit}})
+    };
+    let e = t.raw("browse_get", req("big", Some(1))).unwrap_err();
+    assert_eq!(e["kind"], "too_large", "{e}");
+    let (_, whole) = unframe(&t.raw("browse_get", req("whole", Some(10))).unwrap());
+    assert!(whole.len() > 1024 * 1024, "{}", whole.len());
+
+    let saved = t.ok("browse_download", req("dl", Some(1)));
+    assert_eq!(saved["bytes"].as_u64().unwrap() as usize, whole.len());
+    let path = saved["path"].as_str().unwrap();
+    assert_eq!(
+        std::path::Path::new(path),
+        out.path().join("organisationUnits.json")
+    );
+    assert_eq!(std::fs::read(path).unwrap(), whole);
+    wait_for("download progress", || {
+        progress
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|p| p["requestId"] == "dl" && p["bytes"].as_u64() == Some(whole.len() as u64))
+    });
+    let _ = s;
+    t.assert_no_secrets(&secrets());
+}
+
 #[test]
 fn app_about_reports_versions() {
     let t = TestApp::new();

@@ -11,6 +11,7 @@ import type {
   AppError,
   BrowseMeta,
   BrowseRequest,
+  DownloadResult,
   ErrorKind,
   ExportFormat,
   ExportRequest,
@@ -61,6 +62,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = Object.keys({
   profile_file: 1,
   disk_full: 1,
   file_not_writable: 1,
+  too_large: 1,
   internal: 1,
 } satisfies Record<ErrorKind, 1>) as ErrorKind[];
 
@@ -122,7 +124,8 @@ export const sessionStatus = (instanceId: string) => call<SessionStatus>("sessio
 /** `body` is a view into the payload (no copy: a 100 MB answer is not duplicated on the main thread). */
 export type BrowseResponse = { meta: BrowseMeta; body: Uint8Array };
 
-/** Splits browse_get's payload: 4-byte big-endian length n, n bytes of JSON BrowseMeta, then the body. */
+/** Splits browse_get's payload: the body, then n bytes of JSON BrowseMeta, then n as 4 bytes
+ * big-endian (the meta is last so the backend can reuse the body's buffer as it is). */
 export function decodeBrowseResponse(payload: ArrayBuffer | Uint8Array | number[]): BrowseResponse {
   let bytes: Uint8Array;
   if (payload instanceof ArrayBuffer) bytes = new Uint8Array(payload);
@@ -131,10 +134,11 @@ export function decodeBrowseResponse(payload: ArrayBuffer | Uint8Array | number[
   else throw toAppError({ kind: "internal", message: "Unexpected response from the app." });
   if (bytes.byteLength < 4) throw toAppError({ kind: "internal", message: "Response too short." });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getUint32(0, false);
+  const n = view.getUint32(bytes.byteLength - 4, false);
   if (4 + n > bytes.byteLength) throw toAppError({ kind: "internal", message: "Response header is cut short." });
-  const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n))) as BrowseMeta;
-  return { meta, body: bytes.subarray(4 + n) };
+  const end = bytes.byteLength - 4;
+  const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(end - n, end))) as BrowseMeta;
+  return { meta, body: bytes.subarray(0, end - n) };
 }
 
 /** Builds a browse_get payload (used by tests and the dev mock backend). */
@@ -142,10 +146,10 @@ export function encodeBrowseResponse(meta: BrowseMeta, body: Uint8Array | string
   const enc = new TextEncoder();
   const metaBytes = enc.encode(JSON.stringify(meta));
   const bodyBytes = typeof body === "string" ? enc.encode(body) : body;
-  const out = new Uint8Array(4 + metaBytes.byteLength + bodyBytes.byteLength);
-  new DataView(out.buffer).setUint32(0, metaBytes.byteLength, false);
-  out.set(metaBytes, 4);
-  out.set(bodyBytes, 4 + metaBytes.byteLength);
+  const out = new Uint8Array(bodyBytes.byteLength + metaBytes.byteLength + 4);
+  out.set(bodyBytes, 0);
+  out.set(metaBytes, bodyBytes.byteLength);
+  new DataView(out.buffer).setUint32(out.byteLength - 4, metaBytes.byteLength, false);
   return out.buffer;
 }
 
@@ -158,6 +162,9 @@ export async function browseGetAll(request: BrowseRequest): Promise<BrowseRespon
   const raw = await call<ArrayBuffer | Uint8Array | number[]>("browse_get_all", { request });
   return decodeBrowseResponse(raw);
 }
+/** "Save to file": Rust asks where, then streams the answer to disk (`browse-progress` for
+ * `request.requestId`; stop it with browseCancel, which leaves no file). null: the dialog was closed. */
+export const browseDownload = (request: BrowseRequest) => call<DownloadResult | null>("browse_download", { request });
 export const browseCancel = (requestId: string) => call<null>("browse_cancel", { requestId });
 export const browseHistory = (instanceId: string) => call<HistoryEntry[]>("browse_history", { instanceId });
 export const browsePin = (instanceId: string, entryId: string, pinned: boolean) =>

@@ -501,6 +501,8 @@ struct Reading<'a> {
     progress: Option<ProgressFn<'a>>,
     cancel: Option<&'a CancellationToken>,
     limit: Option<usize>,
+    /// The user's limit for answers read to be shown ([`crate::download::too_large_to_show`]).
+    view_limit: Option<u64>,
 }
 
 /// The DHIS2 API client. Cheap to clone (shares the connection pool).
@@ -610,7 +612,7 @@ impl Dhis2Client {
         same_origin(u, &self.base) && under_base_path(u, &self.base)
     }
 
-    fn host_label(&self) -> String {
+    pub(crate) fn host_label(&self) -> String {
         self.base.host_str().unwrap_or("the server").to_owned()
     }
 
@@ -645,7 +647,7 @@ impl Dhis2Client {
 
     /// Sends a request with auth, the 401 retry, the retry policy and same-origin redirects.
     /// Returns the response head (body unread). Login redirects and 401s become errors.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         url: Url,
@@ -776,10 +778,25 @@ impl Dhis2Client {
         progress: Option<ProgressFn<'_>>,
         cancel: Option<&CancellationToken>,
     ) -> Result<RawResponse> {
+        self.get_streaming_within(path, query, progress, cancel, None)
+            .await
+    }
+
+    /// [`Dhis2Client::get_streaming`] that stops reading at `view_limit` bytes with
+    /// [`ErrorKind::TooLarge`] (the user's limit for answers to show; "Save to file" has none).
+    pub async fn get_streaming_within(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        progress: Option<ProgressFn<'_>>,
+        cancel: Option<&CancellationToken>,
+        view_limit: Option<u64>,
+    ) -> Result<RawResponse> {
         let reading = Reading {
             progress,
             cancel,
             limit: None,
+            view_limit,
         };
         self.execute(Method::GET, path, query, None, reading).await
     }
@@ -809,6 +826,7 @@ impl Dhis2Client {
             progress,
             cancel,
             limit,
+            view_limit,
         } = reading;
         let url = self.url(path, query)?;
         let started = Instant::now();
@@ -826,6 +844,11 @@ impl Dhis2Client {
                 return Err(answer_too_large(path, &label));
             }
         }
+        if let (Some(view), Some(total)) = (view_limit, total) {
+            if total > view && status.is_success() {
+                return Err(crate::download::too_large_to_show(view, Some(total)));
+            }
+        }
         let mut body = Vec::with_capacity(total.unwrap_or(0).min(8 * 1024 * 1024) as usize);
         let mut stream = resp.bytes_stream();
         loop {
@@ -835,6 +858,12 @@ impl Dhis2Client {
                 Some(Ok(chunk)) => {
                     if limit.is_some_and(|l| body.len() + chunk.len() > l) {
                         return Err(answer_too_large(path, &label));
+                    }
+                    if view_limit.is_some_and(|v| (body.len() + chunk.len()) as u64 > v) {
+                        return Err(crate::download::too_large_to_show(
+                            view_limit.unwrap_or(0),
+                            None,
+                        ));
                     }
                     body.extend_from_slice(&chunk);
                     if let Some(p) = progress {

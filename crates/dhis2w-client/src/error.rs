@@ -57,6 +57,8 @@ pub enum ErrorKind {
     DiskFull,
     /// A file or folder may not be written (read-only, permission denied).
     FileNotWritable,
+    /// An answer larger than the user's limit for answers to show ("Save to file" instead).
+    TooLarge,
     /// A bug or an unexpected condition.
     Internal,
 }
@@ -89,12 +91,13 @@ impl ErrorKind {
             Self::ProfileFile => "profile_file",
             Self::DiskFull => "disk_full",
             Self::FileNotWritable => "file_not_writable",
+            Self::TooLarge => "too_large",
             Self::Internal => "internal",
         }
     }
 
     /// Every kind, for exhaustive tests and binding generation.
-    pub const ALL: [ErrorKind; 25] = [
+    pub const ALL: [ErrorKind; 26] = [
         Self::InvalidCredentials,
         Self::AccountLocked,
         Self::AccountDisabled,
@@ -119,6 +122,7 @@ impl ErrorKind {
         Self::ProfileFile,
         Self::DiskFull,
         Self::FileNotWritable,
+        Self::TooLarge,
         Self::Internal,
     ];
 }

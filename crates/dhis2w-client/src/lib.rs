@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod auth;
 pub mod capture;
 pub mod client;
+pub mod download;
 pub mod error;
 pub mod from_profile;
 pub mod fsio;

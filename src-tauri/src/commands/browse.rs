@@ -14,9 +14,10 @@ use tauri::{AppHandle, Emitter, Runtime, State};
 /// How often `browse-progress` is emitted at most while a body downloads.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
-/// Frames a response for the UI: 4-byte big-endian length `n`, `n` bytes of JSON
-/// [`BrowseMeta`], then the body unchanged.
-pub fn frame(meta: &BrowseMeta, body: &[u8]) -> Result<Vec<u8>> {
+/// Frames a response for the UI: the body unchanged, then `n` bytes of JSON [`BrowseMeta`],
+/// then `n` as 4 bytes big-endian. The meta goes last so the body's buffer is reused as it is
+/// (a large body is not copied again on its way to the webview; issue 13).
+pub fn frame(meta: &BrowseMeta, body: impl Into<Vec<u8>>) -> Result<Vec<u8>> {
     let meta = serde_json::to_vec(meta).map_err(|e| {
         Error::new(
             ErrorKind::Internal,
@@ -26,10 +27,10 @@ pub fn frame(meta: &BrowseMeta, body: &[u8]) -> Result<Vec<u8>> {
     })?;
     let n = u32::try_from(meta.len())
         .map_err(|_| Error::new(ErrorKind::Internal, "Response details too large."))?;
-    let mut out = Vec::with_capacity(4 + meta.len() + body.len());
-    out.extend_from_slice(&n.to_be_bytes());
+    let mut out: Vec<u8> = body.into();
+    out.reserve_exact(meta.len() + 4);
     out.extend_from_slice(&meta);
-    out.extend_from_slice(body);
+    out.extend_from_slice(&n.to_be_bytes());
     Ok(out)
 }
 
@@ -63,13 +64,18 @@ pub async fn browse_get<R: Runtime>(
             );
         }
     };
+    let view_limit = request
+        .view_limit_mb
+        .map(|mb| u64::from(mb.max(1)) * 1024 * 1024)
+        .unwrap_or(dhis2w_client::download::DEFAULT_VIEW_LIMIT);
     let result = session
         .client
-        .get_streaming(
+        .get_streaming_within(
             &request.path,
             &request.query,
             Some(&progress),
             Some(&cancel),
+            Some(view_limit),
         )
         .await;
     state.end_request(&request.request_id);
@@ -103,7 +109,78 @@ pub async fn browse_get<R: Runtime>(
         content_type: raw.content_type,
         url: redact_url(&raw.url),
     };
-    Ok(Response::new(frame(&meta, &raw.body)?))
+    Ok(Response::new(frame(&meta, raw.body)?))
+}
+
+/// `browse_download`: "Save to file" for an answer too large to show. Asks where (the native
+/// dialog), then streams the answer straight to disk with `browse-progress` (stop it with
+/// `browse_cancel`); the body never passes through memory or the webview. `null` when the user
+/// closed the dialog.
+#[tauri::command]
+pub async fn browse_download<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    request: BrowseRequest,
+) -> Result<Option<crate::dto::DownloadResult>> {
+    let inst = state.instance(&request.instance_id).await?;
+    let suggested = format!(
+        "{}.json",
+        request
+            .path
+            .trim_start_matches('/')
+            .trim_start_matches("api/")
+            .split('?')
+            .next()
+            .unwrap_or("answer")
+    );
+    let Some(dest) = choose_save_path(&app, &state, &file_name(&suggested)).await? else {
+        return Ok(None);
+    };
+    let cancel = state.begin_request(&request.request_id);
+    let last = Mutex::new(Instant::now() - PROGRESS_INTERVAL);
+    let request_id = request.request_id.clone();
+    let progress_app = app.clone();
+    let progress = move |bytes: u64, total: Option<u64>| {
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        if total.is_some_and(|t| bytes >= t) || last.elapsed() >= PROGRESS_INTERVAL {
+            *last = Instant::now();
+            let _ = progress_app.emit(
+                events::BROWSE_PROGRESS,
+                BrowseProgress {
+                    request_id: request_id.clone(),
+                    bytes,
+                    total,
+                },
+            );
+        }
+    };
+    let result = state
+        .workspace()
+        .download(
+            &inst.id,
+            &request.path,
+            &request.query,
+            &dest,
+            Some(&progress),
+            Some(&cancel),
+        )
+        .await;
+    state.end_request(&request.request_id);
+    let done = result?;
+    // The last chunk may fall inside the interval and the size may have been unknown: say
+    // where it ended.
+    let _ = app.emit(
+        events::BROWSE_PROGRESS,
+        BrowseProgress {
+            request_id: request.request_id.clone(),
+            bytes: done.bytes,
+            total: Some(done.bytes),
+        },
+    );
+    Ok(Some(crate::dto::DownloadResult {
+        path: dest.display().to_string(),
+        bytes: done.bytes,
+    }))
 }
 
 /// Placeholder for values the webview must not see.
@@ -297,7 +374,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn frame_is_length_meta_body() {
+    fn frame_is_body_meta_length_and_reuses_the_body() {
         let meta = BrowseMeta {
             status: 200,
             headers: vec![("content-type".into(), "application/json".into())],
@@ -306,11 +383,20 @@ mod tests {
             content_type: Some("application/json".into()),
             url: "http://x/api/me".into(),
         };
-        let out = frame(&meta, b"{}").unwrap();
-        let n = u32::from_be_bytes(out[..4].try_into().unwrap()) as usize;
-        let back: BrowseMeta = serde_json::from_slice(&out[4..4 + n]).unwrap();
+        let out = frame(&meta, b"{}".to_vec()).unwrap();
+        let len = out.len();
+        let n = u32::from_be_bytes(out[len - 4..].try_into().unwrap()) as usize;
+        let back: BrowseMeta = serde_json::from_slice(&out[len - 4 - n..len - 4]).unwrap();
         assert_eq!(back, meta);
-        assert_eq!(&out[4 + n..], b"{}");
+        assert_eq!(&out[..len - 4 - n], b"{}");
+
+        // A large body arrives as `Bytes` made from the download's Vec: framing keeps its
+        // buffer (no second copy of the body).
+        let big = vec![b'x'; 4 * 1024 * 1024];
+        let ptr = big.as_ptr();
+        let bytes = bytes::Bytes::from(big);
+        let out = frame(&meta, bytes).unwrap();
+        assert_eq!(out.as_ptr(), ptr, "the body's buffer is reused");
     }
 
     #[test]

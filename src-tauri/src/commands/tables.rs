@@ -75,7 +75,7 @@ pub async fn browse_get_all<R: Runtime>(
         content_type: Some("application/json".into()),
         url: super::browse::redact_url(&summary.first_url),
     };
-    Ok(Response::new(super::browse::frame(&meta, &body)?))
+    Ok(Response::new(super::browse::frame(&meta, body)?))
 }
 
 /// `export_table`: asks where to save (proposing `organisationUnits-sierra-leone-2026-11-30.xlsx`),

@@ -377,9 +377,10 @@ pub fn basic_input(s: &StandIn) -> Value {
 
 /// Splits a `browse_get` payload into meta and body.
 pub fn unframe(bytes: &[u8]) -> (Value, Vec<u8>) {
-    let n = u32::from_be_bytes(bytes[..4].try_into().unwrap()) as usize;
-    let meta: Value = serde_json::from_slice(&bytes[4..4 + n]).unwrap();
-    (meta, bytes[4 + n..].to_vec())
+    let len = bytes.len();
+    let n = u32::from_be_bytes(bytes[len - 4..].try_into().unwrap()) as usize;
+    let meta: Value = serde_json::from_slice(&bytes[len - 4 - n..len - 4]).unwrap();
+    (meta, bytes[..len - 4 - n].to_vec())
 }
 
 pub fn wait_for(what: &str, mut f: impl FnMut() -> bool) {

@@ -5,4 +5,9 @@ export type BrowseRequest = { requestId: string, instanceId: string, path: strin
  * `false`: a request the app makes for itself (the analytics builder's org-unit tree…),
  * not kept in the request history. Default: kept.
  */
-record?: boolean, };
+record?: boolean, 
+/**
+ * The largest answer to read for showing, in MB (Settings; default 200). Above it the
+ * request fails with `too_large` and the UI offers "Save to file" (`browse_download`).
+ */
+viewLimitMb?: number, };

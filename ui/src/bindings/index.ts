@@ -4,6 +4,7 @@ export type { AppError } from "./AppError";
 export type { AuthKind } from "./AuthKind";
 export type { BrowseMeta } from "./BrowseMeta";
 export type { BrowseRequest } from "./BrowseRequest";
+export type { DownloadResult } from "./DownloadResult";
 export type { ErrorKind } from "./ErrorKind";
 export type { HistoryEntry } from "./HistoryEntry";
 export type { ImportReport } from "./ImportReport";

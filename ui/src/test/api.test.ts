@@ -13,10 +13,10 @@ const meta: BrowseMeta = {
 };
 
 describe("browse_get payload", () => {
-  it("decodes length-prefixed meta and body", () => {
+  it("decodes the body followed by the meta and its length", () => {
     const buf = api.encodeBrowseResponse(meta, '{"a":"é"}');
     const view = new DataView(buf);
-    const n = view.getUint32(0, false);
+    const n = view.getUint32(buf.byteLength - 4, false);
     expect(n).toBe(new TextEncoder().encode(JSON.stringify(meta)).byteLength);
     const { meta: m, body } = api.decodeBrowseResponse(buf);
     expect(m).toEqual(meta);
@@ -30,7 +30,8 @@ describe("browse_get payload", () => {
     expect(new TextDecoder().decode(api.decodeBrowseResponse(Array.from(buf)).body)).toBe("xyz");
   });
   it("rejects a truncated payload", () => {
-    expect(() => api.decodeBrowseResponse(new Uint8Array([0, 0, 1, 0, 1]))).toThrow();
+    expect(() => api.decodeBrowseResponse(new Uint8Array([1, 0, 1, 0, 0]))).toThrow();
+    expect(() => api.decodeBrowseResponse(new Uint8Array([0, 1]))).toThrow();
   });
   it("browseGet invokes browse_get with { request }", async () => {
     let seen: unknown;

@@ -297,6 +297,29 @@ impl Workspace {
         self.credentials.observe(id, path, &result);
         result
     }
+
+    /// "Save to file": GETs `path` with `id`'s session and streams the answer into `dest`
+    /// without holding it in memory ([`Dhis2Client::download_to`](crate::Dhis2Client::download_to)),
+    /// with progress and cancel; a refusal makes the instance "needs sign-in" as for any request.
+    pub async fn download(
+        &self,
+        id: &str,
+        path: &str,
+        query: &[(String, String)],
+        dest: &std::path::Path,
+        progress: Option<&(dyn Fn(u64, Option<u64>) + Send + Sync)>,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<crate::download::Download> {
+        let session = self.request_session(id).await?;
+        let result = session
+            .client
+            .download_to(path, query, dest, progress, cancel)
+            .await;
+        if let Err(e) = &result {
+            self.credentials.observe_error(id, e);
+        }
+        result
+    }
 }
 
 /// Checks credentials with `GET /api/me` (and the version from `/api/system/info`).
