@@ -8,6 +8,7 @@ import type {
   AboutInfo,
   BrowseMeta,
   BrowseRequest,
+  DownloadResult,
   ExportRequest,
   ExportResult,
   HistoryEntry,
@@ -332,10 +333,55 @@ async function identifyObject(instanceId: string, uid: string): Promise<ObjectRe
   return { id: uid, kind: prefix, path: `/api/${prefix}/${uid}`, name: null };
 }
 
+/** The size the server would send, when the mock pretends it is huge: every organisation unit
+ * at once (`/api/organisationUnits?paging=false`) is "312 MB", above the default 200 MB limit. */
+function pretendSize(request: BrowseRequest): number | null {
+  const path = request.path.replace(/\/+$/, "");
+  const all = request.query.some(([k, v]) => k === "paging" && v === "false");
+  if (path === "/api/organisationUnits" && all) return 312 * 1024 * 1024 + 734_003;
+  if (path === "/api/big") return big().byteLength;
+  return null;
+}
+
+/** browse_get's view limit (Settings "Largest answer to open"), with the core's words. */
+function checkViewLimit(request: BrowseRequest) {
+  const limitMb = request.viewLimitMb ?? 200;
+  const size = pretendSize(request);
+  if (size !== null && size > limitMb * 1024 * 1024)
+    err(
+      "too_large",
+      `This answer (${Math.round(size / 1024 / 1024)} MB) is larger than the ${limitMb} MB the app opens (Settings). Save it to a file instead, or raise the limit in Settings.`,
+    );
+}
+
+/** browse_download: a save dialog (`?downloadCancel=1`: closed), then progress as it "streams" to disk. */
+async function browseDownload(request: BrowseRequest): Promise<DownloadResult | null> {
+  signedInInstance(request.instanceId);
+  await sleep(300);
+  if (params.get("downloadCancel") === "1") return null;
+  const token = { cancelled: false };
+  inflight.set(request.requestId, token);
+  const total = pretendSize(request) ?? 48_213;
+  const steps = 20;
+  for (let s = 1; s <= steps; s++) {
+    await sleep(200);
+    if (token.cancelled) {
+      inflight.delete(request.requestId);
+      err("cancelled", "Saving to a file was cancelled; no file was left.");
+    }
+    await emit("browse-progress", { requestId: request.requestId, bytes: Math.round((total * s) / steps), total });
+  }
+  inflight.delete(request.requestId);
+  const name = request.path.replace(/^\/+/, "").replace(/^api\//, "").split("?")[0] || "answer";
+  return { path: `/home/jane/Downloads/${name.replace(/\//g, "_")}.json`, bytes: total };
+}
+
 async function browseGet(request: BrowseRequest): Promise<ArrayBuffer> {
   const inst = instances.find((i) => i.id === request.instanceId);
   if (!inst) err("not_found", "This instance no longer exists.");
   if (sessions[inst.id]?.state !== "signed_in") err("sign_in_required", "Sign in to this instance first.");
+  await sleep(60);
+  checkViewLimit(request);
   const token = { cancelled: false };
   inflight.set(request.requestId, token);
   const started = performance.now();
@@ -512,6 +558,8 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
       return browseGet(a.request);
     case "browse_get_all":
       return browseGetAll(a.request);
+    case "browse_download":
+      return browseDownload(a.request);
     case "export_table":
       return exportTable(a.request);
     case "search_objects":

@@ -3,6 +3,7 @@ import * as api from "../../api";
 import type { AppError, BrowseRequest, HistoryEntry, Instance, ResourcePath } from "../../bindings";
 import { useI18n } from "../../i18n";
 import { parseBody, tableResponseText } from "../../json/parse";
+import { getViewLimitMb } from "../../settings/viewLimit";
 import { useApp } from "../../state";
 import { useEvent } from "../../useEvent";
 import { ErrorNotice } from "../common";
@@ -11,6 +12,7 @@ import { LoadProgress } from "./LoadProgress";
 import { EMPTY_QUERY, buildQuery, fieldsOf, normalisePath, queryFromPairs, resourceSuggestions, splitPathQuery, type QueryForm } from "./query";
 import { RequestEditor } from "./RequestEditor";
 import { preloadTableView, ResponseView, type Mode } from "./ResponseView";
+import { SaveToFile, useDownload } from "./SaveToFile";
 import type { Phase, Result } from "./types";
 import { useGetAll } from "./useGetAll";
 
@@ -29,6 +31,7 @@ function Browser({ instance }: { instance: Instance }) {
   const current = useRef<string | null>(null);
   const textLoads = useRef(new Map<number, Promise<string>>());
 
+  const download = useDownload();
   const getAll = useGetAll((r) => {
     setResult(r);
     setMode(r.parsed.table ? "grid" : "tree");
@@ -67,12 +70,19 @@ function Browser({ instance }: { instance: Instance }) {
   });
 
   async function send(p = path, q = query) {
-    const req: BrowseRequest = { requestId: api.newRequestId(), instanceId: instance.id, path: normalisePath(p), query: buildQuery(q) };
+    const req: BrowseRequest = {
+      requestId: api.newRequestId(),
+      instanceId: instance.id,
+      path: normalisePath(p),
+      query: buildQuery(q),
+      viewLimitMb: getViewLimitMb(),
+    };
     current.current = req.requestId;
     setPhase({ kind: "loading", requestId: req.requestId, bytes: 0, total: null });
     setActionError(null);
     setNote(null);
     getAll.reset();
+    download.reset();
     try {
       const { meta, body } = await api.browseGet(req);
       if (current.current !== req.requestId) return;
@@ -86,7 +96,7 @@ function Browser({ instance }: { instance: Instance }) {
       if (current.current !== req.requestId) return;
       // The previous response must not sit under this error as if it answered this request.
       setResult(null);
-      setPhase({ kind: "error", error: api.toAppError(e) });
+      setPhase({ kind: "error", error: api.toAppError(e), request: req });
     } finally {
       if (current.current === req.requestId) current.current = null;
       void loadHistory();
@@ -166,6 +176,7 @@ function Browser({ instance }: { instance: Instance }) {
         />
         <LoadProgress phase={phase} />
         {phase.kind === "error" && <ErrorNotice error={phase.error} />}
+        <SaveToFile offer={phase.kind === "error" && phase.error.kind === "too_large" ? (phase.request ?? null) : null} download={download} />
         {getAll.state.kind === "error" && <ErrorNotice error={getAll.state.error} />}
         {actionError && <ErrorNotice error={actionError} />}
         {note && (

@@ -8,4 +8,4 @@ export type Phase =
   | { kind: "idle" }
   | { kind: "loading"; requestId: string; bytes: number; total: number | null }
   | { kind: "parsing" }
-  | { kind: "error"; error: AppError };
+  | { kind: "error"; error: AppError; request?: BrowseRequest };

@@ -2,6 +2,7 @@ import { useRef, useState } from "react";
 import * as api from "../../api";
 import type { AppError, FetchAllProgress } from "../../bindings";
 import { parseBody } from "../../json/parse";
+import { getViewLimitMb } from "../../settings/viewLimit";
 import { useEvent } from "../../useEvent";
 import { fieldsOf, withoutPage } from "./query";
 import type { Result } from "./types";
@@ -26,7 +27,7 @@ export function useGetAll(onDone: (r: Result) => void) {
   });
 
   async function start(shown: Result) {
-    const request = { ...shown.request, requestId: api.newRequestId(), query: withoutPage(shown.request.query) };
+    const request = { ...shown.request, requestId: api.newRequestId(), query: withoutPage(shown.request.query), viewLimitMb: getViewLimitMb() };
     current.current = request.requestId;
     setState({ kind: "running", requestId: request.requestId, progress: null });
     try {
