@@ -117,6 +117,8 @@ struct Inner {
     stall_ms: std::sync::atomic::AtomicU64,
     /// Fault switch for tests: the Secret Service is gone (its daemon stopped).
     gone: std::sync::atomic::AtomicBool,
+    /// Keyring operations made so far (the benchmark's "keyring calls per request").
+    calls: std::sync::atomic::AtomicU64,
 }
 
 /// The app's secrets: passwords, PATs, client secrets and OAuth2 token sets.
@@ -495,6 +497,7 @@ impl SecretStore {
                 timeout_ms: std::sync::atomic::AtomicU64::new(CALL_TIMEOUT_MS),
                 stall_ms: Default::default(),
                 gone: Default::default(),
+                calls: Default::default(),
             }),
         }
     }
@@ -529,6 +532,13 @@ impl SecretStore {
             .store(timeout.as_millis() as u64, SeqCst);
     }
 
+    /// How many keyring operations (reads, writes, deletes on the OS keyring) this store has
+    /// made; session-only mode makes none. For benchmarks and tests.
+    #[doc(hidden)]
+    pub fn keyring_calls(&self) -> u64 {
+        self.inner.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Fault injection for tests: while `on`, every keyring call fails as when the Secret
     /// Service's daemon has stopped in the middle of a session.
     #[doc(hidden)]
@@ -544,6 +554,7 @@ impl SecretStore {
         f: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> Result<T> {
         use std::sync::atomic::Ordering::SeqCst;
+        self.inner.calls.fetch_add(1, SeqCst);
         if self.inner.gone.load(SeqCst) {
             // The words D-Bus gives when nothing provides the Secret Service any more.
             return Err(op_error(

@@ -25,6 +25,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 pub mod leaks;
+pub mod procs;
 pub mod ui;
 
 /// The service name the app stores its secrets under (Secret Service attribute `service`).
@@ -577,6 +578,12 @@ pub struct App {
 }
 
 impl App {
+    /// The app's own process (below tauri-driver and WebKitWebDriver), for the benchmarks.
+    pub fn app_pid(&self) -> Option<u32> {
+        let driver = self.driver.as_ref()?.child.id();
+        procs::find_below(driver, "dhis2w-desktop")
+    }
+
     /// Starts tauri-driver with this scenario's environment and opens a WebDriver session, which
     /// launches the app. Waits until the UI has rendered its header.
     pub async fn launch(env: &TestEnv, opts: LaunchOptions) -> Result<Self> {

@@ -254,6 +254,8 @@ pub struct BrowserOutcome {
     pub callback_body: String,
     /// Statuses of stray and wrong-state requests, in order.
     pub stray_statuses: Vec<u16>,
+    /// When the real callback was sent to a loopback receiver (the sign-in benchmark's start).
+    pub delivered_at: Option<std::time::Instant>,
 }
 
 type DriverTask = tokio::task::JoinHandle<Result<BrowserOutcome, String>>;
@@ -491,6 +493,7 @@ async fn drive(authorize_url: String, script: BrowserScript) -> Result<BrowserOu
                     .map_err(|e| e.to_string())?;
                 out.stray_statuses.push(s.status().as_u16());
             }
+            out.delivered_at = Some(std::time::Instant::now());
             let r = plain
                 .get(callback.clone())
                 .send()
