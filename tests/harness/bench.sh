@@ -81,6 +81,18 @@ deb_row=$(awk -v d="$deb_bytes" -v g="$gzip_bytes" -v a="$app_bytes" -v c="$cli_
   echo "the redirect to the app's loopback receiver until the code is exchanged, the tokens are stored in"
   echo "the keyring and \`/api/me\` has answered."
   echo
+  echo "What the window figures show (P3, P4), and what is left. The idle memory is dominated by WebKit's"
+  echo "web process (the page: React, the UI's code and the rendering), then our own process (Rust, GTK and"
+  echo "WebKitGTK's UI-process libraries), then WebKit's network process; the row above gives each one's"
+  echo "share in this run. Tried so far: the release build (stripped, thin LTO) instead of the debug one, and"
+  echo "loading the JSON editor, the grid and the charts only when used (the first screen's script went from"
+  echo "1.6 MB to 0.44 MB); the web process still holds about as much as a blank WebKitGTK page plus the UI."
+  echo "Start-up includes the keyring check (a write and a delete on the Secret Service) and reading the"
+  echo "sign-in state of each instance before the list is painted. For the big list, the P4 row splits the"
+  echo "time into its phases: the bytes reaching the webview, parsing and building the table in the worker,"
+  echo "and the first paint; the peak memory holds the body in Rust, in the webview and the parsed rows in"
+  echo "the worker at the same time. These rows miss their goals; they are the next performance work."
+  echo
   echo "## Tables and exports (issue: analyst views)"
   echo
   echo "| figure | median | min | max | runs | notes |"

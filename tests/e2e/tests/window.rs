@@ -110,8 +110,12 @@ async fn window_start_up_and_a_big_answer() -> Result<()> {
     // P4: the big list.
     let pid = app.app_pid().context("the app's process")?;
     app.go_to("Browse").await?;
-    app.fill("#browse-path", "/api/organisationUnits?paging=false")
-        .await?;
+    // The stand-in's 57 MB list on the large data set (as its own benchmark reads it).
+    app.fill(
+        "#browse-path",
+        "/api/organisationUnits?paging=false&fields=id,name,path,level,parent[id]",
+    )
+    .await?;
     let base_kb = procs::tree_pss_kb(pid);
     let peak = Arc::new(AtomicU64::new(base_kb));
     let stop = Arc::new(AtomicBool::new(false));
@@ -144,6 +148,8 @@ async fn window_start_up_and_a_big_answer() -> Result<()> {
     ensure!(status == "200", "the list: {status}");
     let get = mark(&app, "dhis2w-get", SHORT).await?;
     let shown = mark(&app, "dhis2w-response-shown", LONG).await?;
+    let received = mark(&app, "dhis2w-received", SHORT).await?;
+    let parsed = mark(&app, "dhis2w-parsed", SHORT).await?;
     let longest = js(&app, "return window.__jank.max;")
         .await?
         .as_f64()
@@ -159,13 +165,14 @@ async fn window_start_up_and_a_big_answer() -> Result<()> {
              const inv = window.__TAURI_INTERNALS__.invoke;
              inv('instances_list').then(async (st) => {
                const raw = await inv('browse_get', { request: { requestId: 'bench-floor', instanceId: st.instances[0].id,
-                 path: '/api/organisationUnits', query: [['paging', 'false']], record: false } });
+                 path: '/api/organisationUnits', query: [['paging', 'false'], ['fields', 'id,name,path,level,parent[id]']], record: false } });
                const bytes = new Uint8Array(raw);
                const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.byteLength - 4, false);
                const body = bytes.subarray(0, bytes.byteLength - 4 - n);
+               const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(bytes.byteLength - 4 - n, bytes.byteLength - 4)));
                const t = performance.now();
                const v = JSON.parse(new TextDecoder().decode(body));
-               done({ ms: performance.now() - t, bytes: body.byteLength, items: (v.organisationUnits || []).length });
+               done({ ms: performance.now() - t, bytes: body.byteLength, items: (v.organisationUnits || []).length, rustMs: meta.elapsedMs });
              }).catch((e) => done({ error: String(e && e.message || e) }));",
             vec![],
         )
@@ -174,9 +181,15 @@ async fn window_start_up_and_a_big_answer() -> Result<()> {
     let parse_ms = floor["ms"].as_f64().unwrap_or(f64::NAN);
     ensure!(body_mb > 0.0, "the floor's request: {floor}");
     let get_to_view = shown - get;
+    let rust_s = floor["rustMs"].as_f64().unwrap_or(f64::NAN) / 1000.0;
     rows.push(format!(
-        "| P4 | {body_mb:.1} MB org-unit list: Get → first view painted | ≤ 1.5 s | {:.2} s | a bare `JSON.parse` of the same bytes: {:.2} s | {:.1}× | one run; receiving, parsing in the worker and the first view |",
-        get_to_view / 1000.0, parse_ms / 1000.0, get_to_view / parse_ms
+        "| P4 | {body_mb:.1} MB org-unit list: Get → first view painted | ≤ 1.5 s | {:.2} s | a bare `JSON.parse` of the same bytes: {:.2} s | {:.1}× | one run. Where the time goes: Get → the bytes in the webview {:.2} s (of which the app reading the answer from the server about {rust_s:.2} s), parsing and building the table in the worker {:.2} s, the first view painted {:.2} s |",
+        get_to_view / 1000.0,
+        parse_ms / 1000.0,
+        get_to_view / parse_ms,
+        (received - get) / 1000.0,
+        (parsed - received) / 1000.0,
+        (shown - parsed) / 1000.0
     ));
     rows.push(format!(
         "| P4 | longest main-thread block meanwhile | ≤ 200 ms | {longest:.0} ms | – | – | the longest gap between timer ticks (WebKit has no Long Tasks API) |"

@@ -158,6 +158,8 @@ describe("Save to file (an answer too large to open)", () => {
     expect(note).toHaveAttribute("role", "status");
     expect(screen.queryByTestId("download-progress")).not.toBeInTheDocument();
     expect(calls.some((c) => c.cmd === "browse_cancel")).toBe(false);
+    // Saved: the "too large to open" notice has done its job and goes.
+    expect(screen.queryByText("This answer is too large to open in the app.")).not.toBeInTheDocument();
   });
 
   it("Cancel calls browse_cancel with the download's id and says nothing was saved", async () => {

@@ -87,9 +87,11 @@ function Browser({ instance }: { instance: Instance }) {
     download.reset();
     try {
       const { meta, body } = await api.browseGet(req);
+      performance.mark("dhis2w-received");
       if (current.current !== req.requestId) return;
       setPhase({ kind: "parsing" });
       const parsed = await parseBody(body, meta.contentType, fieldsOf(req.query));
+      performance.mark("dhis2w-parsed");
       if (current.current !== req.requestId) return;
       setMode(parsed.table ? "grid" : parsed.large || !parsed.isJson ? "text" : "tree");
       setResult({ meta, parsed, request: req, allPages: false });
@@ -179,7 +181,8 @@ function Browser({ instance }: { instance: Instance }) {
           onGo={go}
         />
         <LoadProgress phase={phase} />
-        {phase.kind === "error" && <ErrorNotice error={phase.error} />}
+        {/* Once the answer is saved to a file, "too large to open" is no longer the news. */}
+        {phase.kind === "error" && !(phase.error.kind === "too_large" && download.state.kind === "done") && <ErrorNotice error={phase.error} />}
         <SaveToFile offer={phase.kind === "error" && phase.error.kind === "too_large" ? (phase.request ?? null) : null} download={download} />
         {getAll.state.kind === "error" && <ErrorNotice error={getAll.state.error} />}
         {actionError && <ErrorNotice error={actionError} />}
