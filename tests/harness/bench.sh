@@ -5,13 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # Starts a stand-in with the given flags; prints its URL. Stopped on exit.
-standins=()
-trap 'for p in "${standins[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+# start_standin runs inside $(…), a subshell: its PIDs go to a file so the trap can stop them
+# (an array filled in the subshell was lost, and the stand-ins outlived the run).
+pids=$(mktemp)
+trap 'while read -r p; do kill "$p" 2>/dev/null || true; done < "$pids"; rm -f "$pids"' EXIT
 start_standin() {
   local log
   log=$(mktemp)
   node tests/dhis2-standin/server.mjs --port 0 "$@" > "$log" 2>/dev/null &
-  standins+=($!)
+  echo $! >> "$pids"
   for _ in $(seq 1 600); do
     grep -q '^DHIS2_STANDIN_URL=' "$log" && break
     sleep 0.1
