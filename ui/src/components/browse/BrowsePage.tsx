@@ -177,6 +177,13 @@ function Browser({ instance }: { instance: Instance }) {
           onSubmit={() => void send()}
           onCancel={() => {
             if (phase.kind === "loading") void api.browseCancel(phase.requestId).catch(() => undefined);
+            else if (phase.kind === "parsing") {
+              // The bytes are in; the worker's parse cannot be stopped, but its result is dropped
+              // and the window is free at once, as for a request cancelled while downloading.
+              current.current = null;
+              setResult(null);
+              setPhase({ kind: "error", error: api.toAppError({ kind: "cancelled", message: "Request cancelled." }) });
+            }
           }}
           onGo={go}
         />
