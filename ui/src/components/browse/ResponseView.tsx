@@ -8,6 +8,7 @@ import { useDarkMode } from "../../theme";
 import { JsonView, type JsonViewHandle, type ViewMode } from "../JsonView";
 import { ExportDialog } from "./ExportDialog";
 import { GetAllProgress } from "./GetAllBar";
+import { LARGE_TEXT, LargeTextView } from "./LargeTextView";
 import { ResponseHeader } from "./ResponseHeader";
 import type { Result } from "./types";
 import type { GetAllState } from "./useGetAll";
@@ -59,6 +60,8 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
     ? t("pager.summary", { page: formatCount(pager.page, lang), pageCount: formatCount(pager.pageCount, lang), total: formatCount(pager.total, lang) })
     : "";
   const waitingText = mode !== "grid" && parsed.textDeferred === true;
+  // Too long for the JSON editor's text view: our own view, one part at a time.
+  const largeText = mode === "text" && !waitingText && parsed.json === undefined && parsed.text.length > LARGE_TEXT;
   useEffect(() => {
     if (waitingText) void needText().catch(() => undefined);
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -96,7 +99,7 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
             {t("export.button")}
           </Button>
         )}
-        {mode !== "grid" && <span className="muted small">{t("response.searchHint")}</span>}
+        {mode !== "grid" && !largeText && <span className="muted small">{t("response.searchHint")}</span>}
       </div>
       {exportNote && (
         <p className="small m0" role="status" data-test="export-note">
@@ -133,6 +136,8 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
         <p role="status" className="muted">
           {t("response.opening")}
         </p>
+      ) : largeText ? (
+        <LargeTextView key={result.request.requestId} text={parsed.text} size={result.meta.sizeBytes} label={t("response.label")} />
       ) : (
         <JsonView ref={viewer} content={content} mode={mode === "grid" ? "tree" : mode} onModeChange={setMode} label={t("response.label")} dark={dark} />
       )}
