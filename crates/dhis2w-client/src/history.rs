@@ -180,7 +180,7 @@ impl HistoryStore {
         match fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_error("delete the request history", e)),
+            Err(e) => Err(io_error("delete the request history", &path, e)),
         }
     }
 
@@ -223,13 +223,14 @@ impl HistoryStore {
                 }
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HistoryFile::default()),
-            Err(e) => Err(io_error("read the request history", e)),
+            Err(e) => Err(io_error("read the request history", &path, e)),
         }
     }
 
     fn write(&self, instance_id: &str, file: &HistoryFile) -> Result<()> {
         let path = self.file_path(instance_id)?;
-        create_private_dir(&self.dir).map_err(|e| io_error("create the history folder", e))?;
+        create_private_dir(&self.dir)
+            .map_err(|e| io_error("create the history folder", &self.dir, e))?;
         let data = serde_json::to_vec_pretty(&HistoryFile {
             version: 1,
             entries: file.entries.clone(),
@@ -237,7 +238,8 @@ impl HistoryStore {
         .map_err(|e| {
             Error::new(ErrorKind::Internal, "Could not encode the history.").with_source(e)
         })?;
-        write_private_atomic(&path, &data).map_err(|e| io_error("save the request history", e))
+        write_private_atomic(&path, &data)
+            .map_err(|e| io_error("save the request history", &path, e))
     }
 }
 
@@ -249,22 +251,10 @@ fn new_id(at: i64) -> String {
     format!("{at:x}-{:016x}", rand::random::<u64>())
 }
 
-fn io_error(what: &str, e: std::io::Error) -> Error {
-    match e.kind() {
-        std::io::ErrorKind::StorageFull
-        | std::io::ErrorKind::PermissionDenied
-        | std::io::ErrorKind::ReadOnlyFilesystem => crate::fsio::file_error(
-            what,
-            Path::new("the app's data folder"),
-            e,
-            ErrorKind::Internal,
-        ),
-        _ => Error::new(
-            ErrorKind::Internal,
-            format!("Could not {what}. Check that the app's data folder is writable."),
-        )
-        .with_source(e),
-    }
+/// A file error of the history in plain words; a full disk or a refused write has its own kind
+/// ([`crate::fsio::file_error`]).
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
+    crate::fsio::file_error(what, path, e, ErrorKind::Internal)
 }
 
 /// Creates `dir` (and missing parents) readable by the user only, and narrows an existing

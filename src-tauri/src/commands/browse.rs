@@ -34,6 +34,31 @@ pub fn frame(meta: &BrowseMeta, body: impl Into<Vec<u8>>) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// `browse-progress` events for `request_id`, at most one per [`PROGRESS_INTERVAL`] (and the
+/// last one when the size is known), for the core's progress callbacks.
+fn progress_events<R: Runtime>(
+    app: &AppHandle<R>,
+    request_id: &str,
+) -> impl Fn(u64, Option<u64>) + Send + Sync + 'static {
+    let last = Mutex::new(Instant::now() - PROGRESS_INTERVAL);
+    let app = app.clone();
+    let request_id = request_id.to_owned();
+    move |bytes, total| {
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        if total.is_some_and(|t| bytes >= t) || last.elapsed() >= PROGRESS_INTERVAL {
+            *last = Instant::now();
+            let _ = app.emit(
+                events::BROWSE_PROGRESS,
+                BrowseProgress {
+                    request_id: request_id.clone(),
+                    bytes,
+                    total,
+                },
+            );
+        }
+    }
+}
+
 /// `browse_get`: GET a path of the instance; raw bytes as framed by [`frame`]. Streams
 /// `browse-progress`, can be stopped with `browse_cancel`, and records the request in the
 /// instance's history.
@@ -46,24 +71,7 @@ pub async fn browse_get<R: Runtime>(
     let inst = state.instance(&request.instance_id).await?;
     let session = state.session(&inst.id).await?;
     let cancel = state.begin_request(&request.request_id);
-    let last = Mutex::new(Instant::now() - PROGRESS_INTERVAL);
-    let progress_app = app.clone();
-    let request_id = request.request_id.clone();
-    let progress = move |bytes: u64, total: Option<u64>| {
-        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
-        let finished = total.is_some_and(|t| bytes >= t);
-        if finished || last.elapsed() >= PROGRESS_INTERVAL {
-            *last = Instant::now();
-            let _ = progress_app.emit(
-                events::BROWSE_PROGRESS,
-                BrowseProgress {
-                    request_id: request_id.clone(),
-                    bytes,
-                    total,
-                },
-            );
-        }
-    };
+    let progress = progress_events(&app, &request.request_id);
     let view_limit = request
         .view_limit_mb
         .map(|mb| u64::from(mb.max(1)) * 1024 * 1024)
@@ -137,23 +145,7 @@ pub async fn browse_download<R: Runtime>(
         return Ok(None);
     };
     let cancel = state.begin_request(&request.request_id);
-    let last = Mutex::new(Instant::now() - PROGRESS_INTERVAL);
-    let request_id = request.request_id.clone();
-    let progress_app = app.clone();
-    let progress = move |bytes: u64, total: Option<u64>| {
-        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
-        if total.is_some_and(|t| bytes >= t) || last.elapsed() >= PROGRESS_INTERVAL {
-            *last = Instant::now();
-            let _ = progress_app.emit(
-                events::BROWSE_PROGRESS,
-                BrowseProgress {
-                    request_id: request_id.clone(),
-                    bytes,
-                    total,
-                },
-            );
-        }
-    };
+    let progress = progress_events(&app, &request.request_id);
     let result = state
         .workspace()
         .download(

@@ -63,22 +63,25 @@ pub fn started_at(pid: u32) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_secs(boot) + Duration::from_millis(ticks * 1000 / hz))
 }
 
+/// The proportional set size of one process, in kB.
+fn pss_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    s.lines().find_map(|l| {
+        l.strip_prefix("Pss:")?
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
 /// Proportional set size of `pid` and every process below it, in kB (shared pages counted
 /// once across them, as PSS does).
 pub fn tree_pss_kb(pid: u32) -> u64 {
     std::iter::once(pid)
         .chain(descendants(pid))
-        .filter_map(|p| {
-            let s = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
-            s.lines().find_map(|l| {
-                l.strip_prefix("Pss:")?
-                    .trim()
-                    .strip_suffix("kB")?
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-        })
+        .filter_map(pss_kb)
         .sum()
 }
 
@@ -88,16 +91,7 @@ pub fn tree_breakdown(pid: u32) -> Vec<(String, u64)> {
         .chain(descendants(pid))
         .filter_map(|p| {
             let name = stat_fields(p)?.first()?.clone();
-            let s = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
-            let kb = s.lines().find_map(|l| {
-                l.strip_prefix("Pss:")?
-                    .trim()
-                    .strip_suffix("kB")?
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })?;
-            Some((name, kb))
+            Some((name, pss_kb(p)?))
         })
         .collect();
     v.sort_by_key(|e| std::cmp::Reverse(e.1));

@@ -47,23 +47,11 @@ impl Matrix {
     /// Records `fault` answered by `e`, after checking its words give a next step.
     fn failed(&mut self, fault: &'static str, e: &Error, want: ErrorKind, kept: &'static str) {
         assert_eq!(e.kind(), want, "{fault}: {}", e.message());
-        let mut words = e.message().to_owned();
-        for (from, to) in &self.hide {
-            words = words.replace(from.as_str(), to);
-        }
-        assert!(
-            NEXT_STEPS.iter().any(|w| words.contains(w)),
-            "{fault}: the words give no next step: {words}"
-        );
-        self.rows.push(Row {
-            fault,
-            kind: want.to_string(),
-            words,
-            kept,
-        });
+        self.noted(fault, &want.to_string(), e.message(), kept);
     }
 
-    /// Records a fault shown as a state rather than an error (`label`), with its words.
+    /// Records a fault shown as `label` (an error kind, or a state rather than an error) with
+    /// its words, after checking they give a next step.
     fn noted(&mut self, fault: &'static str, label: &str, words: &str, kept: &'static str) {
         let mut words = words.to_owned();
         for (from, to) in &self.hide {
