@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo test ui app screenshots bench fuzz
+.PHONY: help setup demo test ui app app-release screenshots bench fuzz
 
 help:
 	@echo "make demo   - set everything up, then open the app against a local DHIS2 stand-in"
@@ -17,7 +17,11 @@ ui: setup
 app: ui
 	cargo build -p dhis2w-desktop
 
-demo: app
+# The demo runs the release build, as users get it (the first build takes several minutes).
+app-release: ui
+	cargo build --release -p dhis2w-desktop
+
+demo: app-release
 	@tests/harness/demo.sh
 
 test: setup

@@ -22,7 +22,7 @@ echo "demo: DHIS2 stand-in at $URL"
 node tests/harness/presets.mjs "$URL" > "$DEMO/presets.json"
 
 export DHIS2W_CONFIG_DIR=$DEMO/config DHIS2W_DATA_DIR=$DEMO/data DHIS2W_PRESETS=$DEMO/presets.json
-APP=$ROOT/target/debug/dhis2w-desktop
+APP=${APP:-$ROOT/target/release/dhis2w-desktop}
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
   "$APP"
 else
