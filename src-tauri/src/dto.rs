@@ -17,7 +17,7 @@ pub use dhis2w_client::saved::{Question, SavedQuestion};
 pub use dhis2w_client::search::{ObjectRef, SearchGroup, SearchHit, SearchResults};
 pub use dhis2w_client::secret_store::{StorageMode, StorageStatus, StoredSecrets};
 pub use dhis2w_client::table::export::{ExportFormat, ExportResult};
-pub use dhis2w_client::workspace::{CellDiff, MissingItem, PreparedQuery};
+pub use dhis2w_client::workspace::{CellDiff, ForgetDeviceReport, MissingItem, PreparedQuery};
 pub use dhis2w_client::{
     ErrorKind, ResourcePath, SessionState, SessionStatus, SessionUser, SignInStage, VerifyResult,
 };
@@ -357,6 +357,7 @@ pub fn bindings() -> Vec<(&'static str, String)> {
         one::<FetchAllProgress>("FetchAllProgress", &cfg),
         one::<HistoryEntry>("HistoryEntry", &cfg),
         one::<ImportReport>("ImportReport", &cfg),
+        one::<ForgetDeviceReport>("ForgetDeviceReport", &cfg),
         one::<Instance>("Instance", &cfg),
         one::<InstanceInput>("InstanceInput", &cfg),
         one::<InstancesState>("InstancesState", &cfg),

@@ -52,6 +52,7 @@ where
             commands::session::session_sign_out,
             commands::session::session_status,
             commands::session::session_refresh_now,
+            commands::session::session_forget_device,
             commands::browse::browse_get,
             commands::browse::browse_cancel,
             commands::browse::browse_history,

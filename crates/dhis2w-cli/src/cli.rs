@@ -33,6 +33,9 @@ pub enum Command {
     Login(LoginArgs),
     /// Sign out: forget the sign-in (browser sign-in) or the saved password/token.
     Logout(NameArg),
+    /// Sign out and forget this computer's registration (`login --keep-signed-in`): its key is
+    /// deleted from the keyring, and from the server when you may manage OAuth2 clients.
+    ForgetComputer(NameArg),
     /// Who is signed in, and until when.
     Status(NameArg),
     /// GET an API path: JSON to stdout, or a table, CSV or Excel file.
@@ -74,6 +77,10 @@ pub struct LoginArgs {
     /// Sign in as a different user than last time.
     #[arg(long)]
     pub different_user: bool,
+    /// Keep this computer signed in (browser sign-in on DHIS2 2.42.5+): DHIS2 registers this
+    /// computer with its own key, kept in the keyring, and the sign-in renews itself.
+    #[arg(long)]
+    pub keep_signed_in: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

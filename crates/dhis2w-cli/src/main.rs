@@ -73,6 +73,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
             session::login(&ws, args.name.as_deref().or(wanted), &args).await
         }
         Command::Logout(a) => session::logout(&open().await?, a.name.as_deref().or(wanted)).await,
+        Command::ForgetComputer(a) => {
+            session::forget_computer(&open().await?, a.name.as_deref().or(wanted)).await
+        }
         Command::Status(a) => session::status(&open().await?, a.name.as_deref().or(wanted)).await,
         Command::Get(args) => get::run(&open().await?, wanted, args).await,
         Command::Analytics(args) => analytics::run(&open().await?, wanted, args).await,

@@ -39,10 +39,17 @@ fn print_status(name: &str, s: &SessionStatus) {
 pub async fn login(ws: &Workspace, name: Option<&str>, args: &LoginArgs) -> Result<()> {
     let inst = ws.pick_instance(name).await?;
     let browser = CliBrowser::new(args.no_browser);
-    let progress: dhis2w_client::auth::oauth2::ProgressCallback = Arc::new(|p| {
-        if p.stage == dhis2w_client::SignInStage::WaitingForBrowser {
-            eprintln!("Waiting for you to sign in in the browser… (Ctrl+C to stop)");
+    let progress: dhis2w_client::auth::oauth2::ProgressCallback = Arc::new(|p| match p.stage {
+        dhis2w_client::SignInStage::WaitingForEnrolment => eprintln!(
+            "Sign in in the browser to register this computer with DHIS2… (Ctrl+C to stop)"
+        ),
+        dhis2w_client::SignInStage::Registering => {
+            eprintln!("Registering this computer with DHIS2…")
         }
+        dhis2w_client::SignInStage::WaitingForBrowser => {
+            eprintln!("Waiting for you to sign in in the browser… (Ctrl+C to stop)")
+        }
+        _ => {}
     });
     let status = ws
         .sign_in(
@@ -51,6 +58,7 @@ pub async fn login(ws: &Workspace, name: Option<&str>, args: &LoginArgs) -> Resu
                 different_user: args.different_user,
                 browser: &browser,
                 progress: (inst.auth_kind == AuthKind::Oauth2).then_some(progress),
+                keep_signed_in: args.keep_signed_in,
             },
         )
         .await?;
@@ -71,6 +79,22 @@ pub async fn logout(ws: &Workspace, name: Option<&str>) -> Result<()> {
             }
         );
     }
+    Ok(())
+}
+
+pub async fn forget_computer(ws: &Workspace, name: Option<&str>) -> Result<()> {
+    let inst = ws.pick_instance(name).await?;
+    let report = ws.forget_device(&inst.id).await?;
+    print_status(&inst.name, &report.status);
+    println!(
+        "  This computer's key was deleted from the keyring{}",
+        if report.removed_on_server {
+            ", and its registration from the DHIS2 server."
+        } else {
+            ". Its registration stays on the DHIS2 server; an administrator can remove it under \
+             OAuth2 clients."
+        }
+    );
     Ok(())
 }
 

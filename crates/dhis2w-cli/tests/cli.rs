@@ -552,6 +552,7 @@ async fn sign_ins_are_shared_with_the_app() {
             &inst.id,
             SignInRequest {
                 different_user: false,
+                keep_signed_in: false,
                 browser: &browser,
                 progress: None,
             },

@@ -33,7 +33,7 @@ pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 /// What the authorization server sent back: the code and, if present, `iss` (RFC 9207).
 #[derive(Debug, Clone)]
 pub struct AuthorizationResponse {
-    /// The authorization code.
+    /// The authorization code (or, for a device enrolment, the initial access token `iat`).
     pub code: Secret,
     /// The `iss` parameter, if the server sent one.
     pub iss: Option<String>,
@@ -81,7 +81,9 @@ fn evaluate_callback<'a>(
     for (k, v) in pairs {
         match k.as_ref() {
             "state" => state = Some(v.into_owned()),
-            "code" => code = Some(v.into_owned()),
+            // A device enrolment answers with its initial access token (dhis2-dcr.md §1) where
+            // the code flow has its code: the flow that waits knows which one it asked for.
+            "code" | "iat" => code = Some(v.into_owned()),
             "error" => error = Some(v.into_owned()),
             "error_description" => desc = Some(v.into_owned()),
             "iss" => iss = Some(v.into_owned()),

@@ -59,6 +59,12 @@ pub enum ErrorKind {
     FileNotWritable,
     /// An answer larger than the user's limit for answers to show ("Save to file" instead).
     TooLarge,
+    /// This DHIS2 does not offer keeping a computer signed in (device enrolment: 2.42.5+ with
+    /// the OAuth2 server on).
+    EnrolmentUnavailable,
+    /// DHIS2 refused to register this computer (redirect allowlist, user group, or the
+    /// registration itself); the message names the setting for the administrator.
+    EnrolmentRefused,
     /// A bug or an unexpected condition.
     Internal,
 }
@@ -89,6 +95,8 @@ impl ErrorKind {
             Self::InvalidInput => "invalid_input",
             Self::StorageUnavailable => "storage_unavailable",
             Self::ProfileFile => "profile_file",
+            Self::EnrolmentUnavailable => "enrolment_unavailable",
+            Self::EnrolmentRefused => "enrolment_refused",
             Self::DiskFull => "disk_full",
             Self::FileNotWritable => "file_not_writable",
             Self::TooLarge => "too_large",
@@ -97,7 +105,7 @@ impl ErrorKind {
     }
 
     /// Every kind, for exhaustive tests and binding generation.
-    pub const ALL: [ErrorKind; 26] = [
+    pub const ALL: [ErrorKind; 28] = [
         Self::InvalidCredentials,
         Self::AccountLocked,
         Self::AccountDisabled,
@@ -123,6 +131,8 @@ impl ErrorKind {
         Self::DiskFull,
         Self::FileNotWritable,
         Self::TooLarge,
+        Self::EnrolmentUnavailable,
+        Self::EnrolmentRefused,
         Self::Internal,
     ];
 }

@@ -1,8 +1,9 @@
 //! Where profiles meet auth: an [`Instance`] plus its secrets from the [`SecretStore`] become an
 //! [`AuthProvider`]. This is the only place that reads secrets to build providers.
 
+use crate::auth::oauth2::DeviceRegistration;
 use crate::auth::{BasicAuth, ClientAuth, OAuth2Auth, OAuth2Config, PatAuth};
-use crate::client::ClientOptions;
+use crate::client::{normalise_base_url, ClientOptions};
 use crate::profile::{AuthKind, Instance};
 use crate::secret_store::{KeyringTokenStore, SecretKind, SecretStore};
 use crate::{AuthProvider, Error, ErrorKind, Result};
@@ -114,26 +115,55 @@ pub async fn profile_auth(
                     ),
                 )
             })?;
-            let client_auth = match secrets
-                .reveal(&instance.id, SecretKind::ClientSecret)
-                .await?
-            {
-                Some(s) => ClientAuth::SecretBasic(s),
-                None => ClientAuth::None,
-            };
-            let config = OAuth2Config {
+            let mut config = OAuth2Config {
                 profile: instance.id.clone(),
                 base_url: instance.base_url.clone(),
                 client_id: settings.client_id.clone(),
-                client_auth,
+                client_auth: match secrets
+                    .reveal(&instance.id, SecretKind::ClientSecret)
+                    .await?
+                {
+                    Some(s) => ClientAuth::SecretBasic(s),
+                    None => ClientAuth::None,
+                },
                 scope: settings.scope.clone(),
             };
+            // "Keep me signed in": this computer's own registration replaces the instance's
+            // app registration while it belongs to the same address.
+            // A damaged key is ignored (the ordinary sign-in is used) and stays until "Forget
+            // this computer" or the instance's removal.
+            if let Some(reg) = stored_registration(instance, secrets).await? {
+                match reg.key() {
+                    Ok(key) => {
+                        config.client_id = reg.client_id.clone();
+                        config.scope = Some(reg.scope.clone());
+                        config.client_auth = ClientAuth::PrivateKeyJwt(Arc::new(key));
+                    }
+                    Err(e) => {
+                        tracing::warn!("this computer's registration is not used: {}", e.message())
+                    }
+                }
+            }
             let store = Arc::new(KeyringTokenStore::new(secrets.clone()));
             Ok(ProfileAuth::OAuth2(Arc::new(OAuth2Auth::new(
                 config, store, options,
             )?)))
         }
     }
+}
+
+/// This computer's registration for `instance` ("keep me signed in"), when one is stored for
+/// its current address (a registration never follows an address change).
+async fn stored_registration(
+    instance: &Instance,
+    secrets: &SecretStore,
+) -> Result<Option<DeviceRegistration>> {
+    let Some(secret) = secrets.reveal(&instance.id, SecretKind::DeviceKey).await? else {
+        return Ok(None);
+    };
+    let base = normalise_base_url(&instance.base_url)?;
+    let base = base.as_str().trim_end_matches('/');
+    Ok(DeviceRegistration::from_secret(&secret).filter(|r| r.base_url == base))
 }
 
 /// [`profile_auth`] with [`client_options`], as the `Arc<dyn AuthProvider>` the client takes.

@@ -37,15 +37,19 @@ pub enum SecretKind {
     ClientSecret,
     /// The OAuth2 token set, as JSON (see [`OAuth2Token`]).
     OAuth2Token,
+    /// This computer's registration with the instance's DHIS2 ("keep me signed in"): its
+    /// private key and client id, as JSON (see [`crate::auth::oauth2::DeviceRegistration`]).
+    DeviceKey,
 }
 
 impl SecretKind {
     /// Every kind.
-    pub const ALL: [SecretKind; 4] = [
+    pub const ALL: [SecretKind; 5] = [
         Self::Password,
         Self::Pat,
         Self::ClientSecret,
         Self::OAuth2Token,
+        Self::DeviceKey,
     ];
 
     /// The stable name used in keyring account names.
@@ -55,6 +59,7 @@ impl SecretKind {
             Self::Pat => "pat",
             Self::ClientSecret => "client_secret",
             Self::OAuth2Token => "oauth2_token",
+            Self::DeviceKey => "device_key",
         }
     }
 }

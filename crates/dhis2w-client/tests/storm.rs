@@ -32,6 +32,7 @@ async fn oauth_instance(ws: &Workspace, si: &StandIn, name: &str) -> String {
         &id,
         SignInRequest {
             different_user: false,
+            keep_signed_in: false,
             browser: &browser,
             progress: None,
         },

@@ -162,3 +162,282 @@ async fn an_edit_the_keyring_refuses_leaves_the_instance_as_it_was() {
     let done = ws.edit_instance(&inst.id, &edited).await.unwrap();
     assert_eq!(done.name, "Renamed");
 }
+
+// --- "Keep me signed in on this computer" (issue 10: device enrolment, DCR, private_key_jwt) ---
+
+const ALLOW_LOOPBACK: &str = "http://127.0.0.1:*/oauth2/callback";
+
+async fn browser_instance(ws: &Workspace, si: &StandIn) -> String {
+    let mut input = InstanceInput::new("Kept", si.base.clone(), AuthKind::Oauth2);
+    input.oauth2 = Some(OAuth2Settings {
+        client_id: si.fx("/clients/public/clientId"),
+        scope: None,
+        redirect_mode: RedirectMode::Loopback,
+    });
+    ws.add_instance(&input).await.unwrap().id
+}
+
+fn admin_browser(si: &StandIn) -> support::TestBrowser {
+    support::TestBrowser::new(support::BrowserScript::new(
+        &si.fx("/users/admin/username"),
+        &si.fx("/users/admin/password"),
+    ))
+}
+
+fn keep(browser: &support::TestBrowser) -> dhis2w_client::SignInRequest<'_> {
+    dhis2w_client::SignInRequest {
+        different_user: false,
+        browser,
+        progress: None,
+        keep_signed_in: true,
+    }
+}
+
+fn stored_token(ws_secrets: &SecretStore, id: &str) -> impl std::future::Future<Output = String> {
+    let secrets = ws_secrets.clone();
+    let id = id.to_owned();
+    async move {
+        secrets
+            .reveal(&id, SecretKind::OAuth2Token)
+            .await
+            .unwrap()
+            .map(|s| s.expose().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// On 2.44 (and 2.43.2) the app registers this computer once: enrolment in the browser, its
+/// own RSA key in the keyring, then the code flow with private_key_jwt; the sign-in then
+/// renews itself with signed assertions (rotated refresh tokens), across a restart, and
+/// "Forget this computer" removes the key and (for an admin) the registration on the server.
+#[tokio::test]
+async fn keep_me_signed_in_registers_this_computer_and_renews_without_the_browser() {
+    for profile in ["2.44", "2.43.2"] {
+        let si = StandIn::start(&[
+            "--profile",
+            profile,
+            "--enrollment-allowlist",
+            ALLOW_LOOPBACK,
+        ])
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = SecretStore::session_only(None);
+        let ws = Workspace::with_stores(
+            dir.path().join("config/profiles.toml"),
+            secrets.clone(),
+            dir.path().join("data"),
+        )
+        .unwrap();
+        let id = browser_instance(&ws, &si).await;
+        let browser = admin_browser(&si);
+        let status = ws.sign_in(&id, keep(&browser)).await.unwrap();
+        assert_eq!(status.state, SessionState::SignedIn, "{profile}");
+        assert!(status.device_enrolled, "{profile}");
+        let opened = browser.opened.lock().unwrap().clone();
+        assert_eq!(opened.len(), 2, "enrolment, then sign-in: {opened:?}");
+        assert!(opened[0].contains("/api/auth/enrollDevice?redirectUri="));
+        assert!(opened[1].contains("/oauth2/authorize?"));
+        // The keyring holds the key (PKCS#8) and a token with a refresh token.
+        let reg = secrets
+            .reveal(&id, SecretKind::DeviceKey)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(reg.expose().contains("PRIVATE KEY"));
+        let first = stored_token(&secrets, &id).await;
+        let parsed: serde_json::Value = serde_json::from_str(&first).unwrap();
+        assert!(
+            parsed["refresh_token"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty()),
+            "a refresh token is stored: {parsed}"
+        );
+        let auth = ws.session(&id).await.unwrap().oauth2.unwrap();
+        assert!(auth.uses_device_key());
+        assert_ne!(auth.client_id(), si.fx("/clients/public/clientId"));
+
+        // The access token runs out: a refresh with a signed assertion, no browser.
+        si.clear_requests().await;
+        si.expire_tokens().await;
+        let me = ws.get(&id, "/api/me", &[], None, None).await.unwrap();
+        assert_eq!(me.status, 200, "{profile}");
+        assert_eq!(si.token_posts("refresh_token").await, 1);
+        let second = stored_token(&secrets, &id).await;
+        assert_ne!(first, second, "the renewed sign-in is stored");
+
+        // A restart (a new workspace on the same keyring): still signed in, still renewing.
+        drop(ws);
+        let ws = Workspace::with_stores(
+            dir.path().join("config/profiles.toml"),
+            secrets.clone(),
+            dir.path().join("data"),
+        )
+        .unwrap();
+        si.expire_tokens().await;
+        let me = ws.get(&id, "/api/me", &[], None, None).await.unwrap();
+        assert_eq!(me.status, 200);
+        assert_eq!(browser.opened.lock().unwrap().len(), 2, "no browser again");
+        assert!(ws.status(&id).await.unwrap().device_enrolled);
+
+        // Forget this computer: key and token gone, registration removed (admin may).
+        let report = ws.forget_device(&id).await.unwrap();
+        assert!(report.removed_on_server, "{profile}");
+        assert_eq!(report.status.state, SessionState::SignedOut);
+        assert!(!report.status.device_enrolled);
+        assert!(!secrets.has(&id, SecretKind::DeviceKey).await.unwrap());
+        assert!(!secrets.has(&id, SecretKind::OAuth2Token).await.unwrap());
+        let auth = ws.session(&id).await.unwrap().oauth2.unwrap();
+        assert_eq!(auth.client_id(), si.fx("/clients/public/clientId"));
+    }
+}
+
+/// Rotation under load and a crash between the refresh answer and the keyring write (2.44:
+/// each refresh token works once). 200 requests after expiry make exactly one refresh and
+/// the stored token is the newest; when the keyring write is lost, the next run is told in
+/// plain words to sign in again, keeps this computer's registration, and signs in with one
+/// browser trip (no new enrolment).
+#[tokio::test]
+async fn rotation_gives_one_refresh_under_load_and_a_lost_write_asks_for_a_sign_in() {
+    let si = StandIn::start(&[
+        "--profile",
+        "2.44",
+        "--enrollment-allowlist",
+        ALLOW_LOOPBACK,
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = SecretStore::session_only(None);
+    let open = || {
+        Workspace::with_stores(
+            dir.path().join("config/profiles.toml"),
+            secrets.clone(),
+            dir.path().join("data"),
+        )
+        .unwrap()
+    };
+    let ws = std::sync::Arc::new(open());
+    let id = browser_instance(&ws, &si).await;
+    let browser = admin_browser(&si);
+    ws.sign_in(&id, keep(&browser)).await.unwrap();
+    si.clear_requests().await;
+    si.expire_tokens().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        let (ws, id) = (ws.clone(), id.clone());
+        tasks.spawn(async move { ws.get(&id, "/api/me", &[], None, None).await });
+    }
+    while let Some(r) = tasks.join_next().await {
+        assert_eq!(r.unwrap().unwrap().status, 200);
+    }
+    assert_eq!(si.token_posts("refresh_token").await, 1, "single flight");
+    drop(ws);
+    // The keyring holds the newest refresh token: after a restart it renews (a superseded one
+    // would be refused, since each works once on 2.44).
+    let ws = open();
+    si.expire_tokens().await;
+    assert_eq!(
+        ws.get(&id, "/api/me", &[], None, None)
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+
+    // The next refresh's answer never reaches the keyring (the app "crashes" before).
+    let before = stored_token(&secrets, &id).await;
+    secrets.refuse_writes(true);
+    si.expire_tokens().await;
+    let _ = ws.get(&id, "/api/me", &[], None, None).await;
+    secrets.refuse_writes(false);
+    assert_eq!(
+        stored_token(&secrets, &id).await,
+        before,
+        "nothing was stored"
+    );
+    drop(ws);
+    // Next run: the keyring's refresh token was already used once: DHIS2 refuses the replay.
+    let ws = open();
+    si.expire_tokens().await;
+    let e = ws.get(&id, "/api/me", &[], None, None).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SignInRequired, "{}", e.message());
+    assert!(e.message().contains("Sign in again"), "{}", e.message());
+    let status = ws.status(&id).await.unwrap();
+    assert!(status.device_enrolled, "the registration is kept");
+    let again = admin_browser(&si);
+    let status = ws.sign_in(&id, keep(&again)).await.unwrap();
+    assert_eq!(status.state, SessionState::SignedIn);
+    assert_eq!(again.opened.lock().unwrap().len(), 1, "no second enrolment");
+}
+
+/// Refusals: DCR off says so at once without opening the browser; a redirect the server's
+/// allowlist refuses (the browser shows DHIS2's page, nothing comes back) names the exact
+/// setting and value for the administrator. Each has its own kind; the ordinary sign-in
+/// still works afterwards.
+#[tokio::test]
+async fn a_refused_enrolment_names_the_setting_and_the_ordinary_sign_in_still_works() {
+    let off = StandIn::start(&["--profile", "2.44", "--dcr-off"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path());
+    let id = browser_instance(&ws, &off).await;
+    let browser = admin_browser(&off);
+    let e = ws.sign_in(&id, keep(&browser)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::EnrolmentUnavailable, "{}", e.message());
+    assert!(browser.opened.lock().unwrap().is_empty());
+
+    // Default allowlist (dhis2oauth://oauth only): DHIS2 answers 400 in the browser.
+    let si = StandIn::start(&["--profile", "2.44"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path());
+    ws.set_sign_in_timeout(std::time::Duration::from_secs(3));
+    let id = browser_instance(&ws, &si).await;
+    let browser = admin_browser(&si);
+    let e = ws.sign_in(&id, keep(&browser)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::EnrolmentRefused, "{}", e.message());
+    assert!(e.message().contains("deviceEnrollmentRedirectAllowlist"));
+    assert!(e.message().contains(ALLOW_LOOPBACK), "{}", e.message());
+    let seen = browser
+        .task_result()
+        .await
+        .expect_err("the browser stopped at DHIS2's page");
+    assert!(seen.contains("invalid_redirect_uri"), "{seen}");
+    // A user outside the allowed groups: 403 forbidden_user, the group setting is named.
+    let grp = StandIn::start(&[
+        "--profile",
+        "2.44",
+        "--enrollment-allowlist",
+        ALLOW_LOOPBACK,
+        "--enrollment-groups",
+        "NoSuchGroup",
+    ])
+    .await;
+    let dir2 = tempfile::tempdir().unwrap();
+    let ws2 = workspace(dir2.path());
+    ws2.set_sign_in_timeout(std::time::Duration::from_secs(3));
+    let id2 = browser_instance(&ws2, &grp).await;
+    let b2 = admin_browser(&grp);
+    let e = ws2.sign_in(&id2, keep(&b2)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::EnrolmentRefused);
+    assert!(e.message().contains("deviceEnrollmentAllowedUserGroups"));
+    assert!(b2
+        .task_result()
+        .await
+        .unwrap_err()
+        .contains("forbidden_user"));
+
+    // Ordinary sign-in with the instance's own registration still works.
+    let plain = admin_browser(&si);
+    let status = ws
+        .sign_in(
+            &id,
+            dhis2w_client::SignInRequest {
+                different_user: false,
+                browser: &plain,
+                progress: None,
+                keep_signed_in: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(status.state, SessionState::SignedIn);
+    assert!(!status.device_enrolled);
+}

@@ -1,7 +1,7 @@
 //! `session_*` commands: signing in and out. Status carries the user, expiry and scopes,
 //! never a token.
 
-use crate::dto::{events, SessionStatus, SignInProgress};
+use crate::dto::{events, ForgetDeviceReport, SessionStatus, SignInProgress};
 use crate::state::{focus_main_window, AppState};
 use dhis2w_client::profile::AuthKind;
 use dhis2w_client::session::is_auth_failure;
@@ -60,6 +60,7 @@ pub async fn session_sign_in<R: Runtime>(
     state: State<'_, AppState>,
     instance_id: String,
     different_user: bool,
+    keep_signed_in: Option<bool>,
 ) -> Result<SessionStatus> {
     let id = instance_id;
     let inst = state.instance(&id).await?;
@@ -84,6 +85,7 @@ pub async fn session_sign_in<R: Runtime>(
                 different_user,
                 browser: &browser,
                 progress: Some(progress),
+                keep_signed_in: keep_signed_in.unwrap_or(false),
             },
         )
         .await;
@@ -118,6 +120,19 @@ pub async fn session_sign_out<R: Runtime>(
     let status = state.sign_out(&instance_id).await?;
     emit_changed(&app, &status);
     Ok(status)
+}
+
+/// `session_forget_device`: "Forget this computer": signs out, deletes this computer's key and
+/// registration from the keyring, and from the server when the user may manage OAuth2 clients.
+#[tauri::command]
+pub async fn session_forget_device<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    instance_id: String,
+) -> Result<ForgetDeviceReport> {
+    let report = state.forget_device(&instance_id).await?;
+    emit_changed(&app, &report.status);
+    Ok(report)
 }
 
 /// `session_refresh_now`: renews a browser sign-in now with its refresh token ("Refresh now"

@@ -3,4 +3,4 @@
 /**
  * Stable, machine-readable error kinds. The UI maps each one to translated words.
  */
-export type ErrorKind = "invalid_credentials" | "account_locked" | "account_disabled" | "token_expired" | "pat_malformed" | "pat_rejected" | "sign_in_required" | "server_unreachable" | "tls" | "not_dhis2" | "oauth_not_enabled" | "redirect_not_registered" | "invalid_mapping_claim" | "oauth_error" | "forbidden" | "not_found" | "server_error" | "cancelled" | "timeout" | "invalid_input" | "storage_unavailable" | "profile_file" | "disk_full" | "file_not_writable" | "too_large" | "internal";
+export type ErrorKind = "invalid_credentials" | "account_locked" | "account_disabled" | "token_expired" | "pat_malformed" | "pat_rejected" | "sign_in_required" | "server_unreachable" | "tls" | "not_dhis2" | "oauth_not_enabled" | "redirect_not_registered" | "invalid_mapping_claim" | "oauth_error" | "forbidden" | "not_found" | "server_error" | "cancelled" | "timeout" | "invalid_input" | "storage_unavailable" | "profile_file" | "disk_full" | "file_not_writable" | "too_large" | "enrolment_unavailable" | "enrolment_refused" | "internal";

@@ -12,4 +12,8 @@ username: string,
 /**
  * e.g. `John Traore`; the username when DHIS2 gives no name.
  */
-displayName: string, } | null, expiresAt: number | null, scopes: Array<string>, };
+displayName: string, } | null, expiresAt: number | null, scopes: Array<string>, 
+/**
+ * This computer is registered with the instance's DHIS2 ("keep me signed in").
+ */
+deviceEnrolled: boolean, };

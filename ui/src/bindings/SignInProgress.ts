@@ -3,4 +3,4 @@
 /**
  * Payload of the `sign-in-progress` event.
  */
-export type SignInProgress = { instanceId: string, stage: "waiting_for_browser" | "exchanging" | "done" | "failed" | "cancelled", authorizeUrl: string | null, redirectUri: string | null, };
+export type SignInProgress = { instanceId: string, stage: "waiting_for_enrolment" | "registering" | "waiting_for_browser" | "exchanging" | "done" | "failed" | "cancelled", authorizeUrl: string | null, redirectUri: string | null, };

@@ -15,6 +15,8 @@ pub(super) struct Flows {
     /// One handle per deep-link sign-in waiting, by flow number: two flows (two instances, or
     /// a retry after a cancel) never clobber each other's.
     deep_links: Mutex<HashMap<u64, DeepLinkHandle>>,
+    /// How long a browser trip may take; `None`: the capturers' default (5 minutes).
+    sign_in_timeout: Mutex<Option<std::time::Duration>>,
 }
 
 impl Workspace {
@@ -29,6 +31,15 @@ impl Workspace {
             old.cancel();
         }
         (seq, token)
+    }
+
+    /// Sets how long each browser trip of a sign-in may take (tests; the default is 5 minutes).
+    pub fn set_sign_in_timeout(&self, timeout: std::time::Duration) {
+        *lock(&self.flows.sign_in_timeout) = Some(timeout);
+    }
+
+    pub(super) fn sign_in_timeout(&self) -> Option<std::time::Duration> {
+        *lock(&self.flows.sign_in_timeout)
     }
 
     /// Stops tracking the sign-in of `id` if flow `seq` is still the current one.

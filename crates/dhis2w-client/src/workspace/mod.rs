@@ -22,7 +22,7 @@ mod tables;
 pub use analytics::{AnalyticsRun, ANALYTICS_PATH};
 pub use instances::{InstanceListing, ListedInstance};
 pub use questions::{compare_tables, CellDiff, MissingItem, PreparedQuery};
-pub use sessions::{Session, SessionStatus, SignInRequest, VerifyResult};
+pub use sessions::{ForgetDeviceReport, Session, SessionStatus, SignInRequest, VerifyResult};
 pub use tables::{ExportProgressFn, ExportSpec, ExportStage};
 
 use crate::history::HistoryStore;

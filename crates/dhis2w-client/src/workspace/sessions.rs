@@ -5,11 +5,13 @@
 use super::{lock, now_secs, Workspace};
 use crate::auth::oauth2::{ProgressCallback, REFRESH_MARGIN_SECS};
 use crate::capture::{
-    BrowserOpener, DeepLinkCapturer, DeepLinkOptions, LoopbackCapturer, RedirectCapturer,
+    BrowserOpener, DeepLinkCapturer, DeepLinkOptions, LoopbackCapturer, LoopbackOptions,
+    RedirectCapturer,
 };
 use crate::client::RawResponse;
 use crate::from_profile;
 use crate::profile::{AuthKind, Instance, InstanceInput, RedirectMode};
+use crate::secret_store::SecretKind;
 use crate::session::SessionUser;
 use crate::{
     AuthProvider, BasicAuth, Dhis2Client, Error, ErrorKind, OAuth2Auth, PatAuth, Result,
@@ -42,6 +44,20 @@ pub struct SessionStatus {
     // Unix seconds; OAuth2 only.
     pub expires_at: Option<i64>,
     pub scopes: Vec<String>,
+    /// This computer is registered with the instance's DHIS2 ("keep me signed in").
+    #[serde(default)]
+    pub device_enrolled: bool,
+}
+
+/// What "Forget this computer" did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForgetDeviceReport {
+    pub status: SessionStatus,
+    /// The registration was also deleted on the server (needs the authority to manage OAuth2
+    /// clients); otherwise an administrator can remove it there.
+    pub removed_on_server: bool,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -65,6 +81,24 @@ pub struct SignInRequest<'a> {
     pub browser: &'a dyn BrowserOpener,
     /// Progress events of a browser sign-in.
     pub progress: Option<ProgressCallback>,
+    /// "Keep me signed in on this computer": register this computer with DHIS2 first (device
+    /// enrolment), unless it already is. OAuth2 only.
+    pub keep_signed_in: bool,
+}
+
+/// The redirect receiver of one browser trip.
+enum Capturer {
+    Loopback(LoopbackCapturer),
+    DeepLink(DeepLinkCapturer),
+}
+
+impl Capturer {
+    fn as_dyn(&self) -> &dyn RedirectCapturer {
+        match self {
+            Self::Loopback(c) => c,
+            Self::DeepLink(c) => c,
+        }
+    }
 }
 
 impl Workspace {
@@ -130,6 +164,7 @@ impl Workspace {
             user: None,
             expires_at: None,
             scopes: vec![],
+            device_enrolled: false,
         };
         match inst.auth_kind {
             AuthKind::Basic | AuthKind::Pat => {
@@ -140,6 +175,7 @@ impl Workspace {
             AuthKind::Oauth2 => {
                 let session = self.session(id).await?;
                 let auth = Self::oauth2_of(&session)?;
+                status.device_enrolled = auth.uses_device_key();
                 if let Some(t) = auth.status().await? {
                     status.state = t.session_state(now_secs());
                     status.expires_at = Some(t.expires_at);
@@ -183,26 +219,79 @@ impl Workspace {
             .as_ref()
             .map(|o| o.redirect_mode)
             .unwrap_or_default();
-        let result = match mode {
-            RedirectMode::Loopback => match LoopbackCapturer::bind().await {
-                Ok(capturer) => auth.sign_in(&capturer, request.browser, options).await,
-                Err(e) => Err(e),
-            },
-            RedirectMode::DeepLink => {
-                let (capturer, handle) = DeepLinkCapturer::new(DeepLinkOptions::default());
-                self.add_deep_link_handle(seq, handle);
-                let r = auth
-                    .sign_in(&capturer as &dyn RedirectCapturer, request.browser, options)
-                    .await;
-                self.remove_deep_link_handle(seq);
-                r
+        let result = async {
+            let mut auth = auth;
+            if request.keep_signed_in && !auth.uses_device_key() {
+                let capturer = self.capturer(mode, seq).await?;
+                let registration = auth
+                    .enrol_device(capturer.as_dyn(), request.browser, &options)
+                    .await?;
+                self.secrets
+                    .set(id, SecretKind::DeviceKey, registration.to_secret()?)
+                    .await?;
+                // The instance's provider now authenticates with this computer's key.
+                self.forget_session(id);
+                auth = Self::oauth2_of(&self.session(id).await?)?;
             }
-        };
+            let capturer = self.capturer(mode, seq).await?;
+            auth.sign_in(capturer.as_dyn(), request.browser, options.clone())
+                .await
+        }
+        .await;
+        self.remove_deep_link_handle(seq);
         self.end_sign_in(id, seq);
         let signed = result?;
         self.credentials
             .remember_user(id, SessionUser::from_me(&signed.me));
         self.status(id).await
+    }
+
+    /// A redirect receiver for flow `seq`: a fresh loopback port, or a deep-link receiver the
+    /// app's deep links are routed to (until [`Self::remove_deep_link_handle`]).
+    async fn capturer(&self, mode: RedirectMode, seq: u64) -> Result<Capturer> {
+        let timeout = self.sign_in_timeout();
+        Ok(match mode {
+            RedirectMode::Loopback => {
+                let mut options = LoopbackOptions::default();
+                if let Some(t) = timeout {
+                    options.timeout = t;
+                }
+                Capturer::Loopback(LoopbackCapturer::bind_with(options).await?)
+            }
+            RedirectMode::DeepLink => {
+                let mut options = DeepLinkOptions::default();
+                if let Some(t) = timeout {
+                    options.timeout = t;
+                }
+                let (capturer, handle) = DeepLinkCapturer::new(options);
+                self.add_deep_link_handle(seq, handle);
+                Capturer::DeepLink(capturer)
+            }
+        })
+    }
+
+    /// "Forget this computer": signs `id` out (revoking its refresh token), deletes this
+    /// computer's key and registration from the keyring, and removes the registration on the
+    /// server when the signed-in user may manage OAuth2 clients (best effort). The next
+    /// sign-in uses the instance's ordinary app registration.
+    pub async fn forget_device(&self, id: &str) -> Result<ForgetDeviceReport> {
+        self.instance(id).await?;
+        self.cancel_sign_in(id);
+        let session = self.session(id).await?;
+        let mut removed_on_server = false;
+        if let Some(auth) = session.oauth2.as_ref().filter(|a| a.uses_device_key()) {
+            removed_on_server = remove_client_on_server(&session.client, auth.client_id()).await;
+            let report = auth.sign_out().await?;
+            if let Some(detail) = report.detail {
+                tracing::info!(revoked = report.revoked, "{detail}");
+            }
+        }
+        self.secrets.delete(id, SecretKind::DeviceKey).await?;
+        self.forget_session(id);
+        Ok(ForgetDeviceReport {
+            status: self.status(id).await?,
+            removed_on_server,
+        })
     }
 
     /// Renews an OAuth2 sign-in now with its refresh token ("Refresh now"); an instance
@@ -323,6 +412,42 @@ impl Workspace {
 }
 
 /// Checks credentials with `GET /api/me` (and the version from `/api/system/info`).
+/// Deletes OAuth2 client `client_id` through `/api/oAuth2Clients` (needs
+/// `F_OAUTH2_CLIENT_MANAGE`, dhis2-dcr.md §6); false when it could not.
+async fn remove_client_on_server(client: &Dhis2Client, client_id: &str) -> bool {
+    let query = [
+        ("fields".to_owned(), "id".to_owned()),
+        ("paging".to_owned(), "false".to_owned()),
+        ("filter".to_owned(), format!("clientId:eq:{client_id}")),
+    ];
+    let Ok(found) = client
+        .get_json::<serde_json::Value>("/api/oAuth2Clients", &query)
+        .await
+    else {
+        return false;
+    };
+    let uid = found
+        .get("oAuth2Clients")
+        .and_then(|l| l.as_array())
+        .and_then(|l| l.first())
+        .and_then(|c| c.get("id"))
+        .and_then(|v| v.as_str())
+        .filter(|u| !u.is_empty() && u.chars().all(|c| c.is_ascii_alphanumeric()))
+        .map(str::to_owned);
+    match uid {
+        Some(uid) => client
+            .request(
+                reqwest::Method::DELETE,
+                &format!("/api/oAuth2Clients/{uid}"),
+                &[],
+                None,
+            )
+            .await
+            .is_ok_and(|r| (200..300).contains(&r.status)),
+        None => false,
+    }
+}
+
 pub async fn verify_with(client: &Dhis2Client) -> Result<VerifyResult> {
     let started = std::time::Instant::now();
     let me = client.me().await?;

@@ -266,6 +266,8 @@ type DriverTask = tokio::task::JoinHandle<Result<BrowserOutcome, String>>;
 pub struct TestBrowser {
     script: BrowserScript,
     task: Arc<Mutex<Option<DriverTask>>>,
+    /// Every URL it was asked to open, in order.
+    pub opened: Arc<Mutex<Vec<String>>>,
 }
 
 impl TestBrowser {
@@ -273,7 +275,19 @@ impl TestBrowser {
         Self {
             script,
             task: Arc::new(Mutex::new(None)),
+            opened: Arc::new(Mutex::new(vec![])),
         }
+    }
+
+    /// Waits for the last driver and returns its result (an `Err` names the page it stopped at).
+    pub async fn task_result(&self) -> Result<BrowserOutcome, String> {
+        let handle = self
+            .task
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the browser was never opened");
+        handle.await.expect("driver panicked")
     }
 
     /// Waits for the driver and returns what it saw.
@@ -296,6 +310,7 @@ impl BrowserOpener for TestBrowser {
     async fn open(&self, url: &str) -> CoreResult<()> {
         let script = self.script.clone();
         let url = url.to_owned();
+        self.opened.lock().unwrap().push(url.clone());
         *self.task.lock().unwrap() = Some(tokio::spawn(drive(url, script)));
         Ok(())
     }
@@ -336,7 +351,8 @@ async fn drive(authorize_url: String, script: BrowserScript) -> Result<BrowserOu
     let start = Url::parse(&authorize_url).map_err(|e| e.to_string())?;
     let redirect_uri = start
         .query_pairs()
-        .find(|(k, _)| k == "redirect_uri")
+        // The code flow's `redirect_uri`, or a device enrolment's `redirectUri`.
+        .find(|(k, _)| k == "redirect_uri" || k == "redirectUri")
         .map(|(_, v)| v.into_owned())
         .ok_or("no redirect_uri")?;
     let mut out = BrowserOutcome {

@@ -1,16 +1,26 @@
 //! How the app authenticates itself at the token and revocation endpoints (`none`,
-//! `client_secret_basic`, `client_secret_post`), and the form POST they share.
+//! `client_secret_basic`, `client_secret_post`, `private_key_jwt`), and the form POST they
+//! share.
 
 use super::*;
 
 impl OAuth2Auth {
-    /// Adds client authentication: form fields for `none`/`client_secret_post`, or the Basic
-    /// header value for `client_secret_basic`.
+    /// Adds client authentication: form fields for `none`/`client_secret_post`/
+    /// `private_key_jwt` (an assertion for audience `aud`), or the Basic header value for
+    /// `client_secret_basic`.
     pub(super) fn client_auth(
         &self,
         form: &mut Vec<(&'static str, String)>,
-    ) -> Option<HeaderValue> {
-        match &self.config.client_auth {
+        aud: &str,
+    ) -> Result<Option<HeaderValue>> {
+        Ok(match &self.config.client_auth {
+            ClientAuth::PrivateKeyJwt(key) => {
+                // SAS requires client_id with an assertion (dhis2-dcr.md §3 "Request form").
+                form.push(("client_id", key.client_id().to_owned()));
+                form.push(("client_assertion_type", ASSERTION_TYPE.to_owned()));
+                form.push(("client_assertion", key.assertion(aud)?));
+                None
+            }
             ClientAuth::None => {
                 form.push(("client_id", self.config.client_id.clone()));
                 None
@@ -27,15 +37,16 @@ impl OAuth2Auth {
                 };
                 let raw = format!("{}:{}", enc(&self.config.client_id), enc(s.expose()));
                 // Base64 is always a valid header value; no panic path even so.
-                let mut hv = HeaderValue::from_str(&format!(
+                let Ok(mut hv) = HeaderValue::from_str(&format!(
                     "Basic {}",
                     base64::engine::general_purpose::STANDARD.encode(raw)
-                ))
-                .ok()?;
+                )) else {
+                    return Ok(None);
+                };
                 hv.set_sensitive(true);
                 Some(hv)
             }
-        }
+        })
     }
 
     /// POSTs a form to an endpoint with client authentication, re-sending the POST (same
@@ -48,7 +59,14 @@ impl OAuth2Auth {
         let host = self.base.host_str().unwrap_or("the server").to_owned();
         let mut url = Url::parse(endpoint)
             .map_err(|_| not_enabled("its discovery document has a malformed address"))?;
-        let auth_header = self.client_auth(&mut form);
+        // The assertion's audience: the issuer, with its trailing slash, as DHIS2's own tests
+        // use it (dhis2-dcr.md §3 "Assertion checks").
+        let aud = self
+            .metadata
+            .get()
+            .map(|m| m.issuer.clone())
+            .unwrap_or_else(|| endpoint.to_owned());
+        let auth_header = self.client_auth(&mut form, &aud)?;
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
             .finish();

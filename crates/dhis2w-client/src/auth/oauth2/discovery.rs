@@ -32,6 +32,25 @@ pub struct ServerMetadata {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl ServerMetadata {
+    /// The dynamic client registration endpoint (present when DHIS2 offers device enrolment,
+    /// dhis2-dcr.md §2).
+    pub fn registration_endpoint(&self) -> Option<&str> {
+        self.extra
+            .get("registration_endpoint")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// OpenID RP-initiated logout (DHIS2: `/connect/logout`, dhis2-dcr.md §7).
+    pub fn end_session_endpoint(&self) -> Option<&str> {
+        self.extra
+            .get("end_session_endpoint")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+    }
+}
+
 pub(super) fn not_enabled(detail: &str) -> Error {
     Error::new(
         ErrorKind::OauthNotEnabled,

@@ -1,7 +1,8 @@
 //! OAuth 2.1 authorization code + PKCE against DHIS2's authorization server (2.42+).
 //!
 //! One file per step: [`discovery`], [`flow`] (the interactive sign-in), [`client_auth`],
-//! [`tokens`] (grants, refresh, the token state) and [`revoke`] (sign-out).
+//! [`tokens`] (grants, refresh, the token state), [`revoke`] (sign-out) and [`enrol`] ("keep me
+//! signed in": device enrolment and `private_key_jwt`).
 //!
 //! [`OAuth2Auth::sign_in`] is the only thing that runs the interactive browser flow, and only
 //! when the user starts it. [`AuthProvider::headers`] and [`AuthProvider::refresh_if_needed`]
@@ -10,9 +11,12 @@
 
 mod client_auth;
 mod discovery;
+mod enrol;
 mod flow;
 mod revoke;
 mod tokens;
+
+pub use enrol::{DeviceKey, DeviceRegistration, ASSERTION_TYPE, DEVICE_SCOPE};
 
 pub use discovery::{discover, server_version, ServerMetadata};
 use discovery::{is_json, not_enabled};
@@ -92,6 +96,8 @@ pub enum ClientAuth {
     SecretBasic(Secret),
     /// `client_secret_post`: `client_secret` in the form body.
     SecretPost(Secret),
+    /// `private_key_jwt` with this computer's key ("keep me signed in", [`enrol`]).
+    PrivateKeyJwt(Arc<DeviceKey>),
 }
 
 /// What an [`OAuth2Auth`] needs to know.
@@ -114,6 +120,10 @@ pub struct OAuth2Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignInStage {
+    /// "Keep me signed in": the browser was asked to open DHIS2's device-enrolment page.
+    WaitingForEnrolment,
+    /// "Keep me signed in": registering this computer with DHIS2.
+    Registering,
     /// The browser was asked to open the authorize URL; waiting for the user.
     WaitingForBrowser,
     /// The code arrived; exchanging it and checking the token with `/api/me`.
@@ -286,6 +296,17 @@ impl OAuth2Auth {
     /// The key tokens are stored under.
     pub fn token_key(&self) -> &TokenKey {
         &self.key
+    }
+
+    /// The OAuth2 client id in use.
+    pub fn client_id(&self) -> &str {
+        &self.config.client_id
+    }
+
+    /// Whether this provider authenticates with this computer's registered key ("keep me
+    /// signed in", [`ClientAuth::PrivateKeyJwt`]).
+    pub fn uses_device_key(&self) -> bool {
+        matches!(self.config.client_auth, ClientAuth::PrivateKeyJwt(_))
     }
 
     /// Discovery (done once, then cached). Also refuses DHIS2 versions without the OAuth2
