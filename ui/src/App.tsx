@@ -28,7 +28,7 @@ function Shell() {
           <InstanceWizard key={wizard.mode === "edit" ? wizard.instance.id : "add"} />
         </Suspense>
       )}
-      {signIn && <SignInDialog key={signIn.instanceId + String(signIn.differentUser)} />}
+      {signIn && <SignInDialog key={`${signIn.instanceId}:${signIn.differentUser}:${signIn.keepSignedIn}`} />}
     </div>
   );
 }

@@ -18,6 +18,7 @@ import type {
   ExportResult,
   ExportProgress,
   FetchAllProgress,
+  ForgetDeviceReport,
   HistoryEntry,
   ImportReport,
   Instance,
@@ -63,6 +64,8 @@ export const ERROR_KINDS: readonly ErrorKind[] = Object.keys({
   disk_full: 1,
   file_not_writable: 1,
   too_large: 1,
+  enrolment_unavailable: 1,
+  enrolment_refused: 1,
   internal: 1,
 } satisfies Record<ErrorKind, 1>) as ErrorKind[];
 
@@ -110,13 +113,20 @@ export const instancesImportCli = (path: string | null) =>
 
 // ---------------------------------------------------------------- session
 
-export const sessionSignIn = (instanceId: string, differentUser: boolean) =>
-  call<SessionStatus>("session_sign_in", { instanceId, differentUser });
+/** `keepSignedIn`: "Keep me signed in on this computer": on an OAuth2 instance not yet enrolled,
+ * the browser first opens DHIS2's device-enrolment page and this computer is registered
+ * (stages waiting_for_enrolment, registering), then the usual browser sign-in runs. */
+export const sessionSignIn = (instanceId: string, differentUser: boolean, keepSignedIn = false) =>
+  call<SessionStatus>("session_sign_in", { instanceId, differentUser, keepSignedIn });
 export const sessionCancelSignIn = (instanceId: string) =>
   call<null>("session_cancel_sign_in", { instanceId });
 export const sessionSignOut = (instanceId: string) => call<SessionStatus>("session_sign_out", { instanceId });
 /** Renews a browser sign-in now with its refresh token. */
 export const sessionRefreshNow = (instanceId: string) => call<SessionStatus>("session_refresh_now", { instanceId });
+/** "Forget this computer": signs out, deletes this computer's key and registration from the
+ * keyring, and removes the registration on the server when DHIS2 allows it. */
+export const sessionForgetDevice = (instanceId: string) =>
+  call<ForgetDeviceReport>("session_forget_device", { instanceId });
 export const sessionStatus = (instanceId: string) => call<SessionStatus>("session_status", { instanceId });
 
 // ---------------------------------------------------------------- browse

@@ -6,7 +6,8 @@ import type { AnalyticsQuery, AppError, Instance, InstancesState, SessionStatus 
 export type Page = "instances" | "browse" | "analytics" | "saved" | "settings" | "about";
 /** `step` 3 opens the edit wizard at the credentials (e.g. after signing out of a Basic/PAT instance). */
 export type WizardState = { mode: "add" } | { mode: "edit"; instance: Instance; step?: 1 | 3 } | null;
-export type SignInRequest = { instanceId: string; differentUser: boolean } | null;
+/** `keepSignedIn`: "Keep me signed in on this computer" (DHIS2 device enrolment, OAuth2 only). */
+export type SignInRequest = { instanceId: string; differentUser: boolean; keepSignedIn: boolean } | null;
 
 type AppCtx = {
   state: InstancesState | null;
@@ -23,7 +24,7 @@ type AppCtx = {
   wizard: WizardState;
   setWizard: (w: WizardState) => void;
   signIn: SignInRequest;
-  startSignIn: (instanceId: string, differentUser: boolean) => void;
+  startSignIn: (instanceId: string, differentUser: boolean, keepSignedIn?: boolean) => void;
   closeSignIn: () => void;
   /** A path (from search or a UID) the browser should load; set by openPath, cleared once loaded. */
   pendingOpen: string | null;
@@ -152,7 +153,7 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
     wizard,
     setWizard,
     signIn,
-    startSignIn: (instanceId, differentUser) => setSignIn({ instanceId, differentUser }),
+    startSignIn: (instanceId, differentUser, keepSignedIn = false) => setSignIn({ instanceId, differentUser, keepSignedIn }),
     closeSignIn: () => setSignIn(null),
     pendingOpen,
     openPath: (path) => {

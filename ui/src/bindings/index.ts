@@ -25,6 +25,7 @@ export type { ExportFormat } from "./ExportFormat";
 export type { ExportProgress } from "./ExportProgress";
 export type { ExportRequest } from "./ExportRequest";
 export type { ExportResult } from "./ExportResult";
+export type { ForgetDeviceReport } from "./ForgetDeviceReport";
 export type { FetchAllProgress } from "./FetchAllProgress";
 export type { ObjectRef } from "./ObjectRef";
 export type { SearchGroup } from "./SearchGroup";

@@ -17,12 +17,19 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
   const { t, lang } = useI18n();
   const { state, sessions, apply, refresh, setActive, setWizard, startSignIn, setSession } = useApp();
   const [confirmRemove, setConfirmRemove] = useState(false);
+  const [confirmForget, setConfirmForget] = useState(false);
+  /** After "Forget this computer": whether DHIS2 removed the registration too. */
+  const [forgotten, setForgotten] = useState<{ removedOnServer: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
   const [signedOutNote, setSignedOutNote] = useState("");
   const status = sessions[instance.id];
   const isActive = state?.activeId === instance.id;
   const isDefault = state?.defaultId === instance.id;
   const signedIn = status?.state === "signed_in";
+  const isOAuth = instance.authKind === "oauth2";
+  // Unknown until the status is read: offer neither "keep me signed in" nor "forget".
+  const enrolled = isOAuth && status?.deviceEnrolled === true;
+  const canKeep = isOAuth && status != null && !status.deviceEnrolled;
 
   async function run(f: () => Promise<void>) {
     setBusy(true);
@@ -52,7 +59,7 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
         <div className="instance-meta">
           <SessionLabel status={status} />
           <span className="muted"> · {t("instances.method", { method: t(METHOD_KEY[instance.authKind]) })}</span>
-          {signedIn && instance.authKind === "oauth2" && status?.expiresAt != null && (
+          {signedIn && isOAuth && status?.expiresAt != null && (
             // Renews the browser sign-in now with its refresh token (no browser); without one
             // the error says to sign in again.
             <button
@@ -66,7 +73,7 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
             </button>
           )}
         </div>
-        {status?.state === "needs_sign_in" && instance.authKind === "oauth2" && (
+        {status?.state === "needs_sign_in" && isOAuth && (
           <div className="state-warn small" data-test="session-hint">
             {t("state.expiredHint")}
           </div>
@@ -74,6 +81,16 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
         {signedOutNote && !signedIn && (
           <div className="muted small" role="status" data-test="signed-out-note">
             {signedOutNote}
+          </div>
+        )}
+        {enrolled && (
+          <div className="state-ok small" data-test="device-enrolled">
+            {t("enrol.kept")}
+          </div>
+        )}
+        {forgotten && !enrolled && (
+          <div className="muted small" role="status" data-test="forget-outcome">
+            {forgotten.removedOnServer ? t("enrol.forgotRemoved") : t("enrol.forgotKeptOnServer")}
           </div>
         )}
         {instance.notes && <div className="muted small">{t("instances.notes", { notes: instance.notes })}</div>}
@@ -110,9 +127,19 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
               {t("instances.signIn")}
             </Button>
           )}
-          {instance.authKind === "oauth2" && (
+          {isOAuth && (
             <Button small secondary disabled={busy} onClick={() => startSignIn(instance.id, true)}>
               {t("signin.differentUser")}
+            </Button>
+          )}
+          {canKeep && (
+            <Button small secondary disabled={busy} onClick={() => startSignIn(instance.id, false, true)} dataTest="keep-signed-in">
+              {t("enrol.keep")}
+            </Button>
+          )}
+          {enrolled && (
+            <Button small secondary disabled={busy} onClick={() => setConfirmForget(true)} dataTest="forget-device">
+              {t("enrol.forget")}
             </Button>
           )}
           <Button small secondary disabled={busy} onClick={() => setWizard({ mode: "edit", instance })}>
@@ -127,6 +154,11 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
             {t("instances.remove")}
           </Button>
         </div>
+        {canKeep && (
+          <div className="muted small" data-test="keep-signed-in-help">
+            {t("enrol.keepHelp")}
+          </div>
+        )}
       </div>
       {confirmRemove && (
         <Modal small onClose={() => setConfirmRemove(false)} dataTest="remove-modal">
@@ -147,6 +179,34 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
                 }
               >
                 {t("instances.remove")}
+              </Button>
+            </ButtonStrip>
+          </ModalActions>
+        </Modal>
+      )}
+      {confirmForget && (
+        <Modal small onClose={() => setConfirmForget(false)} dataTest="forget-modal">
+          <ModalTitle>{t("enrol.forgetTitle")}</ModalTitle>
+          <ModalContent>{t("enrol.forgetBody", { name: instance.name })}</ModalContent>
+          <ModalActions>
+            <ButtonStrip end>
+              <Button secondary onClick={() => setConfirmForget(false)} initialFocus>
+                {t("common.cancel")}
+              </Button>
+              <Button
+                destructive
+                onClick={() =>
+                  void run(async () => {
+                    setConfirmForget(false);
+                    const report = await api.sessionForgetDevice(instance.id);
+                    setSession(report.status);
+                    setSignedOutNote("");
+                    setForgotten({ removedOnServer: report.removedOnServer });
+                  })
+                }
+                dataTest="forget-confirm"
+              >
+                {t("enrol.forget")}
               </Button>
             </ButtonStrip>
           </ModalActions>

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Button, ButtonStrip, CircularLoader, Modal, ModalActions, ModalContent, ModalTitle, NoticeBox } from "@dhis2/ui";
 import * as api from "../api";
-import type { AppError, SessionStatus } from "../bindings";
+import type { AppError, Instance, SessionStatus } from "../bindings";
 import { copyText, formatCountdown } from "../format";
 import { useI18n, type T } from "../i18n";
 import { useApp } from "../state";
@@ -20,8 +20,14 @@ const CREDENTIAL_ERRORS = new Set<AppError["kind"]>([
   "pat_rejected",
 ]);
 
+/** Errors after which "Sign in without keeping me signed in" is offered (device enrolment failed). */
+const ENROLMENT_ERRORS = new Set<AppError["kind"]>(["enrolment_unavailable", "enrolment_refused"]);
+
 type Phase =
   | { kind: "starting" }
+  /** The browser shows DHIS2's device-enrolment page ("Keep me signed in on this computer"). */
+  | { kind: "enrolling" }
+  | { kind: "registering" }
   | { kind: "waiting" }
   | { kind: "exchanging" }
   | { kind: "done"; status: SessionStatus }
@@ -31,7 +37,7 @@ type Phase =
 
 export function SignInDialog() {
   const { t } = useI18n();
-  const { signIn, closeSignIn, state, setSession, setWizard } = useApp();
+  const { signIn, closeSignIn, startSignIn, state, setSession, setWizard } = useApp();
   const instanceId = signIn?.instanceId ?? "";
   const instance = state?.instances.find((i) => i.id === instanceId);
   const usesStoredSecret = instance != null && instance.authKind !== "oauth2";
@@ -46,7 +52,11 @@ export function SignInDialog() {
   const [copied, setCopied] = useState<"ok" | "fail" | null>(null);
   const [linkError, setLinkError] = useState<AppError | null>(null);
   const [attempt, setAttempt] = useState(0);
+  /** This computer was registered during this sign-in (the browser may open once more). */
+  const [registered, setRegistered] = useState(false);
   const finished = useRef(false);
+  /** The browser step the countdown runs for: each one (enrolment, sign-in) has its own 5 minutes. */
+  const countdownFor = useRef<string | null>(null);
   const usesStoredSecretRef = useRef(usesStoredSecret);
   usesStoredSecretRef.current = usesStoredSecret;
   const askCredentialsRef = useRef(askCredentials);
@@ -61,14 +71,24 @@ export function SignInDialog() {
     setPhase({ kind: "starting" });
     setAuthorizeUrl(null);
     setDeadline(null);
+    setRegistered(false);
+    countdownFor.current = null;
     (async () => {
       try {
         unlisten = await api.onSignInProgress((p) => {
           if (p.instanceId !== signIn.instanceId || finished.current) return;
           if (p.authorizeUrl) setAuthorizeUrl(p.authorizeUrl);
-          if (p.stage === "waiting_for_browser") {
-            setPhase({ kind: "waiting" });
-            setDeadline((d) => d ?? Date.now() + SIGN_IN_SECONDS * 1000);
+          if (p.stage === "waiting_for_browser" || p.stage === "waiting_for_enrolment") {
+            setPhase({ kind: p.stage === "waiting_for_enrolment" ? "enrolling" : "waiting" });
+            if (countdownFor.current !== p.stage) {
+              countdownFor.current = p.stage;
+              setDeadline(Date.now() + SIGN_IN_SECONDS * 1000);
+              setNow(Date.now());
+              setCopied(null);
+            }
+          } else if (p.stage === "registering") {
+            setRegistered(true);
+            setPhase({ kind: "registering" });
           } else if (p.stage === "exchanging") setPhase({ kind: "exchanging" });
         });
       } catch {
@@ -79,7 +99,7 @@ export function SignInDialog() {
         return;
       }
       try {
-        const status = await api.sessionSignIn(signIn.instanceId, signIn.differentUser);
+        const status = await api.sessionSignIn(signIn.instanceId, signIn.differentUser, signIn.keepSignedIn);
         if (dead) return;
         finished.current = true;
         setSession(status);
@@ -110,14 +130,17 @@ export function SignInDialog() {
   }, [deadline]);
   const secondsLeft = deadline == null ? SIGN_IN_SECONDS : Math.max(0, Math.round((deadline - now) / 1000));
   useEffect(() => {
-    if (deadline != null && secondsLeft === 0 && !finished.current && phase.kind === "waiting") {
+    if (deadline != null && secondsLeft === 0 && !finished.current && (phase.kind === "waiting" || phase.kind === "enrolling")) {
       finished.current = true;
       setPhase({ kind: "expired" });
       void api.sessionCancelSignIn(instanceId).catch(() => undefined);
     }
   }, [secondsLeft, deadline, phase.kind, instanceId]);
 
-  const inProgress = phase.kind === "starting" || phase.kind === "waiting" || phase.kind === "exchanging";
+  const inProgress =
+    phase.kind === "starting" || phase.kind === "enrolling" || phase.kind === "registering" || phase.kind === "waiting" || phase.kind === "exchanging";
+  const enrolmentFailed = phase.kind === "failed" && ENROLMENT_ERRORS.has(phase.error.kind);
+  const withoutKeeping = () => startSignIn(instanceId, signIn?.differentUser ?? false, false);
 
   async function cancel() {
     if (inProgress) {
@@ -137,14 +160,23 @@ export function SignInDialog() {
       <ModalContent>
         <div aria-live="polite" className="signin-body">
           {phase.kind === "starting" && (
-            <p className="row">
+            <div className="row">
               <CircularLoader small /> {usesStoredSecret ? t("signin.basicHelp") : t("signin.starting")}
-            </p>
+            </div>
           )}
-          {phase.kind === "waiting" && (
+          {(phase.kind === "waiting" || phase.kind === "enrolling") && (
             <>
-              <p className="big strong">{t("signin.waiting")}</p>
-              <p>{t("signin.waitingHelp")}</p>
+              {phase.kind === "enrolling" ? (
+                <p className="big strong" data-test="enrol-waiting">
+                  {t("signin.enrolWaiting")}
+                </p>
+              ) : (
+                <>
+                  <p className="big strong">{t("signin.waiting")}</p>
+                  {/* Right after registering, the browser is signed in already: it usually passes through. */}
+                  {registered ? <p className="state-ok">{t("signin.registered")}</p> : <p>{t("signin.waitingHelp")}</p>}
+                </>
+              )}
               <p className="countdown" data-test="countdown">
                 {t("signin.timeLeft", { time: formatCountdown(secondsLeft) })}
               </p>
@@ -176,12 +208,27 @@ export function SignInDialog() {
                 {copied === "ok" ? t("common.copied") : copied === "fail" ? t("common.copyFailed") : ""}
               </span>
               {linkError && <ErrorNotice error={linkError} />}
+              {phase.kind === "enrolling" && (
+                // DHIS2 shows its refusals in the browser only: say what they mean, and what to send on.
+                <div className="enrol-refusal-help">
+                  <p className="m0">{t("signin.enrolHelp")}</p>
+                  <details className="details" data-test="enrol-admin-note">
+                    <summary>{t("signin.adminMessage")}</summary>
+                    <AdminMessage text={t("signin.enrolAdminNote", { address: enrolAllowlistEntry(instance) })} bare />
+                  </details>
+                </div>
+              )}
             </>
           )}
+          {phase.kind === "registering" && (
+            <div className="row" data-test="enrol-registering">
+              <CircularLoader small /> {t("signin.registering")}
+            </div>
+          )}
           {phase.kind === "exchanging" && (
-            <p className="row">
+            <div className="row">
               <CircularLoader small /> {t("signin.exchanging")}
-            </p>
+            </div>
           )}
           {phase.kind === "done" && (
             <NoticeBox valid title={signedInTitle(phase.status, t)}>
@@ -190,7 +237,13 @@ export function SignInDialog() {
           )}
           {phase.kind === "cancelled" && <p>{t("signin.cancelled")}</p>}
           {phase.kind === "expired" && <NoticeBox warning title={t("signin.expired")}>{" "}</NoticeBox>}
-          {phase.kind === "failed" && <ErrorNotice error={phase.error} title={t("signin.failed")} />}
+          {phase.kind === "failed" && (
+            <ErrorNotice error={phase.error} title={t("signin.failed")} hideDetails={phase.error.kind === "enrolment_refused"} />
+          )}
+          {phase.kind === "failed" && phase.error.kind === "enrolment_refused" && phase.error.message && (
+            // The core's message names the DHIS2 setting to change: shown in full, to send on.
+            <AdminMessage text={phase.error.message} />
+          )}
         </div>
       </ModalContent>
       <ModalActions>
@@ -200,9 +253,16 @@ export function SignInDialog() {
               {t("instances.enterCredentials")}
             </Button>
           )}
-          {(phase.kind === "failed" || phase.kind === "cancelled" || phase.kind === "expired") && (
-            <Button onClick={() => setAttempt((n) => n + 1)} dataTest="retry">
-              {t("common.retry")}
+          {/* Trying again cannot help while this DHIS2 offers no enrolment at all. */}
+          {(phase.kind === "failed" || phase.kind === "cancelled" || phase.kind === "expired") &&
+            !(phase.kind === "failed" && phase.error.kind === "enrolment_unavailable") && (
+              <Button onClick={() => setAttempt((n) => n + 1)} dataTest="retry">
+                {t("common.retry")}
+              </Button>
+            )}
+          {enrolmentFailed && (
+            <Button primary onClick={withoutKeeping} dataTest="sign-in-without-keeping">
+              {t("signin.withoutKeeping")}
             </Button>
           )}
           {inProgress ? (
@@ -210,7 +270,7 @@ export function SignInDialog() {
               {t("common.cancel")}
             </Button>
           ) : (
-            <Button primary onClick={closeSignIn} dataTest="close-sign-in">
+            <Button primary={!enrolmentFailed} secondary={enrolmentFailed} onClick={closeSignIn} dataTest="close-sign-in">
               {t("common.close")}
             </Button>
           )}
@@ -218,6 +278,30 @@ export function SignInDialog() {
       </ModalActions>
     </Modal>
   );
+}
+
+/** The core's words for the administrator (which DHIS2 setting to change), with a Copy button. */
+function AdminMessage({ text, bare }: { text: string; bare?: boolean }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState<"ok" | "fail" | null>(null);
+  return (
+    <div className="admin-message" data-test="admin-message">
+      {!bare && <p className="strong m0">{t("signin.adminMessage")}</p>}
+      <p className="mono admin-message-text">{text}</p>
+      <Button small onClick={async () => setCopied((await copyText(text)) ? "ok" : "fail")} dataTest="copy-admin-message">
+        {t("signin.copyAdminMessage")}
+      </Button>{" "}
+      <span role="status" className="small">
+        {copied === "ok" ? t("common.copied") : copied === "fail" ? t("common.copyFailed") : ""}
+      </span>
+    </div>
+  );
+}
+
+/** What DHIS2's deviceEnrollmentRedirectAllowlist must hold for this instance's redirect (the
+ * loopback's port changes on every sign-in, hence the wildcard). */
+export function enrolAllowlistEntry(instance: Instance | undefined): string {
+  return instance?.oauth2?.redirectMode === "deep_link" ? "org.dhis2w.desktop:/oauth2/callback" : "http://127.0.0.1:*/oauth2/callback";
 }
 
 /** "You are signed in as <name>.", or without a name when the server did not say who. */

@@ -2,8 +2,9 @@ import { NoticeBox } from "@dhis2/ui";
 import type { AppError, SessionStatus } from "../bindings";
 import { useI18n, type T } from "../i18n";
 
-/** A plain-words error with its next step; the backend's own message is offered as details. */
-export function ErrorNotice({ error, title }: { error: AppError; title?: string }) {
+/** A plain-words error with its next step; the backend's own message is offered as details
+ * (`hideDetails` when the caller shows that message itself). */
+export function ErrorNotice({ error, title, hideDetails }: { error: AppError; title?: string; hideDetails?: boolean }) {
   const { t, errorText } = useI18n();
   const { message, next } = errorText(error);
   return (
@@ -12,7 +13,7 @@ export function ErrorNotice({ error, title }: { error: AppError; title?: string 
       <p className="m0">
         <strong>{t("common.nextStep")}:</strong> {next}
       </p>
-      {error.message && error.message !== message ? (
+      {!hideDetails && error.message && error.message !== message ? (
         <details className="details">
           <summary>{t("common.details")}</summary>
           <span className="mono">{error.message}</span>

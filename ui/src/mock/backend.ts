@@ -73,16 +73,23 @@ const storageMode = params.get("storage") === "session_only" ? "session_only" : 
 let detailedLog = false;
 if (params.get("empty") === "1") instances.splice(0);
 
+/** Instances this computer is registered with ("Keep me signed in"); `?enrolled=1`: sl-hmis is. */
+const enrolled = new Set<string>(params.get("enrolled") === "1" ? ["sl-hmis"] : []);
+/** A SessionStatus with `deviceEnrolled` as the mock knows it. */
+function session(instanceId: string, rest: Omit<SessionStatus, "instanceId" | "deviceEnrolled">): SessionStatus {
+  return { instanceId, ...rest, deviceEnrolled: enrolled.has(instanceId) };
+}
+const signedOut = (instanceId: string) => session(instanceId, { state: "signed_out", user: null, expiresAt: null, scopes: [] });
+
 const sessions: Record<string, SessionStatus> = {
-  "sl-hmis": {
-    instanceId: "sl-hmis",
+  "sl-hmis": session("sl-hmis", {
     state: "signed_in",
     user: { username: "jane", displayName: "Jane" },
     expiresAt: now() + 42 * 60 + 30,
     scopes: ["ALL"],
-  },
-  play: { instanceId: "play", state: "signed_out", user: null, expiresAt: null, scopes: [] },
-  training: { instanceId: "training", state: "needs_sign_in", user: null, expiresAt: null, scopes: [] },
+  }),
+  play: signedOut("play"),
+  training: session("training", { state: "needs_sign_in", user: null, expiresAt: null, scopes: [] }),
 };
 
 const history: Record<string, HistoryEntry[]> = {
@@ -445,7 +452,12 @@ async function browseGet(request: BrowseRequest): Promise<ArrayBuffer> {
 
 const signIns = new Map<string, { cancel: () => void }>();
 
-async function signIn(instanceId: string, differentUser: boolean): Promise<SessionStatus> {
+/**
+ * `keepSignedIn` on an OAuth2 instance not yet enrolled: the enrolment page first
+ * (waiting_for_enrolment, then registering), then the usual browser sign-in. `?enrol=unavailable`
+ * or `?enrol=refused` make the enrolment fail as a DHIS2 without it, or one that refuses, would.
+ */
+async function signIn(instanceId: string, differentUser: boolean, keepSignedIn: boolean): Promise<SessionStatus> {
   const inst = instances.find((i) => i.id === instanceId);
   if (!inst) err("not_found", "This instance no longer exists.");
   if (inst.authKind !== "oauth2") {
@@ -453,35 +465,78 @@ async function signIn(instanceId: string, differentUser: boolean): Promise<Sessi
     if (!(inst.authKind === "basic" ? inst.secrets.password : inst.secrets.pat))
       err("sign_in_required", `No ${inst.authKind === "basic" ? "password" : "personal access token"} is saved for "${inst.name}". Enter it to sign in.`);
     if (inst.id === "training") err("pat_rejected", "The server answered 401 to this token.");
-    const s: SessionStatus = { instanceId, state: "signed_in", user: { username: inst.username ?? "admin", displayName: "John Traore" }, expiresAt: null, scopes: [] };
+    const s = session(instanceId, { state: "signed_in", user: { username: inst.username ?? "admin", displayName: "John Traore" }, expiresAt: null, scopes: [] });
     sessions[instanceId] = s;
     await emit("session-changed", s);
     return s;
   }
-  const authorizeUrl = `${inst.baseUrl}/oauth2/authorize?response_type=code&client_id=${inst.oauth2?.clientId}&redirect_uri=http%3A%2F%2F127.0.0.1%3A53682%2Fcallback&state=x1y2z3${differentUser ? "&prompt=login" : ""}`;
-  return new Promise<SessionStatus>((resolve, reject) => {
-    let done = false;
-    const timer = setTimeout(async () => {
-      if (done) return;
-      await emit("sign-in-progress", { instanceId, stage: "exchanging", authorizeUrl, redirectUri: "http://127.0.0.1:53682/callback" });
-      await sleep(800);
-      done = true;
-      const s: SessionStatus = { instanceId, state: "signed_in", user: { username: "jane", displayName: "Jane" }, expiresAt: now() + 3600, scopes: ["ALL"] };
-      sessions[instanceId] = s;
-      await emit("session-changed", s);
-      resolve(s);
-    }, Number(params.get("signInMs") ?? 15000));
-    signIns.set(instanceId, {
-      cancel: () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        void emit("sign-in-progress", { instanceId, stage: "cancelled", authorizeUrl: null, redirectUri: null });
-        reject({ kind: "cancelled", message: "Sign-in was cancelled." });
-      },
-    });
-    setTimeout(() => void emit("sign-in-progress", { instanceId, stage: "waiting_for_browser", authorizeUrl, redirectUri: "http://127.0.0.1:53682/callback" }), 200);
+  const redirectUri = "http://127.0.0.1:53682/oauth2/callback";
+  const authorizeUrl = `${inst.baseUrl}/oauth2/authorize?response_type=code&client_id=${inst.oauth2?.clientId}&redirect_uri=${encodeURIComponent(redirectUri)}&state=x1y2z3${differentUser ? "&prompt=login" : ""}`;
+  const enrolUrl = `${inst.baseUrl}/api/auth/enrollDevice?redirectUri=${encodeURIComponent(redirectUri)}&state=e5f6g7`;
+  const browserMs = Number(params.get("signInMs") ?? 15000);
+  // One sign-in at a time per instance; Cancel stops whichever step it is at.
+  let cancelled = false;
+  let wake: (() => void) | null = null;
+  signIns.set(instanceId, {
+    cancel: () => {
+      cancelled = true;
+      wake?.();
+    },
   });
+  const wait = async (ms: number) => {
+    await new Promise<void>((r) => {
+      wake = r;
+      setTimeout(r, ms);
+    });
+    wake = null;
+    if (cancelled) {
+      void emit("sign-in-progress", { instanceId, stage: "cancelled", authorizeUrl: null, redirectUri: null });
+      err("cancelled", "Sign-in was cancelled.");
+    }
+  };
+  const progress = (stage: string, url: string | null) => emit("sign-in-progress", { instanceId, stage, authorizeUrl: url, redirectUri });
+  try {
+    if (keepSignedIn && !enrolled.has(instanceId)) {
+      const mode = params.get("enrol");
+      if (mode === "unavailable") {
+        await wait(400);
+        err("enrolment_unavailable", `${inst.baseUrl} offers no device enrolment (/api/auth/enrollDevice answered 404): it needs DHIS2 2.42.5 or newer with the OAuth2 server on.`);
+      }
+      await wait(200);
+      await progress("waiting_for_enrolment", enrolUrl);
+      await wait(browserMs);
+      if (mode === "refused")
+        err(
+          "enrolment_refused",
+          'DHIS2 did not register this computer. If your browser shows "invalid_redirect_uri", ask your DHIS2 administrator to add http://127.0.0.1:*/oauth2/callback to the system setting deviceEnrollmentRedirectAllowlist (comma-separated). If it shows "forbidden_user", ask to be added to a user group listed in the system setting deviceEnrollmentAllowedUserGroups. Meanwhile, sign in without "keep me signed in".',
+        );
+      await progress("registering", null);
+      await wait(1500);
+      enrolled.add(instanceId);
+    }
+    await wait(200);
+    await progress("waiting_for_browser", authorizeUrl);
+    // Right after enrolling, the browser is signed in already: it passes straight through.
+    await wait(enrolled.has(instanceId) && keepSignedIn ? 1500 : browserMs);
+    await progress("exchanging", authorizeUrl);
+    await wait(800);
+  } finally {
+    signIns.delete(instanceId);
+  }
+  const s = session(instanceId, { state: "signed_in", user: { username: "jane", displayName: "Jane" }, expiresAt: now() + 3600, scopes: ["ALL"] });
+  sessions[instanceId] = s;
+  await emit("session-changed", s);
+  return s;
+}
+
+/** "Forget this computer": signs out and drops the registration (`?forgetServer=0`: DHIS2 keeps it). */
+async function forgetDevice(instanceId: string): Promise<{ status: SessionStatus; removedOnServer: boolean }> {
+  await sleep(400);
+  enrolled.delete(instanceId);
+  const status = signedOut(instanceId);
+  sessions[instanceId] = status;
+  await emit("session-changed", status);
+  return { status, removedOnServer: params.get("forgetServer") !== "0" };
 }
 
 const about: AboutInfo = { appVersion: "0.1.0 (mock)", tauriVersion: "2.x", webkitVersion: "WebKitGTK 2.44", os: "Linux x86_64" };
@@ -493,7 +548,7 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
     case "instances_add": {
       const id = `i${Date.now()}`;
       instances.push(fromInput(id, a.input));
-      sessions[id] = { instanceId: id, state: "signed_out", user: null, expiresAt: null, scopes: [] };
+      sessions[id] = signedOut(id);
       activeId ??= id;
       return instances.at(-1);
     }
@@ -534,9 +589,11 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
         skipped: [{ name: "play", code: "name_exists", param: null, reason: "an instance with this name already exists" }],
       };
     case "session_status":
-      return sessions[a.instanceId] ?? { instanceId: a.instanceId, state: "signed_out", user: null, expiresAt: null, scopes: [] };
+      return sessions[a.instanceId] ?? signedOut(a.instanceId);
     case "session_sign_in":
-      return signIn(a.instanceId, a.differentUser);
+      return signIn(a.instanceId, a.differentUser, Boolean(a.keepSignedIn));
+    case "session_forget_device":
+      return forgetDevice(a.instanceId);
     case "session_cancel_sign_in":
       signIns.get(a.instanceId)?.cancel();
       return null;
@@ -550,7 +607,7 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
     case "session_sign_out": {
       const inst = instances.find((i) => i.id === a.instanceId);
       if (inst && inst.authKind !== "oauth2") inst.secrets = { ...inst.secrets, password: false, pat: false };
-      const s: SessionStatus = { instanceId: a.instanceId, state: "signed_out", user: null, expiresAt: null, scopes: [] };
+      const s = signedOut(a.instanceId);
       sessions[a.instanceId] = s;
       return s;
     }

@@ -55,12 +55,16 @@ describe("command wrappers", () => {
     });
     await api.instancesEdit("x", {} as never);
     await api.sessionSignIn("x", true);
+    await api.sessionSignIn("x", false, true);
+    await api.sessionForgetDevice("x");
     await api.browsePin("x", "e1", true);
     await api.browseSave("me.json", "{}");
     await api.instancesImportCli(null);
     expect(calls).toEqual([
       ["instances_edit", { id: "x", input: {} }],
-      ["session_sign_in", { instanceId: "x", differentUser: true }],
+      ["session_sign_in", { instanceId: "x", differentUser: true, keepSignedIn: false }],
+      ["session_sign_in", { instanceId: "x", differentUser: false, keepSignedIn: true }],
+      ["session_forget_device", { instanceId: "x" }],
       ["browse_pin", { instanceId: "x", entryId: "e1", pinned: true }],
       ["browse_save", { suggestedName: "me.json", contents: "{}" }],
       ["instances_import_cli", { path: null }],

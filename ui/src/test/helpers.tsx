@@ -38,6 +38,7 @@ export const signedIn = (id: string): SessionStatus => ({
   user: { username: "jane", displayName: "Jane" },
   expiresAt: null,
   scopes: [],
+  deviceEnrolled: false,
 });
 
 /** Installs mockIPC with common defaults; `handler` wins when it returns something other than undefined. */

@@ -24,8 +24,8 @@ describe("i18n dictionaries", () => {
 });
 
 describe("error kind → message mapping", () => {
-  it("covers all 26 kinds of the contract", () => {
-    expect(ERROR_KINDS).toHaveLength(26);
+  it("covers all 28 kinds of the contract", () => {
+    expect(ERROR_KINDS).toHaveLength(28);
   });
   for (const lang of LANGUAGES) {
     it(`every error kind has a message and a next step in ${lang}`, () => {

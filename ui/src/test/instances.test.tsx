@@ -56,7 +56,7 @@ describe("instances screen", () => {
     expect(await screen.findByText("Needs sign-in")).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Sign in as a different user" }));
     const dialog = await screen.findByTestId("sign-in-dialog");
-    await waitFor(() => expect(calls.find((c) => c.cmd === "session_sign_in")?.args).toEqual({ instanceId: "o", differentUser: true }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "session_sign_in")?.args).toEqual({ instanceId: "o", differentUser: true, keepSignedIn: false }));
     await emit("sign-in-progress", { instanceId: "o", stage: "waiting_for_browser", authorizeUrl: "https://hmis.example.org/oauth2/authorize?x=1", redirectUri: null });
     expect(await within(dialog).findByText("Continue in your browser")).toBeInTheDocument();
     expect(within(dialog).getByTestId("countdown")).toHaveTextContent(/Time left: [45]:\d\d/);

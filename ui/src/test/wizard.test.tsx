@@ -199,7 +199,7 @@ describe("add instance wizard", () => {
       password: null,
       pat: null,
     });
-    expect(calls.find((c) => c.cmd === "session_sign_in")!.args).toEqual({ instanceId: "new", differentUser: false });
+    expect(calls.find((c) => c.cmd === "session_sign_in")!.args).toEqual({ instanceId: "new", differentUser: false, keepSignedIn: false });
     expect(await screen.findByTestId("sign-in-dialog")).toBeInTheDocument();
   });
 
