@@ -133,7 +133,9 @@ function issueIat(S, username, redirectUri) {
   const jti = randomUUID();
   const claims = { iss: O.issuer, aud: [O.issuer], sub: username, iat: now, exp: now + ttl, jti, scope: 'client.create', redirect_url: redirectUri };
   S.dcr.iats.set(jti, { used: false, exp: now + ttl, sub: username, redirectUri });
-  return signJwt(O.signingJwk, claims, { kid: O.currentKid });
+  const iat = signJwt(O.signingJwk, claims, { kid: O.currentKid });
+  S.issued?.push(iat); // listed by GET /__standin/issued for the leak scans
+  return iat;
 }
 
 // --- POST /connect/register (dhis2-dcr.md §2) ---------------------------------------------------------
@@ -227,6 +229,7 @@ function registerDcrClient(S, b, scopes, owner) {
   const clientId = randomBytes(32).toString('base64url');
   const issuedAt = Math.floor(Date.now() / 1000);
   const regToken = randomBytes(32).toString('base64url');
+  S.issued?.push(regToken);
   const alg = b.token_endpoint_auth_signing_alg || 'RS256';
   const name = b.client_name || clientId;
   // dhis2-dcr.md §4: 2.42.5/2.43.1 keep the SAS defaults (60 min, reused); 2.43.2/2.44 use

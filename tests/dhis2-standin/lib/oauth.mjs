@@ -392,6 +392,8 @@ export class OAuthServer {
     if (active && t.kind === 'AccessToken') {
       active = e.payload.exp * 1000 > Date.now() && !this.signedWithOldKey(t);
     } else if (active && e.expiresAt) active = e.expiresAt > Date.now();
+    // A rotated (consumed) refresh token is refused at the token endpoint (dhis2-dcr.md §4).
+    if (active && t.kind !== 'AccessToken' && e.payload.consumed) active = false;
     return { known: true, active, revoked: t.revoked, kind: t.kind === 'AccessToken' ? 'access_token' : 'refresh_token' };
   }
 

@@ -158,6 +158,9 @@ test('2.44: refresh with private_key_jwt rotates; a replayed refresh token → i
   assert.equal(r2.status, 200, r2.text);
   const st = await control(s44.url, 'token-status', 'POST', { token: r2.json.refresh_token });
   assert.equal(st.active, true);
+  // The control endpoint agrees with the token endpoint: a superseded refresh token is not active.
+  const old = await control(s44.url, 'token-status', 'POST', { token: r1.json.refresh_token });
+  assert.equal(old.active, false);
   // 20 concurrent refreshes with one token: exactly one succeeds.
   const all = await Promise.all(Array.from({ length: 20 }, () => refresh(s44, t.clientId, r2.json.refresh_token)));
   assert.equal(all.filter((x) => x.status === 200).length, 1);

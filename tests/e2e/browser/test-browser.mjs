@@ -44,7 +44,7 @@ function log(event, fields = {}) {
 function redact(u) {
   try {
     const url = new URL(u);
-    for (const k of ['code', 'access_token', 'refresh_token', 'id_token', 'password', 'client_secret']) {
+    for (const k of ['code', 'iat', 'access_token', 'refresh_token', 'id_token', 'password', 'client_secret']) {
       if (url.searchParams.has(k)) url.searchParams.set(k, `<redacted:${url.searchParams.get(k).length}>`);
     }
     return url.toString();
@@ -82,10 +82,12 @@ async function main() {
   }
   const cfg = readConfig();
   const au = new URL(authorizeUrl);
-  const redirectUri = au.searchParams.get('redirect_uri') || '';
+  // The code flow's redirect_uri, or a device enrolment's redirectUri (/api/auth/enrollDevice).
+  const redirectUri = au.searchParams.get('redirect_uri') || au.searchParams.get('redirectUri') || '';
   const deepLink = redirectUri !== '' && !/^https?:/i.test(redirectUri);
   log('start', {
     authorizeUrl: redact(authorizeUrl), redirectUri, clientId: au.searchParams.get('client_id'),
+    enrolment: au.pathname.endsWith('/api/auth/enrollDevice'),
     state: au.searchParams.get('state'), scope: au.searchParams.get('scope'),
     codeChallengeMethod: au.searchParams.get('code_challenge_method'),
     mode: deepLink ? 'deep_link' : 'loopback', action: cfg.action, user: cfg.user,

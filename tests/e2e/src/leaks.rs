@@ -76,6 +76,12 @@ pub fn add_fixtures(fixtures: &Value) {
     }
 }
 
+/// A secret a scenario met (e.g. this computer's private key, read from the keyring), searched
+/// as it is; `label` names it in a finding.
+pub fn add_secret(needle: &str, label: &str) {
+    add(needle.to_owned(), label.to_owned());
+}
+
 /// Every token a stand-in handed out (`GET /__standin/issued`), searched as it is.
 pub fn add_issued(issued: &Value) {
     for t in issued["tokens"].as_array().into_iter().flatten() {

@@ -1479,6 +1479,132 @@ async fn s13_analytics_by_keyboard_only_and_missing_items_by_name() -> Result<()
     Ok(())
 }
 
+// 14 --------------------------------------------------------------------------------------------
+/// Issue 10, acceptance 1: on the 2.44 stand-in, "keep me signed in" registers this computer
+/// once (the enrolment page, then the sign-in, both in the test browser); the session then
+/// survives a restart and ten access-token lifetimes without the browser, the keyring holds
+/// this computer's key and the newest token only, and "Forget this computer" deletes both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s14_keep_me_signed_in_survives_restarts_and_ten_token_lifetimes() -> Result<()> {
+    let (env, standin) = begin(
+        "s14-keep",
+        &[
+            "--profile",
+            "2.44",
+            "--enrollment-allowlist",
+            "http://127.0.0.1:*/oauth2/callback",
+        ],
+    )
+    .await?;
+    let (user, password, display) = standin.user("admin");
+    // The instance's own app registration is a public one (no refresh token: 5-minute sign-ins).
+    let app = launch_with_oauth(&env, &standin, "HMIS browser", "public").await?;
+    env.set_browser(&user, &password, "complete")?;
+    app.go_to("Instances").await?;
+    app.click("[data-test=\"keep-signed-in\"]").await?;
+    let done = app
+        .wait_signed_in_dialog(LONG)
+        .await
+        .with_context(|| format!("browser log: {:?}", env.browser_events()))?;
+    ensure!(done.contains(&display), "dialog: {done}");
+    ensure!(
+        env.browser_launches() == 2,
+        "the enrolment page, then the sign-in: {} launches",
+        env.browser_launches()
+    );
+    ensure!(
+        env.browser_events()
+            .iter()
+            .any(|e| e["event"] == "start" && e["enrolment"] == true),
+        "the first trip opened DHIS2's enrolment page"
+    );
+    app.wait_text_in("[data-test=\"device-enrolled\"]", "Kept signed in", SHORT)
+        .await?;
+    app.screenshot("kept-signed-in").await?;
+    let id = app.instance_id("HMIS browser").await?;
+    let device = keyring_secret(&format!("{id}:device_key"))?
+        .context("this computer's key is in the keyring")?;
+    let device: Value = serde_json::from_str(device.trim()).context("the registration's JSON")?;
+    let pem = device["privateKeyPem"].as_str().unwrap_or_default();
+    ensure!(pem.contains("BEGIN PRIVATE KEY"), "a PKCS#8 key");
+    // The final leak scan looks for every line of the private key too.
+    for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+        dhis2w_e2e::leaks::add_secret(line, "this computer's private key");
+    }
+    let first = wait_stored_token(&id).await?;
+    let refresh0 = token_field(&first, "refresh_token", "refreshToken")
+        .context("a refresh token, although the instance's own registration is public")?;
+    app.close().await?;
+
+    // A restart, then ten access-token lifetimes: each time every token the stand-in issued is
+    // made to expire, and the next request renews with this computer's key.
+    let app = App::launch(&env, LaunchOptions::default()).await?;
+    app.wait_card_state("HMIS browser", "Signed in", LONG)
+        .await?;
+    for round in 1..=10 {
+        standin
+            .post_control("/__standin/expire-tokens", json!({}))
+            .await?;
+        let (status, text) = app.browse("/api/me").await?;
+        ensure!(status == "200", "lifetime {round}: {status} {text}");
+    }
+    app.screenshot("after-ten-lifetimes").await?;
+    let refreshes = standin.token_grants("refresh_token").await?;
+    ensure!(
+        refreshes.len() >= 10 && refreshes.iter().all(|r| r["status"] == 200),
+        "ten renewals, all accepted: {refreshes:?}"
+    );
+    ensure!(
+        env.browser_launches() == 2,
+        "no browser after the enrolment: {} launches",
+        env.browser_launches()
+    );
+    // Item kinds of this instance (a long value is kept in parts, `<kind>#<generation>.<n>`).
+    let kinds: std::collections::BTreeSet<String> = keyring_labels()?
+        .into_iter()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(&format!("keyring:{id}:"))?;
+            Some(rest.split(['#', '@']).next().unwrap_or_default().to_owned())
+        })
+        .collect();
+    ensure!(
+        kinds
+            .iter()
+            .map(String::as_str)
+            .eq(["device_key", "oauth2_token"]),
+        "the keyring holds this computer's key and the token only: {kinds:?}"
+    );
+    let newest = stored_token(&id)?.context("the token set")?;
+    let refresh = token_field(&newest, "refresh_token", "refreshToken").context("refresh")?;
+    ensure!(refresh != refresh0, "the refresh token was rotated");
+    ensure!(
+        standin.token_status(&refresh).await?["active"] == true,
+        "the stored refresh token is the one that still works"
+    );
+    ensure!(
+        standin.token_status(&refresh0).await?["active"] != true,
+        "the first refresh token no longer works (rotation)"
+    );
+
+    // Forget this computer: signed out, key and token gone.
+    app.go_to("Instances").await?;
+    app.click("[data-test=\"forget-device\"]").await?;
+    app.click("[data-test=\"forget-confirm\"]").await?;
+    let outcome = app
+        .wait_text_in("[data-test=\"forget-outcome\"]", "forgotten", LONG)
+        .await?;
+    app.screenshot("forgotten").await?;
+    ensure!(
+        keyring_secret(&format!("{id}:device_key"))?.is_none() && stored_token(&id)?.is_none(),
+        "the key and the token left the keyring ({outcome})"
+    );
+    app.wait_card_state("HMIS browser", "Signed out", SHORT)
+        .await?;
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
 /// Issues 10 and 14: after the whole run, no seeded secret (passwords, personal access tokens,
 /// client secrets) and no token the stand-ins handed out is in any file the run wrote: each
 /// passed scenario's folders (the app's config, data and log, the XDG folders) and every file
