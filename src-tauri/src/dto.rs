@@ -11,13 +11,16 @@ use ts_rs::TS;
 
 // Core types that cross to the UI unchanged: their bindings come from the core (feature `ts`).
 pub use dhis2w_client::analytics::{AnalyticsQuery, Dimension, Layout, QueryItem};
+pub use dhis2w_client::app_registration::AppRegistrationPlan;
 pub use dhis2w_client::history::HistoryEntry;
 pub use dhis2w_client::profile::{AuthKind, OAuth2Settings, RedirectMode};
 pub use dhis2w_client::saved::{Question, SavedQuestion};
 pub use dhis2w_client::search::{ObjectRef, SearchGroup, SearchHit, SearchResults};
 pub use dhis2w_client::secret_store::{StorageMode, StorageStatus, StoredSecrets};
 pub use dhis2w_client::table::export::{ExportFormat, ExportResult};
-pub use dhis2w_client::workspace::{CellDiff, ForgetDeviceReport, MissingItem, PreparedQuery};
+pub use dhis2w_client::workspace::{
+    CellDiff, ForgetDeviceReport, MissingItem, PreparedQuery, RegisteredApp,
+};
 pub use dhis2w_client::{
     ErrorKind, ResourcePath, SessionState, SessionStatus, SessionUser, SignInStage, VerifyResult,
 };
@@ -332,6 +335,7 @@ pub fn bindings() -> Vec<(&'static str, String)> {
     let cfg = ts_config();
     vec![
         one::<AboutInfo>("AboutInfo", &cfg),
+        one::<AppRegistrationPlan>("AppRegistrationPlan", &cfg),
         one::<AnalyticsCompare>("AnalyticsCompare", &cfg),
         one::<AnalyticsQuery>("AnalyticsQuery", &cfg),
         one::<AnalyticsRunResult>("AnalyticsRunResult", &cfg),
@@ -365,6 +369,7 @@ pub fn bindings() -> Vec<(&'static str, String)> {
         one::<OAuth2Settings>("OAuth2Settings", &cfg),
         one::<ObjectRef>("ObjectRef", &cfg),
         one::<ProbeResult>("ProbeResult", &cfg),
+        one::<RegisteredApp>("RegisteredApp", &cfg),
         one::<RedirectMode>("RedirectMode", &cfg),
         one::<ResourcePath>("ResourcePath", &cfg),
         one::<SearchGroup>("SearchGroup", &cfg),

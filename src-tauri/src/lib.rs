@@ -47,6 +47,8 @@ where
             commands::instances::instances_verify,
             commands::instances::instances_verify_saved,
             commands::instances::instances_import_cli,
+            commands::instances::instances_plan_registration,
+            commands::instances::instances_register_app,
             commands::session::session_sign_in,
             commands::session::session_cancel_sign_in,
             commands::session::session_sign_out,

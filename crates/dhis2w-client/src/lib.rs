@@ -5,6 +5,7 @@
 //! client is identical whatever the user picked.
 
 pub mod analytics;
+pub mod app_registration;
 pub mod auth;
 pub mod capture;
 pub mod client;

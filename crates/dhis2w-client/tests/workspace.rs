@@ -441,3 +441,144 @@ async fn a_refused_enrolment_names_the_setting_and_the_ordinary_sign_in_still_wo
     assert_eq!(status.state, SessionState::SignedIn);
     assert!(!status.device_enrolled);
 }
+
+// --- "Register dhis2w Desktop on this server" (issue 10, acceptance 2) ---
+
+/// An administrator signed in with a password registers the app on 2.42, 2.43.2 and 2.44: the
+/// plan shows what will be created (no secret), the client is created with the version's
+/// payload, its secret stays in the keyring, the instance switches to browser sign-in, and a
+/// second user then signs in through the browser with it (and gets a refresh token: the
+/// registration is confidential). A user without the authority is told so, before anything is
+/// created.
+#[tokio::test]
+async fn an_admin_registers_the_app_and_a_second_user_signs_in_with_it() {
+    for (profile, scopes) in [
+        ("2.42", "ALL"),
+        ("2.43.2", "openid,profile,username,email"),
+        ("2.44", "openid,profile,username,email"),
+    ] {
+        let si = StandIn::start(&["--profile", profile]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(dir.path());
+        let mut input = InstanceInput::new("Admin", si.base.clone(), AuthKind::Basic);
+        input.username = Some(si.fx("/users/admin/username"));
+        input.password = Some(Secret::new(si.fx("/users/admin/password")));
+        let id = ws.add_instance(&input).await.unwrap().id;
+        assert_eq!(
+            ws.verify_saved(&id).await.unwrap().can_register_apps,
+            Some(true)
+        );
+        let plan = ws.plan_app_registration(&id, 30).await.unwrap();
+        assert_eq!(plan.scopes, scopes, "{profile}");
+        assert!(plan.payload.contains("keyring"), "the secret is not shown");
+        assert!(!plan.payload.contains("$2a$"), "{}", plan.payload);
+        assert!(
+            plan.payload.contains("2592000"),
+            "30 days: {}",
+            plan.payload
+        );
+        let done = ws
+            .register_app(&id, &plan.client_id, plan.refresh_days)
+            .await
+            .unwrap_or_else(|e| panic!("{profile}: {}", e.message()));
+        assert_eq!(done.client_id, plan.client_id);
+        let inst = ws.instance(&id).await.unwrap();
+        assert_eq!(inst.auth_kind, AuthKind::Oauth2);
+        assert_eq!(inst.oauth2.as_ref().unwrap().client_id, plan.client_id);
+        let stored = ws
+            .secrets()
+            .reveal(&id, SecretKind::ClientSecret)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stored.expose().len() >= 40);
+        // A second user signs in through the browser with the new registration.
+        let browser = support::TestBrowser::new(support::BrowserScript::new(
+            &si.fx("/users/analyst/username"),
+            &si.fx("/users/analyst/password"),
+        ));
+        let status = ws
+            .sign_in(
+                &id,
+                dhis2w_client::SignInRequest {
+                    different_user: false,
+                    browser: &browser,
+                    progress: None,
+                    keep_signed_in: false,
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{profile}: {}", e.message()));
+        assert_eq!(status.state, SessionState::SignedIn, "{profile}");
+        assert_eq!(
+            status.user.as_ref().map(|u| u.username.as_str()),
+            Some("android")
+        );
+        let token = ws
+            .secrets()
+            .reveal(&id, SecretKind::OAuth2Token)
+            .await
+            .unwrap()
+            .unwrap();
+        let token: serde_json::Value = serde_json::from_str(token.expose()).unwrap();
+        assert!(
+            token["refresh_token"].is_string(),
+            "{profile}: confidential"
+        );
+
+        // Not an administrator: refused before anything is created.
+        let mut analyst = InstanceInput::new("Analyst", si.base.clone(), AuthKind::Basic);
+        analyst.username = Some(si.fx("/users/analyst/username"));
+        analyst.password = Some(Secret::new(si.fx("/users/analyst/password")));
+        let aid = ws.add_instance(&analyst).await.unwrap().id;
+        assert_eq!(
+            ws.verify_saved(&aid).await.unwrap().can_register_apps,
+            Some(false)
+        );
+        let e = ws.plan_app_registration(&aid, 30).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
+        assert!(e.message().contains("F_OAUTH2_CLIENT_MANAGE"));
+    }
+}
+
+/// DHIS2's refusals come back in plain words and change nothing locally: a client id DHIS2
+/// already has (409), a client id the app did not plan, a lifetime out of range.
+#[tokio::test]
+async fn a_refused_registration_is_worded_and_changes_nothing() {
+    let si = StandIn::start(&["--profile", "2.44"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace(dir.path());
+    let admin = |name: &str| {
+        let mut input = InstanceInput::new(name, si.base.clone(), AuthKind::Basic);
+        input.username = Some(si.fx("/users/admin/username"));
+        input.password = Some(Secret::new(si.fx("/users/admin/password")));
+        input
+    };
+    let first = ws.add_instance(&admin("First")).await.unwrap().id;
+    let second = ws.add_instance(&admin("Second")).await.unwrap().id;
+    let plan = ws.plan_app_registration(&first, 30).await.unwrap();
+    ws.register_app(&first, &plan.client_id, 30).await.unwrap();
+    let e = ws
+        .register_app(&second, &plan.client_id, 30)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{}", e.message());
+    assert!(e.message().contains("exists already"), "{}", e.message());
+    assert!(e.message().contains("DHIS2 said"), "{}", e.message());
+    let e = ws
+        .register_app(&second, "not-planned", 30)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    let e = ws.plan_app_registration(&second, 0).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        ws.instance(&second).await.unwrap().auth_kind,
+        AuthKind::Basic
+    );
+    assert!(!ws
+        .secrets()
+        .has(&second, SecretKind::ClientSecret)
+        .await
+        .unwrap());
+}

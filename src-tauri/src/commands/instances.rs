@@ -1,6 +1,9 @@
 //! `instances_*` commands: the saved DHIS2 instances.
 
-use crate::dto::{self, ImportReport, InstanceInput, InstancesState, ProbeResult, VerifyResult};
+use crate::dto::{
+    self, AppRegistrationPlan, ImportReport, InstanceInput, InstancesState, ProbeResult,
+    RegisteredApp, VerifyResult,
+};
 use crate::state::AppState;
 use dhis2w_client::profile::dhis2w_default_paths;
 use dhis2w_client::Result;
@@ -132,4 +135,28 @@ pub async fn instances_import_cli(
         None => dhis2w_default_paths(),
     };
     Ok(state.import_dhis2w(&paths).await?.into())
+}
+
+/// `instances_plan_registration`: what "Register dhis2w Desktop on this server" would create
+/// (the payload, with the secret's hash left out) for a password or PAT instance whose user may
+/// manage OAuth2 clients. Sends only reads.
+#[tauri::command]
+pub async fn instances_plan_registration(
+    state: State<'_, AppState>,
+    id: String,
+    refresh_days: u32,
+) -> Result<AppRegistrationPlan> {
+    state.plan_app_registration(&id, refresh_days).await
+}
+
+/// `instances_register_app`: creates the planned OAuth2 client (`clientId` from the plan), keeps
+/// its secret in the keyring and switches the instance to browser sign-in with it.
+#[tauri::command]
+pub async fn instances_register_app(
+    state: State<'_, AppState>,
+    id: String,
+    client_id: String,
+    refresh_days: u32,
+) -> Result<RegisteredApp> {
+    state.register_app(&id, &client_id, refresh_days).await
 }

@@ -4,4 +4,9 @@ export type VerifyResult = { username: string, displayName: string, version: str
 /**
  * How long `/api/me` took to answer, in milliseconds.
  */
-latencyMs?: number, };
+latencyMs?: number, 
+/**
+ * The user may register apps on this server (authority F_OAUTH2_CLIENT_MANAGE, or a
+ * superuser): the app can offer "Register dhis2w Desktop on this server".
+ */
+canRegisterApps?: boolean, };

@@ -26,6 +26,8 @@ export type { ExportProgress } from "./ExportProgress";
 export type { ExportRequest } from "./ExportRequest";
 export type { ExportResult } from "./ExportResult";
 export type { ForgetDeviceReport } from "./ForgetDeviceReport";
+export type { AppRegistrationPlan } from "./AppRegistrationPlan";
+export type { RegisteredApp } from "./RegisteredApp";
 export type { FetchAllProgress } from "./FetchAllProgress";
 export type { ObjectRef } from "./ObjectRef";
 export type { SearchGroup } from "./SearchGroup";

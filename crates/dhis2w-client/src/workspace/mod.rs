@@ -16,12 +16,14 @@ mod diagnostics;
 mod flows;
 mod instances;
 mod questions;
+mod registration;
 pub mod sessions;
 mod tables;
 
 pub use analytics::{AnalyticsRun, ANALYTICS_PATH};
 pub use instances::{InstanceListing, ListedInstance};
 pub use questions::{compare_tables, CellDiff, MissingItem, PreparedQuery};
+pub use registration::RegisteredApp;
 pub use sessions::{ForgetDeviceReport, Session, SessionStatus, SignInRequest, VerifyResult};
 pub use tables::{ExportProgressFn, ExportSpec, ExportStage};
 

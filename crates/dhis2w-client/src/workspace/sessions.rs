@@ -71,6 +71,11 @@ pub struct VerifyResult {
     #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(default)]
     pub latency_ms: Option<u64>,
+    /// The user may register apps on this server (authority F_OAUTH2_CLIENT_MANAGE, or a
+    /// superuser): the app can offer "Register dhis2w Desktop on this server".
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default)]
+    pub can_register_apps: Option<bool>,
 }
 
 /// How an interactive sign-in runs.
@@ -458,11 +463,16 @@ pub async fn verify_with(client: &Dhis2Client) -> Result<VerifyResult> {
         .display_name()
         .map(str::to_owned)
         .unwrap_or_else(|| username.clone());
+    let can_register_apps = me
+        .authorities
+        .iter()
+        .any(|a| a == "ALL" || a == "F_OAUTH2_CLIENT_MANAGE");
     Ok(VerifyResult {
         username,
         display_name,
         version,
         latency_ms: Some(latency_ms),
+        can_register_apps: Some(can_register_apps),
     })
 }
 

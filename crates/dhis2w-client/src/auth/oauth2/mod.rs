@@ -81,6 +81,11 @@ fn random_b64(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// A new random secret (256 bits, base64url): an OAuth2 client secret the app registers.
+pub fn random_secret() -> Secret {
+    Secret::new(random_b64(32))
+}
+
 /// The S256 challenge of a PKCE verifier.
 pub fn pkce_challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
