@@ -207,6 +207,10 @@ async fn confidential_clients_with_basic_and_post_auth_and_scope_override() {
         let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
         assert_eq!(q["scope"], "openid profile username email");
         assert_eq!(q["prompt"], "login");
+        // DHIS2 ignores prompt=login: its logout page opened first ends the browser's session.
+        let opened = browser.opened.lock().unwrap().clone();
+        assert_eq!(opened.len(), 2, "{opened:?}");
+        assert!(opened[0].ends_with("/dhis-web-commons-security/logout.action"));
         auth.refresh_now().await.unwrap();
         assert_eq!(
             client(&si, auth.clone()).me().await.unwrap().username(),

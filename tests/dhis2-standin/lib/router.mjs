@@ -65,7 +65,17 @@ export async function handle(S, req, res) {
   if (rel === '/dhis-web-commons-security/logout.action' || rel === '/api/auth/logout') {
     const s = S.sessionFromCookieHeader(req.headers.cookie);
     if (s) S.sessions.delete(s.id);
-    return redirect(res, 302, `${S.baseUrl}${P.loginPath}`, { 'Set-Cookie': 'JSESSIONID=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax' });
+    // DHIS2's authorization server authenticates with the same Spring session (dhis2-server.md §5.2;
+    // dhis2-dcr.md §7: silent sign-in works only while the browser holds a live DHIS2 session), so the
+    // logout ends the provider's own browser session too: the next authorize asks who you are.
+    const gone = ['JSESSIONID=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax'];
+    const sid = /(?:^|;\s*)_session=([^;]+)/.exec(req.headers.cookie || '')?.[1];
+    if (S.oauth && sid) {
+      const sessions = S.oauth.store.model('Session');
+      for (const [k, e] of sessions) if (k === sid || e.payload?.uid === sid) sessions.delete(k);
+      for (const n of ['_session', '_session.sig']) gone.push(`${n}=; Path=${S.ctxPath || '/'}; Max-Age=0; HttpOnly; SameSite=Lax`);
+    }
+    return redirect(res, 302, `${S.baseUrl}${P.loginPath}`, { 'Set-Cookie': gone });
   }
   if (rel === '/' || rel === '/dhis-web-dashboard/' || rel === '/dhis-web-dashboard') {
     const s = S.sessionFromCookieHeader(req.headers.cookie);

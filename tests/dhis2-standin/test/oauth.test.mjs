@@ -187,6 +187,28 @@ test('userinfo at /userinfo and /oauth2/userinfo; /connect/logout exists', async
   assert.notEqual(l.status, 404);
 });
 
+test('prompt=login is accepted and ignored; DHIS2\'s logout ends the browser\'s session, so the next authorize asks who you are (dhis2-dcr.md §7, dhis2-server.md §5.2)', async () => {
+  const jar = new Jar();
+  const redirectUri = 'http://127.0.0.1:5555/oauth2/callback';
+  const clientId = s.fixtures.clients.public.clientId;
+  const first = await authorize(s.url, { jar, clientId, redirectUri, challenge: pkce().challenge });
+  assert.equal(first.status, 'redirect');
+  assert.ok(first.sawLogin && first.params.code);
+  const again = await authorize(s.url, { jar, clientId, redirectUri, challenge: pkce().challenge, extra: { prompt: 'login' } });
+  assert.equal(again.status, 'redirect');
+  assert.equal(again.sawLogin, false, 'the live session signs the same user in again');
+  const out = await jar.fetch(`${s.url}/dhis-web-commons-security/logout.action`);
+  assert.equal(out.status, 302);
+  const other = { username: s.fixtures.users.analyst.username, password: s.fixtures.users.analyst.password };
+  const { verifier, challenge } = pkce();
+  const third = await authorize(s.url, { jar, clientId, redirectUri, challenge, user: other });
+  assert.equal(third.status, 'redirect');
+  assert.ok(third.sawLogin, 'after the logout the browser is asked to sign in');
+  const t = await token(s.url, { grant_type: 'authorization_code', code: third.params.code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId });
+  assert.equal(t.status, 200, t.text);
+  assert.equal((await (await me(t.json.access_token)).json()).username, other.username);
+});
+
 test('control: expire-tokens -> 401 but refresh works; rotate-key -> 401; token-status', async () => {
   const c = s.fixtures.clients.confidential;
   const t = await signIn(s.url, s.fixtures, { confidential: true, scope: 'ALL' });

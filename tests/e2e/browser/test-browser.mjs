@@ -18,14 +18,15 @@
 //   DHIS2W_TEST_USER / DHIS2W_TEST_PASSWORD   credentials for the login form
 //   DHIS2W_TEST_BROWSER_LOG                   JSON-lines log of what we did (appended; the test reads it)
 //   DHIS2W_TEST_BROWSER_CONFIG                optional JSON file: { user, password, consent: "approve"|"deny",
-//                                             action: "complete"|"hold", selectors: {...}, timeoutMs }
+//                                             action: "complete"|"hold", selectors: {...}, timeoutMs,
+//                                             profileDir (one browser profile kept across launches) }
 //   DHIS2W_TEST_BROWSER_RELEASE               for action "hold": a file whose appearance ends the hold
 //   DHIS2W_TEST_CHROMIUM                      Chromium binary (default /usr/bin/chromium)
 //
 // action "hold" opens the page, logs it (with the redirect_uri, so a test can read the loopback
 // port) and then waits, like a person who walked away, until the release file appears or the
 // timeout passes. It never signs in.
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -93,9 +94,12 @@ async function main() {
     mode: deepLink ? 'deep_link' : 'loopback', action: cfg.action, user: cfg.user,
   });
 
-  const profile = mkdtempSync(join(tmpdir(), 'dhis2w-test-chromium-'));
-  // A fresh profile every time (playwright passes it to Chromium as --user-data-dir).
-  const browser = await chromium.launchPersistentContext(profile, {
+  // A fresh profile every time (playwright passes it to Chromium as --user-data-dir), unless the
+  // control file names one (`profileDir`): then the browser keeps its cookies from one launch to the
+  // next, like a person's browser that is still signed in to DHIS2.
+  const keepProfile = !!cfg.profileDir;
+  const profile = keepProfile ? cfg.profileDir : mkdtempSync(join(tmpdir(), 'dhis2w-test-chromium-'));
+  const launch = () => chromium.launchPersistentContext(profile, {
     executablePath: process.env.DHIS2W_TEST_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [
@@ -103,6 +107,20 @@ async function main() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
+  let browser;
+  // A kept profile may still be locked by the previous launch for a moment.
+  for (let attempt = 0; ; attempt++) {
+    try { browser = await launch(); break; } catch (e) {
+      if (!keepProfile || attempt >= 30) throw e;
+      await sleep(500);
+    }
+  }
+  // Chromium drops session cookies (DHIS2's JSESSIONID) when it quits; a person's browser keeps
+  // running between sign-ins, so a kept profile carries every cookie over to the next launch.
+  const cookieFile = join(profile, 'dhis2w-cookies.json');
+  if (keepProfile && existsSync(cookieFile)) {
+    await browser.addCookies(JSON.parse(readFileSync(cookieFile, 'utf8'))).catch((e) => log('cookie-warning', { message: e.message }));
+  }
   try {
     const page = browser.pages()[0] || await browser.newPage();
     let captured = null; // the deep-link callback URL, once seen
@@ -124,6 +142,13 @@ async function main() {
     } catch (e) {
       // Navigations that end in a custom scheme abort; that is expected in deep-link mode.
       if (!captured) log('goto-warning', { message: e.message.split('\n')[0] });
+    }
+
+    // Not a sign-in page (e.g. DHIS2's logout page before "sign in as a different user"): just open it.
+    if (!redirectUri) {
+      await page.waitForLoadState('load', { timeout: 10000 }).catch(() => {});
+      log('visited', { url: redact(page.url()) });
+      return 0;
     }
 
     if (cfg.action === 'hold') {
@@ -191,8 +216,12 @@ async function main() {
     log('gio-open', { url: redact(captured), status: r.status, stderr: (r.stderr || '').trim().slice(0, 300), error: r.error?.message });
     return r.status === 0 ? 0 : 6;
   } finally {
+    if (keepProfile) {
+      const cookies = await browser.cookies().catch(() => []);
+      try { writeFileSync(cookieFile, JSON.stringify(cookies)); } catch (e) { log('cookie-warning', { message: e.message }); }
+    }
     await browser.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
+    if (!keepProfile) rmSync(profile, { recursive: true, force: true });
   }
 }
 

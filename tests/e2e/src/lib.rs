@@ -428,6 +428,26 @@ impl TestEnv {
         Ok(())
     }
 
+    /// Like [`Self::set_browser`], with one browser profile kept across launches: the browser
+    /// stays signed in to DHIS2 between sign-ins, as a person's does. The profile is the test
+    /// browser's, not the app's: it lives outside the folders the leak scan reads (what a
+    /// person typed into DHIS2's login page is in it).
+    pub fn set_browser_keeping_profile(&self, user: &str, password: &str) -> Result<PathBuf> {
+        let profile = std::env::temp_dir().join(format!(
+            "dhis2w-e2e-browser-{}-{}",
+            self.name,
+            std::process::id()
+        ));
+        let cfg = json!({ "user": user, "password": password, "action": "complete", "consent": "approve",
+            "releaseFile": self.path("browser-release").to_string_lossy(),
+            "profileDir": profile.to_string_lossy() });
+        std::fs::write(
+            self.path("test-browser.json"),
+            serde_json::to_vec_pretty(&cfg)?,
+        )?;
+        Ok(profile)
+    }
+
     /// Ends a test browser that is holding (action "hold").
     pub fn release_browser(&self) {
         let _ = std::fs::write(self.path("browser-release"), b"1");

@@ -1605,6 +1605,61 @@ async fn s14_keep_me_signed_in_survives_restarts_and_ten_token_lifetimes() -> Re
     Ok(())
 }
 
+// 15 --------------------------------------------------------------------------------------------
+/// Issue 10: "Sign in as a different user" signs in the other user although the browser is still
+/// signed in to DHIS2 as the first: one browser profile is kept across both sign-ins, and DHIS2
+/// (like the stand-in) accepts prompt=login and ignores it. Failed before the fix: the browser's
+/// live session signed the first user in again without asking anyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s15_sign_in_as_a_different_user_while_the_browser_is_still_signed_in() -> Result<()> {
+    let (env, standin) = begin("s15-other-user", &[]).await?;
+    let (user, password, display) = standin.user("admin");
+    let (other, other_password, other_display) = standin.user("analyst");
+    let app = launch_with_oauth(&env, &standin, "HMIS browser", "confidential").await?;
+    let profile = env.set_browser_keeping_profile(&user, &password)?;
+    app.card_button("HMIS browser", "Sign in").await?;
+    let done = app
+        .wait_signed_in_dialog(LONG)
+        .await
+        .with_context(|| format!("browser log: {:?}", env.browser_events()))?;
+    ensure!(done.contains(&display), "first sign-in: {done}");
+    // The person at the browser will type the other user's name if DHIS2 asks.
+    env.set_browser_keeping_profile(&other, &other_password)?;
+    app.card_button("HMIS browser", "Sign in as a different user")
+        .await?;
+    let done = app
+        .wait_signed_in_dialog(LONG)
+        .await
+        .with_context(|| format!("browser log: {:?}", env.browser_events()))?;
+    ensure!(
+        done.contains(&other_display),
+        "signed in as the other user, not again as {display}: {done}"
+    );
+    app.wait_card_state(
+        "HMIS browser",
+        &format!("Signed in as {other_display}"),
+        SHORT,
+    )
+    .await?;
+    app.screenshot("other-user").await?;
+    let events = env.browser_events();
+    ensure!(
+        events
+            .iter()
+            .any(|e| e["event"] == "visited"
+                && e["url"].as_str().unwrap_or_default().contains("login")),
+        "the browser opened DHIS2's logout page first (and landed on its login page): {events:?}"
+    );
+    ensure!(
+        events.iter().filter(|e| e["event"] == "login").count() == 2,
+        "DHIS2 asked who is signing in both times: {events:?}"
+    );
+    app.close().await?;
+    let _ = std::fs::remove_dir_all(profile);
+    env.passed();
+    Ok(())
+}
+
 /// Issues 10 and 14: after the whole run, no seeded secret (passwords, personal access tokens,
 /// client secrets) and no token the stand-ins handed out is in any file the run wrote: each
 /// passed scenario's folders (the app's config, data and log, the XDG folders) and every file

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// How long the browser gets to load DHIS2's logout page before the sign-in page opens.
+const BROWSER_LOGOUT_PAUSE: Duration = Duration::from_secs(3);
+
 impl OAuth2Auth {
     /// Builds the authorize URL.
     pub(super) fn authorize_url(
@@ -86,6 +89,13 @@ impl OAuth2Auth {
         if let Some(e) = self.preflight_authorize(&url, &redirect_uri).await {
             return Err(e);
         }
+        if options.prompt_login {
+            self.end_browser_session(browser, cancel).await?;
+        }
+        // A flow cancelled meanwhile (e.g. during discovery) must not open the browser.
+        if cancel.is_cancelled() {
+            return Err(Error::new(ErrorKind::Cancelled, "Sign-in cancelled."));
+        }
         emit(SignInStage::WaitingForBrowser, Some(&url));
         if let Err(e) = browser.open(url.as_str()).await {
             tracing::warn!("could not open the browser: {}", e.message());
@@ -130,6 +140,29 @@ impl OAuth2Auth {
         };
         st.replace(Some(token));
         Ok(signed)
+    }
+
+    /// "Sign in as a different user": DHIS2 accepts `prompt=login` and ignores it (dhis2-dcr.md
+    /// §7), so a browser still signed in to DHIS2 would sign the same user in again. The browser
+    /// first opens DHIS2's logout page (dhis2-server.md §5.2), which ends that session, and gets
+    /// a moment to load it before the sign-in page opens in the same browser.
+    pub(super) async fn end_browser_session(
+        &self,
+        browser: &dyn BrowserOpener,
+        cancel: &CancellationToken,
+    ) -> Result<()> {
+        let logout = join_path(&self.base, "/dhis-web-commons-security/logout.action")?;
+        if cancel.is_cancelled() {
+            return Err(Error::new(ErrorKind::Cancelled, "Sign-in cancelled."));
+        }
+        if let Err(e) = browser.open(logout.as_str()).await {
+            tracing::warn!("could not open DHIS2's logout page: {}", e.message());
+            return Ok(());
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => Err(Error::new(ErrorKind::Cancelled, "Sign-in cancelled.")),
+            _ = tokio::time::sleep(BROWSER_LOGOUT_PAUSE) => Ok(()),
+        }
     }
 
     /// Sends the authorize request once without a browser session (no cookies, no redirects)

@@ -159,7 +159,8 @@ pub type ProgressCallback = Arc<dyn Fn(SignInProgress) + Send + Sync>;
 /// Options of one interactive sign-in.
 #[derive(Clone, Default)]
 pub struct SignInOptions {
-    /// Send `prompt=login` ("sign in as a different user").
+    /// "Sign in as a different user": end the browser's DHIS2 session first (DHIS2's logout
+    /// page), then authorize, also with `prompt=login` for servers that honour it.
     pub prompt_login: bool,
     /// Cancels the flow (waiting and exchanging).
     pub cancel: CancellationToken,
