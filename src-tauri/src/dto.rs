@@ -25,6 +25,15 @@ pub use dhis2w_client::{
     ErrorKind, ResourcePath, SessionState, SessionStatus, SessionUser, SignInStage, VerifyResult,
 };
 
+/// What became of a sign-in link no running sign-in took (it started the app, or its flow had
+/// ended): the sign-in it finished, or why it could not (e.g. `sign_in_required`: expired).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeepLinkOutcome {
+    pub status: Option<SessionStatus>,
+    pub error: Option<AppError>,
+}
+
 /// Every command error, as the core's `Error` serialises it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AppError {
@@ -310,6 +319,8 @@ pub mod events {
     pub const SIGN_IN_PROGRESS: &str = "sign-in-progress";
     pub const BROWSE_PROGRESS: &str = "browse-progress";
     pub const SESSION_CHANGED: &str = "session-changed";
+    /// A sign-in link no running sign-in took was finished or refused ([`super::DeepLinkOutcome`]).
+    pub const DEEP_LINK_RESULT: &str = "deep-link-result";
     /// Every event the app emits (tests listen to all of them).
     pub const ALL: &[&str] = &[
         BROWSE_ALL_PROGRESS,
@@ -317,6 +328,7 @@ pub mod events {
         SIGN_IN_PROGRESS,
         BROWSE_PROGRESS,
         SESSION_CHANGED,
+        DEEP_LINK_RESULT,
     ];
 }
 
@@ -361,6 +373,7 @@ pub fn bindings() -> Vec<(&'static str, String)> {
         one::<FetchAllProgress>("FetchAllProgress", &cfg),
         one::<HistoryEntry>("HistoryEntry", &cfg),
         one::<ImportReport>("ImportReport", &cfg),
+        one::<DeepLinkOutcome>("DeepLinkOutcome", &cfg),
         one::<ForgetDeviceReport>("ForgetDeviceReport", &cfg),
         one::<Instance>("Instance", &cfg),
         one::<InstanceInput>("InstanceInput", &cfg),

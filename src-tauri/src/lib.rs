@@ -81,6 +81,7 @@ where
             commands::app::app_set_detailed_log,
             commands::app::app_detailed_log,
             commands::app::app_set_language,
+            commands::app::app_deep_link_result,
         ])
         .setup(move |app| {
             if let Err(e) = init(app.handle(), options) {

@@ -7,7 +7,7 @@ use crate::options::Options;
 use dhis2w_client::profile::Instance;
 use dhis2w_client::{Error, ErrorKind, Result, Workspace};
 use std::path::PathBuf;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 /// Everything the commands share: the start-up options and the core's [`Workspace`]
 /// (instances, secrets, history, live sessions), which the commands reach through `Deref`.
@@ -15,6 +15,9 @@ pub struct AppState {
     /// The start-up options.
     pub options: Options,
     workspace: Workspace,
+    /// The outcome of the last sign-in link no running sign-in took (e.g. the one that started
+    /// the app), until the UI takes it (`app_deep_link_result`).
+    link_outcome: std::sync::Mutex<Option<dto::DeepLinkOutcome>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -38,7 +41,19 @@ impl AppState {
             })?);
         }
         let workspace = tauri::async_runtime::block_on(Workspace::open(&ws_options))?;
-        Ok(Self { options, workspace })
+        Ok(Self {
+            options,
+            workspace,
+            link_outcome: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// Takes the outcome of the last sign-in link no running sign-in took.
+    pub fn take_link_outcome(&self) -> Option<dto::DeepLinkOutcome> {
+        self.link_outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     /// The workspace.
@@ -86,7 +101,38 @@ pub fn deliver_deep_link<R: Runtime>(app: &AppHandle<R>, url: &str) {
         if state.deliver_deep_link(url) {
             tracing::info!("sign-in callback received by deep link");
         } else {
-            tracing::info!("ignored a deep link no sign-in was waiting for");
+            // No sign-in is waiting: the link started the app (the browser answered after the
+            // app was closed), or its flow has ended. Finish it if its flow is still kept.
+            let (app, url) = (app.clone(), url.to_owned());
+            tauri::async_runtime::spawn(async move {
+                let Some(state) = app.try_state::<AppState>() else {
+                    return;
+                };
+                let outcome = match state.finish_deep_link(&url).await {
+                    Ok(None) => {
+                        tracing::info!("ignored a link that is not a sign-in");
+                        return;
+                    }
+                    Ok(Some(status)) => {
+                        tracing::info!("a sign-in link finished a kept sign-in");
+                        let _ = app.emit(dto::events::SESSION_CHANGED, &status);
+                        dto::DeepLinkOutcome {
+                            status: Some(status),
+                            error: None,
+                        }
+                    }
+                    Err(e) => dto::DeepLinkOutcome {
+                        status: None,
+                        error: Some(dto::AppError {
+                            kind: e.kind(),
+                            message: e.message().to_owned(),
+                        }),
+                    },
+                };
+                *state.link_outcome.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(outcome.clone());
+                let _ = app.emit(dto::events::DEEP_LINK_RESULT, &outcome);
+            });
         }
     }
     focus_main_window(app);

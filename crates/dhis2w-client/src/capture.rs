@@ -543,6 +543,14 @@ impl DeepLinkHandle {
     }
 }
 
+/// The `state` of a sign-in link the app was opened with (`None`: not this app's callback).
+pub fn deep_link_state(url: &str) -> Option<String> {
+    parse_deep_link(url)?
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+}
+
 fn parse_deep_link(url: &str) -> Option<Url> {
     let u = Url::parse(url.trim()).ok()?;
     (u.scheme() == "org.dhis2w.desktop"

@@ -40,16 +40,20 @@ pub enum SecretKind {
     /// This computer's registration with the instance's DHIS2 ("keep me signed in"): its
     /// private key and client id, as JSON (see [`crate::auth::oauth2::DeviceRegistration`]).
     DeviceKey,
+    /// A deep-link sign-in waiting for the browser: its state and PKCE verifier, for a few
+    /// minutes (see [`crate::auth::oauth2::PendingSignIn`]).
+    PendingSignIn,
 }
 
 impl SecretKind {
     /// Every kind.
-    pub const ALL: [SecretKind; 5] = [
+    pub const ALL: [SecretKind; 6] = [
         Self::Password,
         Self::Pat,
         Self::ClientSecret,
         Self::OAuth2Token,
         Self::DeviceKey,
+        Self::PendingSignIn,
     ];
 
     /// The stable name used in keyring account names.
@@ -60,6 +64,7 @@ impl SecretKind {
             Self::ClientSecret => "client_secret",
             Self::OAuth2Token => "oauth2_token",
             Self::DeviceKey => "device_key",
+            Self::PendingSignIn => "pending_sign_in",
         }
     }
 }

@@ -582,3 +582,92 @@ async fn a_refused_registration_is_worded_and_changes_nothing() {
         .await
         .unwrap());
 }
+
+/// A deep-link sign-in whose answer comes back after the app was closed: the link starts the app
+/// again and the sign-in is finished with the flow kept in the keyring (once); a link of no kept
+/// flow, or a second use, is "expired, sign in again". Failed before: the link was dropped.
+#[tokio::test]
+async fn a_sign_in_link_that_starts_the_app_again_finishes_the_sign_in_once() {
+    let si = StandIn::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = SecretStore::session_only(None);
+    let open = || {
+        std::sync::Arc::new(
+            Workspace::with_stores(
+                dir.path().join("config/profiles.toml"),
+                secrets.clone(),
+                dir.path().join("data"),
+            )
+            .unwrap(),
+        )
+    };
+    let ws = open();
+    let mut input = InstanceInput::new("Linked", si.base.clone(), AuthKind::Oauth2);
+    input.oauth2 = Some(OAuth2Settings {
+        client_id: si.fx("/clients/public/clientId"),
+        scope: None,
+        redirect_mode: RedirectMode::DeepLink,
+    });
+    let id = ws.add_instance(&input).await.unwrap().id;
+    let mut script = support::BrowserScript::new(
+        &si.fx("/users/admin/username"),
+        &si.fx("/users/admin/password"),
+    );
+    script.deliver = support::Deliver::Nowhere;
+    let browser = support::TestBrowser::new(script);
+    let flow = {
+        let (ws, id, browser) = (ws.clone(), id.clone(), browser.clone());
+        tokio::spawn(async move {
+            ws.sign_in(
+                &id,
+                dhis2w_client::SignInRequest {
+                    different_user: false,
+                    browser: &browser,
+                    progress: None,
+                    keep_signed_in: false,
+                },
+            )
+            .await
+        })
+    };
+    // The browser reaches the app's link while the app is closed: the flow dies with it.
+    let link = loop {
+        if let Some(t) = browser.task_done() {
+            break t.await.unwrap().unwrap().callback_url;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    flow.abort();
+    let _ = flow.await;
+    assert!(link.starts_with("org.dhis2w.desktop:/oauth2/callback?code="));
+    assert!(secrets.has(&id, SecretKind::PendingSignIn).await.unwrap());
+    drop(ws);
+
+    // The link starts the app again.
+    let ws = open();
+    let status = ws.finish_deep_link(&link).await.unwrap().unwrap();
+    assert_eq!(status.state, SessionState::SignedIn);
+    assert_eq!(status.instance_id, id);
+    assert!(!secrets.has(&id, SecretKind::PendingSignIn).await.unwrap());
+    assert_eq!(
+        ws.get(&id, "/api/me", &[], None, None)
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    // Once only; a link of no kept flow is expired; other links are not sign-ins.
+    let again = ws.finish_deep_link(&link).await.unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::SignInRequired);
+    assert!(again.message().contains("expired"), "{}", again.message());
+    let stranger = ws
+        .finish_deep_link("org.dhis2w.desktop:/oauth2/callback?code=x&state=nobody")
+        .await
+        .unwrap_err();
+    assert_eq!(stranger.kind(), ErrorKind::SignInRequired);
+    assert!(ws
+        .finish_deep_link("org.dhis2w.desktop:/elsewhere?x=1")
+        .await
+        .unwrap()
+        .is_none());
+}

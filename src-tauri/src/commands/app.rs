@@ -56,3 +56,13 @@ pub fn app_set_language(lang: String) -> Result<()> {
         ))
     }
 }
+
+/// `app_deep_link_result`: takes the outcome of the last sign-in link no running sign-in took
+/// (the one that started the app, say), once; `null` when there is none. The same outcome is
+/// also sent as the `deep-link-result` event when the window is already listening.
+#[tauri::command]
+pub fn app_deep_link_result(
+    state: tauri::State<'_, crate::state::AppState>,
+) -> Option<crate::dto::DeepLinkOutcome> {
+    state.take_link_outcome()
+}

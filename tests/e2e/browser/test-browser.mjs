@@ -211,6 +211,13 @@ async function main() {
       return 5;
     }
 
+    // action "capture": the answer is written to `captureFile` instead (the test hands it to an app
+    // started afterwards, as the OS does when the app was closed meanwhile).
+    if (cfg.action === 'capture' && cfg.captureFile) {
+      writeFileSync(cfg.captureFile, captured);
+      log('captured', { url: redact(captured) });
+      return 0;
+    }
     // Deep-link mode: hand the callback URL to the desktop, as the OS would when a browser opens it.
     const r = spawnSync('gio', ['open', captured], { encoding: 'utf8', timeout: 20000 });
     log('gio-open', { url: redact(captured), status: r.status, stderr: (r.stderr || '').trim().slice(0, 300), error: r.error?.message });

@@ -448,6 +448,19 @@ impl TestEnv {
         Ok(profile)
     }
 
+    /// Like [`Self::set_browser`] with action "capture": the browser signs in and writes the
+    /// app's deep link to the returned file instead of opening it.
+    pub fn set_browser_capturing(&self, user: &str, password: &str) -> Result<PathBuf> {
+        let file = self.path("captured-link.txt");
+        let cfg = json!({ "user": user, "password": password, "action": "capture", "consent": "approve",
+            "captureFile": file.to_string_lossy() });
+        std::fs::write(
+            self.path("test-browser.json"),
+            serde_json::to_vec_pretty(&cfg)?,
+        )?;
+        Ok(file)
+    }
+
     /// Ends a test browser that is holding (action "hold").
     pub fn release_browser(&self) {
         let _ = std::fs::write(self.path("browser-release"), b"1");
@@ -588,6 +601,8 @@ pub struct LaunchOptions {
     pub register_deep_links: bool,
     /// More environment for the app (e.g. `DHIS2W_TEST_SAVE_PATH`).
     pub extra_env: Vec<(String, String)>,
+    /// Command-line arguments of the app (e.g. a sign-in link that starts it).
+    pub args: Vec<String>,
 }
 
 pub struct App {
@@ -657,7 +672,7 @@ impl App {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            json!({ "application": app_binary().to_string_lossy(), "args": [] }),
+            json!({ "application": app_binary().to_string_lossy(), "args": opts.args }),
         );
         let client = tokio::time::timeout(
             Duration::from_secs(30),

@@ -1660,6 +1660,76 @@ async fn s15_sign_in_as_a_different_user_while_the_browser_is_still_signed_in() 
     Ok(())
 }
 
+// 16 --------------------------------------------------------------------------------------------
+/// Issue 10: the browser answers a deep-link sign-in after the app was closed, so the sign-in
+/// link starts the app cold: the app finishes that sign-in (its flow was kept in the keyring for
+/// a few minutes), once; the same link again is refused in plain words. Failed before: the link
+/// that started the app was dropped and the instance stayed signed out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s16_a_sign_in_link_that_starts_the_app_finishes_the_sign_in() -> Result<()> {
+    let (env, standin) = begin("s16-cold-link", &[]).await?;
+    let (user, password, display) = standin.user("admin");
+    env.write_presets(&json!([preset_oauth(
+        &standin,
+        "HMIS linked",
+        "confidential",
+        "deep_link",
+        PURPLE
+    )]))?;
+    let captured = env.set_browser_capturing(&user, &password)?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
+    app.card_button("HMIS linked", "Sign in").await?;
+    let link = poll("the browser's answer", LONG, || async {
+        Ok(std::fs::read_to_string(&captured)
+            .ok()
+            .filter(|l| !l.trim().is_empty()))
+    })
+    .await
+    .with_context(|| format!("browser log: {:?}", env.browser_events()))?;
+    ensure!(
+        link.starts_with("org.dhis2w.desktop:/oauth2/callback?"),
+        "{link}"
+    );
+    // The app is closed before the answer reaches it.
+    app.close().await?;
+
+    // The link starts the app.
+    let app = App::launch(
+        &env,
+        LaunchOptions {
+            args: vec![link.clone()],
+            ..Default::default()
+        },
+    )
+    .await?;
+    app.wait_card_state("HMIS linked", &format!("Signed in as {display}"), LONG)
+        .await?;
+    app.screenshot("signed-in-by-the-link").await?;
+    let (status, _) = app.browse("/api/me").await?;
+    ensure!(status == "200", "browse after the cold start: {status}");
+    let id = app.instance_id("HMIS linked").await?;
+    ensure!(
+        keyring_secret(&format!("{id}:pending_sign_in"))?.is_none(),
+        "the kept flow is gone once used"
+    );
+    app.close().await?;
+
+    // The same link once more: refused, the sign-in stays as it was.
+    let app = App::launch(
+        &env,
+        LaunchOptions {
+            args: vec![link],
+            ..Default::default()
+        },
+    )
+    .await?;
+    app.wait_card_state("HMIS linked", &format!("Signed in as {display}"), LONG)
+        .await?;
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
 /// Issues 10 and 14: after the whole run, no seeded secret (passwords, personal access tokens,
 /// client secrets) and no token the stand-ins handed out is in any file the run wrote: each
 /// passed scenario's folders (the app's config, data and log, the XDG folders) and every file

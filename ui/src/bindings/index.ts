@@ -26,6 +26,7 @@ export type { ExportProgress } from "./ExportProgress";
 export type { ExportRequest } from "./ExportRequest";
 export type { ExportResult } from "./ExportResult";
 export type { ForgetDeviceReport } from "./ForgetDeviceReport";
+export type { DeepLinkOutcome } from "./DeepLinkOutcome";
 export type { AppRegistrationPlan } from "./AppRegistrationPlan";
 export type { RegisteredApp } from "./RegisteredApp";
 export type { FetchAllProgress } from "./FetchAllProgress";

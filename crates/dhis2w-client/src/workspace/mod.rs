@@ -18,13 +18,15 @@ mod instances;
 mod questions;
 mod registration;
 pub mod sessions;
+mod signin;
 mod tables;
 
 pub use analytics::{AnalyticsRun, ANALYTICS_PATH};
 pub use instances::{InstanceListing, ListedInstance};
 pub use questions::{compare_tables, CellDiff, MissingItem, PreparedQuery};
 pub use registration::RegisteredApp;
-pub use sessions::{ForgetDeviceReport, Session, SessionStatus, SignInRequest, VerifyResult};
+pub use sessions::{Session, SessionStatus, VerifyResult};
+pub use signin::{ForgetDeviceReport, SignInRequest};
 pub use tables::{ExportProgressFn, ExportSpec, ExportStage};
 
 use crate::history::HistoryStore;

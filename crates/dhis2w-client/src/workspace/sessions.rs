@@ -3,19 +3,14 @@
 //! sign-out and verification, identical for every front end.
 
 use super::{lock, now_secs, Workspace};
-use crate::auth::oauth2::{ProgressCallback, REFRESH_MARGIN_SECS};
-use crate::capture::{
-    BrowserOpener, DeepLinkCapturer, DeepLinkOptions, LoopbackCapturer, LoopbackOptions,
-    RedirectCapturer,
-};
+use crate::auth::oauth2::REFRESH_MARGIN_SECS;
 use crate::client::RawResponse;
 use crate::from_profile;
-use crate::profile::{AuthKind, Instance, InstanceInput, RedirectMode};
-use crate::secret_store::SecretKind;
+use crate::profile::{AuthKind, Instance, InstanceInput};
 use crate::session::SessionUser;
 use crate::{
     AuthProvider, BasicAuth, Dhis2Client, Error, ErrorKind, OAuth2Auth, PatAuth, Result,
-    SessionState, SignInOptions,
+    SessionState,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -49,17 +44,6 @@ pub struct SessionStatus {
     pub device_enrolled: bool,
 }
 
-/// What "Forget this computer" did.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ForgetDeviceReport {
-    pub status: SessionStatus,
-    /// The registration was also deleted on the server (needs the authority to manage OAuth2
-    /// clients); otherwise an administrator can remove it there.
-    pub removed_on_server: bool,
-}
-
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -76,34 +60,6 @@ pub struct VerifyResult {
     #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(default)]
     pub can_register_apps: Option<bool>,
-}
-
-/// How an interactive sign-in runs.
-pub struct SignInRequest<'a> {
-    /// "Sign in as a different user".
-    pub different_user: bool,
-    /// Opens the authorize page (the system browser, or a test browser).
-    pub browser: &'a dyn BrowserOpener,
-    /// Progress events of a browser sign-in.
-    pub progress: Option<ProgressCallback>,
-    /// "Keep me signed in on this computer": register this computer with DHIS2 first (device
-    /// enrolment), unless it already is. OAuth2 only.
-    pub keep_signed_in: bool,
-}
-
-/// The redirect receiver of one browser trip.
-enum Capturer {
-    Loopback(LoopbackCapturer),
-    DeepLink(DeepLinkCapturer),
-}
-
-impl Capturer {
-    fn as_dyn(&self) -> &dyn RedirectCapturer {
-        match self {
-            Self::Loopback(c) => c,
-            Self::DeepLink(c) => c,
-        }
-    }
 }
 
 impl Workspace {
@@ -146,7 +102,7 @@ impl Workspace {
         })
     }
 
-    fn oauth2_of(session: &Session) -> Result<Arc<OAuth2Auth>> {
+    pub(super) fn oauth2_of(session: &Session) -> Result<Arc<OAuth2Auth>> {
         session
             .oauth2
             .clone()
@@ -200,105 +156,6 @@ impl Workspace {
         }
         Ok(status)
     }
-
-    /// Signs `id` in. Basic/PAT: checks the stored password/PAT with `/api/me` (none stored:
-    /// `sign_in_required`). OAuth2: the browser sign-in (PKCE, loopback or deep-link redirect),
-    /// cancelling one already running for `id`. Returns the new status.
-    pub async fn sign_in(&self, id: &str, request: SignInRequest<'_>) -> Result<SessionStatus> {
-        let inst = self.instance(id).await?;
-        if inst.auth_kind != AuthKind::Oauth2 {
-            self.credentials.sign_in(&inst, &self.secrets).await?;
-            return self.status(id).await;
-        }
-        self.forget_session(id);
-        let session = self.session(id).await?;
-        let auth = Self::oauth2_of(&session)?;
-        let (seq, cancel) = self.begin_sign_in(id);
-        let options = SignInOptions {
-            prompt_login: request.different_user,
-            cancel,
-            progress: request.progress,
-        };
-        let mode = inst
-            .oauth2
-            .as_ref()
-            .map(|o| o.redirect_mode)
-            .unwrap_or_default();
-        let result = async {
-            let mut auth = auth;
-            if request.keep_signed_in && !auth.uses_device_key() {
-                let capturer = self.capturer(mode, seq).await?;
-                let registration = auth
-                    .enrol_device(capturer.as_dyn(), request.browser, &options)
-                    .await?;
-                self.secrets
-                    .set(id, SecretKind::DeviceKey, registration.to_secret()?)
-                    .await?;
-                // The instance's provider now authenticates with this computer's key.
-                self.forget_session(id);
-                auth = Self::oauth2_of(&self.session(id).await?)?;
-            }
-            let capturer = self.capturer(mode, seq).await?;
-            auth.sign_in(capturer.as_dyn(), request.browser, options.clone())
-                .await
-        }
-        .await;
-        self.remove_deep_link_handle(seq);
-        self.end_sign_in(id, seq);
-        let signed = result?;
-        self.credentials
-            .remember_user(id, SessionUser::from_me(&signed.me));
-        self.status(id).await
-    }
-
-    /// A redirect receiver for flow `seq`: a fresh loopback port, or a deep-link receiver the
-    /// app's deep links are routed to (until [`Self::remove_deep_link_handle`]).
-    async fn capturer(&self, mode: RedirectMode, seq: u64) -> Result<Capturer> {
-        let timeout = self.sign_in_timeout();
-        Ok(match mode {
-            RedirectMode::Loopback => {
-                let mut options = LoopbackOptions::default();
-                if let Some(t) = timeout {
-                    options.timeout = t;
-                }
-                Capturer::Loopback(LoopbackCapturer::bind_with(options).await?)
-            }
-            RedirectMode::DeepLink => {
-                let mut options = DeepLinkOptions::default();
-                if let Some(t) = timeout {
-                    options.timeout = t;
-                }
-                let (capturer, handle) = DeepLinkCapturer::new(options);
-                self.add_deep_link_handle(seq, handle);
-                Capturer::DeepLink(capturer)
-            }
-        })
-    }
-
-    /// "Forget this computer": signs `id` out (revoking its refresh token), deletes this
-    /// computer's key and registration from the keyring, and removes the registration on the
-    /// server when the signed-in user may manage OAuth2 clients (best effort). The next
-    /// sign-in uses the instance's ordinary app registration.
-    pub async fn forget_device(&self, id: &str) -> Result<ForgetDeviceReport> {
-        self.instance(id).await?;
-        self.cancel_sign_in(id);
-        let session = self.session(id).await?;
-        let mut removed_on_server = false;
-        if let Some(auth) = session.oauth2.as_ref().filter(|a| a.uses_device_key()) {
-            removed_on_server = remove_client_on_server(&session.client, auth.client_id()).await;
-            let report = auth.sign_out().await?;
-            if let Some(detail) = report.detail {
-                tracing::info!(revoked = report.revoked, "{detail}");
-            }
-        }
-        self.secrets.delete(id, SecretKind::DeviceKey).await?;
-        self.forget_session(id);
-        Ok(ForgetDeviceReport {
-            status: self.status(id).await?,
-            removed_on_server,
-        })
-    }
-
     /// Renews an OAuth2 sign-in now with its refresh token ("Refresh now"); an instance
     /// without one must sign in again (`sign_in_required`). Returns the new status.
     pub async fn refresh_now(&self, id: &str) -> Result<SessionStatus> {
@@ -417,42 +274,7 @@ impl Workspace {
 }
 
 /// Checks credentials with `GET /api/me` (and the version from `/api/system/info`).
-/// Deletes OAuth2 client `client_id` through `/api/oAuth2Clients` (needs
-/// `F_OAUTH2_CLIENT_MANAGE`, dhis2-dcr.md §6); false when it could not.
-async fn remove_client_on_server(client: &Dhis2Client, client_id: &str) -> bool {
-    let query = [
-        ("fields".to_owned(), "id".to_owned()),
-        ("paging".to_owned(), "false".to_owned()),
-        ("filter".to_owned(), format!("clientId:eq:{client_id}")),
-    ];
-    let Ok(found) = client
-        .get_json::<serde_json::Value>("/api/oAuth2Clients", &query)
-        .await
-    else {
-        return false;
-    };
-    let uid = found
-        .get("oAuth2Clients")
-        .and_then(|l| l.as_array())
-        .and_then(|l| l.first())
-        .and_then(|c| c.get("id"))
-        .and_then(|v| v.as_str())
-        .filter(|u| !u.is_empty() && u.chars().all(|c| c.is_ascii_alphanumeric()))
-        .map(str::to_owned);
-    match uid {
-        Some(uid) => client
-            .request(
-                reqwest::Method::DELETE,
-                &format!("/api/oAuth2Clients/{uid}"),
-                &[],
-                None,
-            )
-            .await
-            .is_ok_and(|r| (200..300).contains(&r.status)),
-        None => false,
-    }
-}
-
+/// Checks credentials with `GET /api/me` (and the version from `/api/system/info`).
 pub async fn verify_with(client: &Dhis2Client) -> Result<VerifyResult> {
     let started = std::time::Instant::now();
     let me = client.me().await?;

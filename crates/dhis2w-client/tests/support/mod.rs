@@ -279,6 +279,16 @@ impl TestBrowser {
         }
     }
 
+    /// The last driver once it has finished (it is taken), else `None`.
+    pub fn task_done(&self) -> Option<DriverTask> {
+        let mut t = self.task.lock().unwrap();
+        if t.as_ref().is_some_and(|h| h.is_finished()) {
+            t.take()
+        } else {
+            None
+        }
+    }
+
     /// Waits for the last driver and returns its result (an `Err` names the page it stopped at).
     pub async fn task_result(&self) -> Result<BrowserOutcome, String> {
         let handle = self

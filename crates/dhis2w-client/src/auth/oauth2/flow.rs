@@ -3,6 +3,18 @@
 
 use super::*;
 
+/// A sign-in link that restarts the app is finished for this long after the flow began (DHIS2's
+/// authorization codes live 5 minutes).
+const PENDING_LIFETIME_SECS: i64 = 300;
+
+fn link_expired() -> Error {
+    Error::new(
+        ErrorKind::SignInRequired,
+        "This sign-in link has expired, or it is not from a sign-in this app started (the app may \
+         have been closed while you signed in). Sign in again.",
+    )
+}
+
 /// How long the browser gets to load DHIS2's logout page before the sign-in page opens.
 const BROWSER_LOGOUT_PAUSE: Duration = Duration::from_secs(3);
 
@@ -96,11 +108,44 @@ impl OAuth2Auth {
         if cancel.is_cancelled() {
             return Err(Error::new(ErrorKind::Cancelled, "Sign-in cancelled."));
         }
+        if let Some(p) = &options.pending {
+            let pending = PendingSignIn {
+                state: state.clone(),
+                verifier: Secret::new(verifier.clone()),
+                redirect_uri: redirect_uri.clone(),
+                client_id: self.config.client_id.clone(),
+                expires_at: now() + PENDING_LIFETIME_SECS,
+            };
+            if let Err(e) = p(Some(pending)).await {
+                tracing::warn!("could not keep the waiting sign-in: {}", e.message());
+            }
+        }
         emit(SignInStage::WaitingForBrowser, Some(&url));
         if let Err(e) = browser.open(url.as_str()).await {
             tracing::warn!("could not open the browser: {}", e.message());
         }
-        let response = capturer.wait_for_code(&state, cancel).await?;
+        let response = capturer.wait_for_code(&state, cancel).await;
+        if let Some(p) = &options.pending {
+            if let Err(e) = p(None).await {
+                tracing::warn!("could not clear the waiting sign-in: {}", e.message());
+            }
+        }
+        let response = response?;
+        emit(SignInStage::Exchanging, None);
+        self.finish(&meta, response, &redirect_uri, verifier, cancel)
+            .await
+    }
+
+    /// The end of a sign-in: checks `iss`, exchanges the code, checks the token with `/api/me`,
+    /// and only then stores it.
+    async fn finish(
+        &self,
+        meta: &ServerMetadata,
+        response: crate::capture::AuthorizationResponse,
+        redirect_uri: &str,
+        verifier: String,
+        cancel: &CancellationToken,
+    ) -> Result<SignedIn> {
         if let Some(iss) = &response.iss {
             if iss.trim_end_matches('/') != meta.issuer.trim_end_matches('/') {
                 return Err(Error::new(
@@ -110,16 +155,15 @@ impl OAuth2Auth {
                 ));
             }
         }
-        emit(SignInStage::Exchanging, None);
         let mut form = vec![
             ("grant_type", "authorization_code".to_owned()),
             ("code", response.code.expose().to_owned()),
-            ("redirect_uri", redirect_uri.clone()),
+            ("redirect_uri", redirect_uri.to_owned()),
             ("code_verifier", verifier),
         ];
         let exchange = async {
             let token = self
-                .token_request(&meta, &mut form, Grant::Code, None)
+                .token_request(meta, &mut form, Grant::Code, None)
                 .await?;
             let me = self.verify(&token).await?;
             Ok::<_, Error>((token, me))
@@ -140,6 +184,31 @@ impl OAuth2Auth {
         };
         st.replace(Some(token));
         Ok(signed)
+    }
+
+    /// Finishes a sign-in whose answer arrived after the app was closed and started again by
+    /// the deep link (`callback_url`): `pending` is what [`SignInOptions::pending`] kept of it.
+    /// The link must carry that flow's `state`; an expired flow, another state or an `error=`
+    /// answer is refused with plain words.
+    pub async fn finish_pending(
+        &self,
+        pending: &PendingSignIn,
+        callback_url: &str,
+    ) -> Result<SignedIn> {
+        if pending.expires_at <= now() || pending.client_id != self.config.client_id {
+            return Err(link_expired());
+        }
+        let response = crate::capture::callback_from_deep_link(callback_url, &pending.state)
+            .ok_or_else(link_expired)??;
+        let meta = self.metadata().await?.clone();
+        self.finish(
+            &meta,
+            response,
+            &pending.redirect_uri,
+            pending.verifier.expose().to_owned(),
+            &CancellationToken::new(),
+        )
+        .await
     }
 
     /// "Sign in as a different user": DHIS2 accepts `prompt=login` and ignores it (dhis2-dcr.md

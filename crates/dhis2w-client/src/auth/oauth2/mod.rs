@@ -166,7 +166,40 @@ pub struct SignInOptions {
     pub cancel: CancellationToken,
     /// Progress events.
     pub progress: Option<ProgressCallback>,
+    /// Keeps the waiting flow (`Some`, before the browser opens) and forgets it (`None`, when
+    /// the wait ends), so that a deep link that starts the app again can finish it
+    /// ([`OAuth2Auth::finish_pending`]).
+    pub pending: Option<PendingCallback>,
 }
+
+/// What a deep-link sign-in keeps while it waits for the browser (in the keyring, never in a
+/// file): its `state`, PKCE verifier and redirect URI, for 5 minutes.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingSignIn {
+    pub state: String,
+    pub verifier: Secret,
+    pub redirect_uri: String,
+    pub client_id: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for PendingSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingSignIn")
+            .field("client_id", &self.client_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Stores (`Some`) or forgets (`None`) the waiting deep-link flow; see [`SignInOptions::pending`].
+pub type PendingCallback = Arc<
+    dyn Fn(Option<PendingSignIn>) -> futures_util::future::BoxFuture<'static, Result<()>>
+        + Send
+        + Sync,
+>;
 
 /// The result of a successful sign-in: the token was checked with `/api/me` and stored.
 #[derive(Debug, Clone)]
