@@ -1285,3 +1285,28 @@ async fn sign_out_deletes_the_local_token_before_revoking() {
         .await;
     assert_eq!(st["revoked"], true, "{st}");
 }
+
+/// A sign-in cancelled before the browser opens (e.g. while discovery runs) never opens it.
+/// Failed before the fix: the browser opened on a flow nobody waited for any more.
+#[tokio::test]
+async fn a_flow_cancelled_before_the_browser_opens_never_opens_it() {
+    let si = StandIn::start(&[]).await;
+    let auth = oauth(&si, Kind::Public, Arc::new(MemoryTokenStore::new()), None);
+    let cap = LoopbackCapturer::bind().await.unwrap();
+    let browser = TestBrowser::new(admin(&si));
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let e = auth
+        .sign_in(
+            &cap,
+            &browser,
+            SignInOptions {
+                cancel,
+                ..SignInOptions::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{}", e.message());
+    assert!(browser.opened.lock().unwrap().is_empty());
+}
