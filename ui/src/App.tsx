@@ -5,11 +5,12 @@ import { AppStateProvider, useApp } from "./state";
 import { Header } from "./components/Header";
 import { InstancesPage } from "./components/InstancesPage";
 import { SignInDialog } from "./components/SignInDialog";
+import { RegisterAppDialog } from "./components/RegisterAppDialog";
 // Loaded on first use, each in a chunk of its own (see screens.tsx).
 import { AboutPage, AnalyticsPage, BrowsePage, InstanceWizard, SavedPage, ScreenLoading, SettingsPage } from "./screens";
 
 function Shell() {
-  const { page, wizard, signIn } = useApp();
+  const { page, wizard, signIn, register } = useApp();
   return (
     <div className="app">
       <Header />
@@ -28,6 +29,7 @@ function Shell() {
           <InstanceWizard key={wizard.mode === "edit" ? wizard.instance.id : "add"} />
         </Suspense>
       )}
+      {register && <RegisterAppDialog key={register.instanceId} instanceId={register.instanceId} />}
       {signIn && <SignInDialog key={`${signIn.instanceId}:${signIn.differentUser}:${signIn.keepSignedIn}`} />}
     </div>
   );

@@ -9,6 +9,7 @@ import type {
   AnalyticsQuery,
   AnalyticsRunResult,
   AppError,
+  AppRegistrationPlan,
   BrowseMeta,
   BrowseRequest,
   DownloadResult,
@@ -27,6 +28,7 @@ import type {
   ObjectRef,
   PreparedQuery,
   ProbeResult,
+  RegisteredApp,
   ResourcePath,
   SavedQuestion,
   SearchResults,
@@ -110,6 +112,16 @@ export const instancesVerify = (input: InstanceInput) => call<VerifyResult>("ins
 export const instancesVerifySaved = (id: string) => call<VerifyResult>("instances_verify_saved", { id });
 export const instancesImportCli = (path: string | null) =>
   call<ImportReport>("instances_import_cli", { path });
+/** "Register dhis2w Desktop on this server": what would be created for password/PAT instance
+ * `id` (a new client id each time), with a sign-in lifetime of `refreshDays` (1–365). Nothing
+ * is created. Errors: forbidden (the user may not manage OAuth2 clients), oauth_not_enabled,
+ * invalid_input. */
+export const planRegistration = (id: string, refreshDays: number) =>
+  call<AppRegistrationPlan>("instances_plan_registration", { id, refreshDays });
+/** Creates the registration planned with `clientId` on DHIS2 (the new secret stays in the
+ * keyring), then switches the instance to browser sign-in with it. */
+export const registerApp = (id: string, clientId: string, refreshDays: number) =>
+  call<RegisteredApp>("instances_register_app", { id, clientId, refreshDays });
 
 // ---------------------------------------------------------------- session
 

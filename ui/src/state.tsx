@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type Dispatch, type ReactNode, type SetStateAction } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type Dispatch, type ReactNode, type SetStateAction } from "react";
 import * as api from "./api";
 import { EMPTY_QUERY } from "./analytics/query";
 import type { AnalyticsQuery, AppError, Instance, InstancesState, SessionStatus } from "./bindings";
@@ -8,6 +8,8 @@ export type Page = "instances" | "browse" | "analytics" | "saved" | "settings" |
 export type WizardState = { mode: "add" } | { mode: "edit"; instance: Instance; step?: 1 | 3 } | null;
 /** `keepSignedIn`: "Keep me signed in on this computer" (DHIS2 device enrolment, OAuth2 only). */
 export type SignInRequest = { instanceId: string; differentUser: boolean; keepSignedIn: boolean } | null;
+/** "Register dhis2w Desktop on this server" open for a password/PAT instance. */
+export type RegisterRequest = { instanceId: string } | null;
 
 type AppCtx = {
   state: InstancesState | null;
@@ -26,6 +28,14 @@ type AppCtx = {
   signIn: SignInRequest;
   startSignIn: (instanceId: string, differentUser: boolean, keepSignedIn?: boolean) => void;
   closeSignIn: () => void;
+  /** Whether each instance's user may register apps (canRegisterApps of its latest verify). */
+  canRegister: Record<string, boolean>;
+  noteCanRegister: (id: string, can: boolean | undefined) => void;
+  /** Asks the server (instances_verify_saved) when nothing is known yet: once per instance per run. */
+  checkCanRegister: (id: string) => void;
+  register: RegisterRequest;
+  openRegister: (instanceId: string) => void;
+  closeRegister: () => void;
   /** A path (from search or a UID) the browser should load; set by openPath, cleared once loaded. */
   pendingOpen: string | null;
   openPath: (path: string) => void;
@@ -46,6 +56,10 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
   const [page, setPage] = useState<Page>("instances");
   const [wizard, setWizard] = useState<WizardState>(null);
   const [signIn, setSignIn] = useState<SignInRequest>(null);
+  const [register, setRegister] = useState<RegisterRequest>(null);
+  const [canRegister, setCanRegister] = useState<Record<string, boolean>>({});
+  /** Instances whose flag is known or being asked for (no second call in this run). */
+  const canRegisterAsked = useRef(new Set<string>());
   const [pendingOpen, setPendingOpen] = useState<string | null>(null);
   const [builder, setBuilder] = useState<AnalyticsQuery>(EMPTY_QUERY);
 
@@ -62,6 +76,24 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
       }
     },
     [setSession],
+  );
+
+  const noteCanRegister = useCallback((id: string, can: boolean | undefined) => {
+    canRegisterAsked.current.add(id);
+    setCanRegister((prev) => (prev[id] === (can === true) ? prev : { ...prev, [id]: can === true }));
+  }, []);
+
+  const checkCanRegister = useCallback(
+    (id: string) => {
+      if (canRegisterAsked.current.has(id)) return;
+      canRegisterAsked.current.add(id);
+      api
+        .instancesVerifySaved(id)
+        .then((v) => noteCanRegister(id, v?.canRegisterApps))
+        // Not known (server unreachable…): the action is not offered; the wizard's check can tell later.
+        .catch(() => undefined);
+    },
+    [noteCanRegister],
   );
 
   const apply = useCallback(
@@ -155,6 +187,12 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
     signIn,
     startSignIn: (instanceId, differentUser, keepSignedIn = false) => setSignIn({ instanceId, differentUser, keepSignedIn }),
     closeSignIn: () => setSignIn(null),
+    canRegister,
+    noteCanRegister,
+    checkCanRegister,
+    register,
+    openRegister: (instanceId) => setRegister({ instanceId }),
+    closeRegister: () => setRegister(null),
     pendingOpen,
     openPath: (path) => {
       setPendingOpen(path);

@@ -146,7 +146,7 @@ function ImportSection() {
 
 export function InstanceWizard() {
   const { t } = useI18n();
-  const { wizard, setWizard, refresh, startSignIn } = useApp();
+  const { wizard, setWizard, refresh, startSignIn, noteCanRegister, openRegister } = useApp();
   const editing = wizard?.mode === "edit" ? wizard.instance : null;
   const credentialsFirst = wizard?.mode === "edit" && wizard.step === 3;
 
@@ -250,13 +250,20 @@ export function InstanceWizard() {
     }
   }
 
-  async function save() {
+  /** Whether the checked user may register apps on this server (password/PAT only). */
+  const offerRegister = method !== "oauth2" && verified?.canRegisterApps === true;
+
+  /** `thenRegister`: "Save, then register the app…" opens that dialog for the saved instance. */
+  async function save(thenRegister = false) {
     setSaving(true);
     setSaveError(null);
     try {
       const inst = editing ? await api.instancesEdit(editing.id, input()) : await api.instancesAdd(input());
+      // The card offers "Register the app on this server…" from what this check found.
+      if (method !== "oauth2" && verified) noteCanRegister(inst.id, verified.canRegisterApps);
       await refresh();
       close();
+      if (thenRegister && offerRegister) openRegister(inst.id);
       if (method === "oauth2" && (!editing || !sameMethod || !stored?.token)) startSignIn(inst.id, false);
     } catch (e) {
       setSaveError(api.toAppError(e));
@@ -595,6 +602,14 @@ export function InstanceWizard() {
                   <NoticeBox valid title={verified.version ? t("wizard.verifyOk", { name: verified.displayName, version: verified.version }) : t("wizard.verifyOkNoVersion", { name: verified.displayName })} dataTest="verify-ok">
                     {" "}
                   </NoticeBox>
+                )}
+                {offerRegister && (
+                  <div className="register-offer card" data-test="wizard-register-offer">
+                    <p className="m0">{t("register.wizardOffer")}</p>
+                    <Button small onClick={() => void save(true)} disabled={saving} dataTest="wizard-register-app">
+                      {t("register.wizardButton")}
+                    </Button>
+                  </div>
                 )}
                 {verifyError && <ErrorNotice error={verifyError} />}
                 {!verified && !verifyError && <p className="muted small">{t("wizard.verifyFirst")}</p>}

@@ -15,7 +15,7 @@ export const METHOD_KEY: Record<Instance["authKind"], MessageKey> = {
 
 function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: AppError | null) => void }) {
   const { t, lang } = useI18n();
-  const { state, sessions, apply, refresh, setActive, setWizard, startSignIn, setSession } = useApp();
+  const { state, sessions, apply, refresh, setActive, setWizard, startSignIn, setSession, canRegister, checkCanRegister, openRegister } = useApp();
   const [confirmRemove, setConfirmRemove] = useState(false);
   const [confirmForget, setConfirmForget] = useState(false);
   /** After "Forget this computer": whether DHIS2 removed the registration too. */
@@ -30,6 +30,13 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
   // Unknown until the status is read: offer neither "keep me signed in" nor "forget".
   const enrolled = isOAuth && status?.deviceEnrolled === true;
   const canKeep = isOAuth && status != null && !status.deviceEnrolled;
+  // "Register the app on this server…": for a signed-in password/PAT user who may manage OAuth2
+  // clients. Whether they may is asked once per run (instances_verify_saved) unless the wizard's
+  // check said so already.
+  const offerRegister = signedIn && !isOAuth && canRegister[instance.id] === true;
+  useEffect(() => {
+    if (signedIn && !isOAuth) checkCanRegister(instance.id);
+  }, [signedIn, isOAuth, instance.id, checkCanRegister]);
 
   async function run(f: () => Promise<void>) {
     setBusy(true);
@@ -140,6 +147,11 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
           {enrolled && (
             <Button small secondary disabled={busy} onClick={() => setConfirmForget(true)} dataTest="forget-device">
               {t("enrol.forget")}
+            </Button>
+          )}
+          {offerRegister && (
+            <Button small secondary disabled={busy} onClick={() => openRegister(instance.id)} dataTest="register-app">
+              {t("register.action")}
             </Button>
           )}
           <Button small secondary disabled={busy} onClick={() => setWizard({ mode: "edit", instance })}>

@@ -3,10 +3,13 @@ import type { AppError, SessionStatus } from "../bindings";
 import { useI18n, type T } from "../i18n";
 
 /** A plain-words error with its next step; the backend's own message is offered as details
- * (`hideDetails` when the caller shows that message itself). */
-export function ErrorNotice({ error, title, hideDetails }: { error: AppError; title?: string; hideDetails?: boolean }) {
+ * (`hideDetails` when the caller shows that message itself). `text` replaces the kind's general
+ * words (e.g. with the core's own plain message), `next` the kind's next step. */
+export function ErrorNotice({ error, title, hideDetails, text, next: nextStep }: { error: AppError; title?: string; hideDetails?: boolean; text?: string; next?: string }) {
   const { t, errorText } = useI18n();
-  const { message, next } = errorText(error);
+  const words = errorText(error);
+  const message = text ?? words.message;
+  const next = nextStep ?? words.next;
   return (
     <NoticeBox error title={title ?? message} dataTest="error-notice">
       {title ? <p className="m0">{message}</p> : null}

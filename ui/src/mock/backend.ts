@@ -6,6 +6,7 @@ import { encodeBrowseResponse } from "../api";
 import { compare, orgUnitBody, prepare, runAnalytics, savedCommand } from "./analytics";
 import type {
   AboutInfo,
+  AppRegistrationPlan,
   BrowseMeta,
   BrowseRequest,
   DownloadResult,
@@ -20,6 +21,7 @@ import type {
   SearchHit,
   SearchResults,
   SessionStatus,
+  VerifyResult,
 } from "../bindings";
 
 const params = new URLSearchParams(typeof location !== "undefined" ? location.search : "");
@@ -91,6 +93,17 @@ const sessions: Record<string, SessionStatus> = {
   play: signedOut("play"),
   training: session("training", { state: "needs_sign_in", user: null, expiresAt: null, scopes: [] }),
 };
+
+// `?admin=1`: the password/PAT instances are signed in (their DHIS2 user is an administrator),
+// so their cards offer "Register the app on this server…" at once.
+if (params.get("admin") === "1") {
+  for (const id of ["play", "training"]) {
+    const inst = instances.find((i) => i.id === id);
+    if (!inst) continue;
+    inst.secrets = { ...inst.secrets, [inst.authKind === "basic" ? "password" : "pat"]: true };
+    sessions[id] = session(id, { state: "signed_in", user: { username: inst.username ?? "admin", displayName: "John Traore" }, expiresAt: null, scopes: [] });
+  }
+}
 
 const history: Record<string, HistoryEntry[]> = {
   "sl-hmis": [
@@ -539,6 +552,86 @@ async function forgetDevice(instanceId: string): Promise<{ status: SessionStatus
   return { status, removedOnServer: params.get("forgetServer") !== "0" };
 }
 
+// ------------------------------------------------------------------ register the app (issue 10)
+
+/** The DHIS2 version each mock server runs ("DHIS2 Play 2.41" is older than OAuth2 for apps). */
+const versionOf = (inst: Instance) => (inst.baseUrl.includes("2-41") ? "2.41.3" : "2.43.2");
+/** The mock's DHIS2 user may manage OAuth2 clients when it is "admin" (PATs belong to admin). */
+const isAdmin = (username: string | null | undefined) => (username ?? "admin") === "admin";
+const verifyResult = (username: string | null | undefined, version: string): VerifyResult => ({
+  username: username ?? "admin",
+  displayName: "John Traore",
+  version,
+  latencyMs: 84,
+  canRegisterApps: isAdmin(username),
+});
+
+/** What instances_plan_registration answers, with the core's checks and words. */
+function planRegistration(id: string, refreshDays: number): AppRegistrationPlan {
+  const inst = instances.find((i) => i.id === id);
+  if (!inst) err("not_found", "This instance no longer exists.");
+  if (inst.authKind === "oauth2")
+    err("invalid_input", "This instance signs in through the browser already. To register the app, use an instance that signs in with a password or a personal access token.");
+  if (!Number.isInteger(refreshDays) || refreshDays < 1 || refreshDays > 365) err("invalid_input", "Enter a sign-in lifetime from 1 to 365 days.");
+  if (!(inst.authKind === "basic" ? inst.secrets.password : inst.secrets.pat)) err("sign_in_required", `Sign in to "${inst.name}" first.`);
+  if (!isAdmin(inst.username))
+    err("forbidden", "Your DHIS2 user may not register apps: it needs the authority to manage OAuth2 clients (F_OAUTH2_CLIENT_MANAGE), or to be a superuser. Ask a DHIS2 administrator to register dhis2w Desktop, or to give you that authority.");
+  const version = versionOf(inst);
+  if (version.startsWith("2.41"))
+    err("oauth_not_enabled", "DHIS2 2.41 has no OAuth2 server for apps (it arrived in 2.42), so there is nothing to register. Keep signing in with a password or a personal access token.");
+  const clientId = `dhis2w-desktop-${Array.from({ length: 8 }, () => "abcdefghijkmnpqrstuvwxyz23456789"[Math.floor(Math.random() * 32)]).join("")}`;
+  const redirectUris = ["http://127.0.0.1/oauth2/callback"];
+  const scopes = "openid,profile,username,email";
+  const duration = (secs: number) => ["java.time.Duration", secs];
+  const payload = {
+    name: "dhis2w Desktop",
+    clientId,
+    clientSecret: "(a BCrypt hash of a new secret that stays in this computer's keyring)",
+    clientAuthenticationMethods: "client_secret_basic",
+    authorizationGrantTypes: "authorization_code,refresh_token",
+    redirectUris: redirectUris.join(","),
+    scopes,
+    clientSettings: {
+      "@class": "java.util.Collections$UnmodifiableMap",
+      "settings.client.require-proof-key": true,
+      "settings.client.require-authorization-consent": false,
+    },
+    tokenSettings: {
+      "@class": "java.util.Collections$UnmodifiableMap",
+      "settings.token.reuse-refresh-tokens": false,
+      "settings.token.x509-certificate-bound-access-tokens": false,
+      "settings.token.id-token-signature-algorithm": ["org.springframework.security.oauth2.jose.jws.SignatureAlgorithm", "RS256"],
+      "settings.token.access-token-time-to-live": duration(300),
+      "settings.token.access-token-format": {
+        "@class": "org.springframework.security.oauth2.server.authorization.settings.OAuth2TokenFormat",
+        value: "self-contained",
+      },
+      "settings.token.refresh-token-time-to-live": duration(refreshDays * 86_400),
+      "settings.token.authorization-code-time-to-live": duration(300),
+      "settings.token.device-code-time-to-live": duration(300),
+    },
+  };
+  return { version, clientId, redirectUris, scopes, refreshDays, payload: JSON.stringify(payload, null, 2) };
+}
+
+/** instances_register_app: the instance then signs in through the browser with the new client.
+ * `?register=refused`: DHIS2 refuses it (409, the client id taken). */
+async function registerApp(id: string, clientId: string, refreshDays: number): Promise<{ instanceId: string; clientId: string }> {
+  planRegistration(id, refreshDays);
+  await sleep(900);
+  if (params.get("register") === "refused")
+    err("invalid_input", "An app registration with this client id exists already. Try again: the app picks a new id each time.");
+  const inst = instances.find((i) => i.id === id)!;
+  inst.authKind = "oauth2";
+  inst.username = null;
+  inst.oauth2 = { clientId, scope: null, redirectMode: "loopback" };
+  inst.secrets = { ...noSecrets, clientSecret: true };
+  const s = signedOut(id);
+  sessions[id] = s;
+  await emit("session-changed", s);
+  return { instanceId: id, clientId };
+}
+
 const about: AboutInfo = { appVersion: "0.1.0 (mock)", tauriVersion: "2.x", webkitVersion: "WebKitGTK 2.44", os: "Linux x86_64" };
 
 export async function mockHandler(cmd: string, a: Record<string, any> = {}): Promise<unknown> {
@@ -578,10 +671,17 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
       await sleep(500);
       if (a.input.authKind === "pat" && !String(a.input.pat ?? "").startsWith("d2p_")) err("pat_malformed", "Personal access tokens start with d2p_.");
       if (a.input.authKind === "basic" && a.input.password === "wrong") err("invalid_credentials", "HTTP 401 from /api/me.");
-      return { username: a.input.username ?? "admin", displayName: "John Traore", version: "2.41.3" };
-    case "instances_verify_saved":
+      return verifyResult(a.input.authKind === "basic" ? a.input.username : "admin", a.input.baseUrl.includes("2-41") ? "2.41.3" : "2.43.2");
+    case "instances_verify_saved": {
       await sleep(300);
-      return { username: "admin", displayName: "John Traore", version: "2.41.3" };
+      const inst = instances.find((i) => i.id === a.id) ?? err("not_found", "This instance no longer exists.");
+      return { ...verifyResult(inst.username, versionOf(inst)), canRegisterApps: inst.authKind !== "oauth2" && isAdmin(inst.username) };
+    }
+    case "instances_plan_registration":
+      await sleep(350);
+      return planRegistration(a.id, a.refreshDays);
+    case "instances_register_app":
+      return registerApp(a.id, a.clientId, a.refreshDays);
     case "instances_import_cli":
       await sleep(400);
       return {
