@@ -1730,6 +1730,77 @@ async fn s16_a_sign_in_link_that_starts_the_app_finishes_the_sign_in() -> Result
     Ok(())
 }
 
+// 17 --------------------------------------------------------------------------------------------
+/// Issue 10, acceptance 2 in the window: an administrator signed in with a password registers
+/// dhis2w Desktop on the 2.44 stand-in (what will be created is shown first), the instance
+/// switches to browser sign-in, and a second user signs in through the browser with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s17_an_admin_registers_the_app_and_another_user_signs_in_with_it() -> Result<()> {
+    let (env, standin) = begin("s17-register", &["--profile", "2.44"]).await?;
+    env.write_presets(&json!([preset_basic(
+        &standin,
+        "HMIS admin",
+        "admin",
+        BLUE
+    )]))?;
+    let app = App::launch(&env, LaunchOptions::default()).await?;
+    app.go_to("Instances").await?;
+    app.wait_el("[data-test=\"register-app\"]", LONG)
+        .await
+        .context("an administrator's card offers to register the app")?;
+    app.click("[data-test=\"register-app\"]").await?;
+    let plan = app
+        .wait_text_in("[data-test=\"register-app-dialog\"]", "2.44.0", LONG)
+        .await?;
+    ensure!(
+        plan.contains("30 days") && plan.contains("username") && plan.contains("dhis2w-desktop-"),
+        "what will be created (client id, scopes of 2.44, 30 days) is shown: {plan}"
+    );
+    app.screenshot("register-plan").await?;
+    app.click("[data-test=\"register-confirm\"]").await?;
+    app.wait_text_in("[data-test=\"register-done\"]", "Registered", LONG)
+        .await?;
+    app.screenshot("registered").await?;
+    let id = app.instance_id("HMIS admin").await?;
+    let secret = keyring_secret(&format!("{id}:client_secret"))?
+        .context("the new registration's secret is in the keyring")?;
+    dhis2w_e2e::leaks::add_secret(secret.trim(), "the registered app's client secret");
+    let clients = standin
+        .api_get(
+            "admin",
+            "/api/oAuth2Clients?fields=clientId,name&paging=false",
+        )
+        .await?;
+    ensure!(
+        clients.to_string().contains("dhis2w Desktop"),
+        "DHIS2 lists the new registration: {clients}"
+    );
+
+    // Another user signs in through the browser with the new registration.
+    let (other, other_password, other_display) = standin.user("analyst");
+    env.set_browser(&other, &other_password, "complete")?;
+    app.click("[data-test=\"register-sign-in\"]").await?;
+    let done = app
+        .wait_signed_in_dialog(LONG)
+        .await
+        .with_context(|| format!("browser log: {:?}", env.browser_events()))?;
+    ensure!(done.contains(&other_display), "dialog: {done}");
+    app.wait_card_state(
+        "HMIS admin",
+        &format!("Signed in as {other_display}"),
+        SHORT,
+    )
+    .await?;
+    let token = wait_stored_token(&id).await?;
+    ensure!(
+        token_field(&token, "refresh_token", "refreshToken").is_some(),
+        "the registration is confidential: a refresh token"
+    );
+    app.close().await?;
+    env.passed();
+    Ok(())
+}
+
 /// Issues 10 and 14: after the whole run, no seeded secret (passwords, personal access tokens,
 /// client secrets) and no token the stand-ins handed out is in any file the run wrote: each
 /// passed scenario's folders (the app's config, data and log, the XDG folders) and every file
