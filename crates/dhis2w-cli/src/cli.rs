@@ -296,6 +296,19 @@ pub enum InstancesCommand {
         /// The instance (name or id).
         name: Option<String>,
     },
+    /// Register dhis2w Desktop on the instance's DHIS2 (administrators; an instance that signs
+    /// in with a password or token): shows what will be created, creates it with --yes, keeps
+    /// its secret in the keyring and switches the instance to browser sign-in.
+    RegisterApp {
+        /// The instance (name or id).
+        name: Option<String>,
+        /// How long people stay signed in before DHIS2 asks again (1-365 days).
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Create it (without this, only show what would be created).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Import the profiles of the dhis2w Python tool (secrets move into the keyring).
     #[command(name = "import-dhis2w")]
     ImportDhis2w {

@@ -282,6 +282,24 @@ pub async fn run(ws: &Workspace, cmd: InstancesCommand) -> Result<()> {
             );
             Ok(())
         }
+        InstancesCommand::RegisterApp { name, days, yes } => {
+            let inst = ws.pick_instance(name.as_deref()).await?;
+            let plan = ws.plan_app_registration(&inst.id, days).await?;
+            println!(
+                "What will be created on DHIS2 {} (POST /api/oAuth2Clients):\n{}",
+                plan.version, plan.payload
+            );
+            if !yes {
+                println!("Nothing was created. Run again with --yes to register the app.");
+                return Ok(());
+            }
+            let done = ws.register_app(&inst.id, &plan.client_id, days).await?;
+            println!(
+                "Registered \"dhis2w Desktop\" ({}). {} now signs in through the browser: run `dhis2w login`.",
+                done.client_id, inst.name
+            );
+            Ok(())
+        }
         InstancesCommand::ImportDhis2w { file } => {
             let paths = match file {
                 Some(f) => vec![f],

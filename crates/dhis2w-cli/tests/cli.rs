@@ -1016,3 +1016,32 @@ fn instances_of_the_dhis2w_python_tool_are_imported() {
         0
     );
 }
+
+/// `dhis2w instances register-app`: shows what will be created, creates nothing without --yes,
+/// then registers the app on the 2.44 stand-in and switches the instance to browser sign-in.
+#[tokio::test]
+async fn an_admin_registers_the_app_from_the_command_line() {
+    let si = StandIn::start(&["--profile", "2.44"]).await;
+    let home = Home::new();
+    assert_eq!(add_basic(&home, &si, "Hmis").code, 0);
+    let o = run_args(&home, &["instances", "register-app", "Hmis"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("openid,profile,username,email"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("Nothing was created"), "{}", o.stdout);
+    let o = run_args(
+        &home,
+        &["instances", "register-app", "Hmis", "--days", "7", "--yes"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("Registered"), "{}", o.stdout);
+    assert!(o.stdout.contains("604800"), "7 days: {}", o.stdout);
+    let o = run_args(&home, &["instances", "show", "Hmis", "--json"]);
+    assert!(o.stdout.contains("oauth2"), "{}", o.stdout);
+    assert!(o.stdout.contains("dhis2w-desktop-"), "{}", o.stdout);
+    let o = run_args(&home, &["instances", "register-app", "Hmis", "--yes"]);
+    assert_ne!(o.code, 0, "an OAuth2 instance cannot register again");
+}
