@@ -444,6 +444,14 @@ async fn a_refused_enrolment_names_the_setting_and_the_ordinary_sign_in_still_wo
 
 // --- "Register dhis2w Desktop on this server" (issue 10, acceptance 2) ---
 
+/// A password instance `name` for the stand-in's user `user` (a fixtures key).
+fn basic_input(si: &StandIn, name: &str, user: &str) -> InstanceInput {
+    let mut input = InstanceInput::new(name, si.base.clone(), AuthKind::Basic);
+    input.username = Some(si.fx(&format!("/users/{user}/username")));
+    input.password = Some(Secret::new(si.fx(&format!("/users/{user}/password"))));
+    input
+}
+
 /// An administrator signed in with a password registers the app on 2.42, 2.43.2 and 2.44: the
 /// plan shows what will be created (no secret), the client is created with the version's
 /// payload, its secret stays in the keyring, the instance switches to browser sign-in, and a
@@ -460,10 +468,11 @@ async fn an_admin_registers_the_app_and_a_second_user_signs_in_with_it() {
         let si = StandIn::start(&["--profile", profile]).await;
         let dir = tempfile::tempdir().unwrap();
         let ws = workspace(dir.path());
-        let mut input = InstanceInput::new("Admin", si.base.clone(), AuthKind::Basic);
-        input.username = Some(si.fx("/users/admin/username"));
-        input.password = Some(Secret::new(si.fx("/users/admin/password")));
-        let id = ws.add_instance(&input).await.unwrap().id;
+        let id = ws
+            .add_instance(&basic_input(&si, "Admin", "admin"))
+            .await
+            .unwrap()
+            .id;
         assert_eq!(
             ws.verify_saved(&id).await.unwrap().can_register_apps,
             Some(true)
@@ -527,10 +536,11 @@ async fn an_admin_registers_the_app_and_a_second_user_signs_in_with_it() {
         );
 
         // Not an administrator: refused before anything is created.
-        let mut analyst = InstanceInput::new("Analyst", si.base.clone(), AuthKind::Basic);
-        analyst.username = Some(si.fx("/users/analyst/username"));
-        analyst.password = Some(Secret::new(si.fx("/users/analyst/password")));
-        let aid = ws.add_instance(&analyst).await.unwrap().id;
+        let aid = ws
+            .add_instance(&basic_input(&si, "Analyst", "analyst"))
+            .await
+            .unwrap()
+            .id;
         assert_eq!(
             ws.verify_saved(&aid).await.unwrap().can_register_apps,
             Some(false)
@@ -548,14 +558,16 @@ async fn a_refused_registration_is_worded_and_changes_nothing() {
     let si = StandIn::start(&["--profile", "2.44"]).await;
     let dir = tempfile::tempdir().unwrap();
     let ws = workspace(dir.path());
-    let admin = |name: &str| {
-        let mut input = InstanceInput::new(name, si.base.clone(), AuthKind::Basic);
-        input.username = Some(si.fx("/users/admin/username"));
-        input.password = Some(Secret::new(si.fx("/users/admin/password")));
-        input
-    };
-    let first = ws.add_instance(&admin("First")).await.unwrap().id;
-    let second = ws.add_instance(&admin("Second")).await.unwrap().id;
+    let first = ws
+        .add_instance(&basic_input(&si, "First", "admin"))
+        .await
+        .unwrap()
+        .id;
+    let second = ws
+        .add_instance(&basic_input(&si, "Second", "admin"))
+        .await
+        .unwrap()
+        .id;
     let plan = ws.plan_app_registration(&first, 30).await.unwrap();
     ws.register_app(&first, &plan.client_id, 30).await.unwrap();
     let e = ws

@@ -416,13 +416,19 @@ impl TestEnv {
         self.path("test-browser.log")
     }
 
-    /// Writes the test browser's control file (credentials, consent decision, action).
-    pub fn set_browser(&self, user: &str, password: &str, action: &str) -> Result<()> {
-        let cfg = json!({ "user": user, "password": password, "action": action, "consent": "approve",
-            "releaseFile": self.path("browser-release").to_string_lossy() });
+    fn write_browser_config(&self, cfg: Value) -> Result<()> {
         std::fs::write(
             self.path("test-browser.json"),
             serde_json::to_vec_pretty(&cfg)?,
+        )?;
+        Ok(())
+    }
+
+    /// Writes the test browser's control file (credentials, consent decision, action).
+    pub fn set_browser(&self, user: &str, password: &str, action: &str) -> Result<()> {
+        self.write_browser_config(
+            json!({ "user": user, "password": password, "action": action,
+            "consent": "approve", "releaseFile": self.path("browser-release").to_string_lossy() }),
         )?;
         let _ = std::fs::remove_file(self.path("browser-release"));
         Ok(())
@@ -438,12 +444,10 @@ impl TestEnv {
             self.name,
             std::process::id()
         ));
-        let cfg = json!({ "user": user, "password": password, "action": "complete", "consent": "approve",
-            "releaseFile": self.path("browser-release").to_string_lossy(),
-            "profileDir": profile.to_string_lossy() });
-        std::fs::write(
-            self.path("test-browser.json"),
-            serde_json::to_vec_pretty(&cfg)?,
+        self.write_browser_config(
+            json!({ "user": user, "password": password, "action": "complete",
+            "consent": "approve", "releaseFile": self.path("browser-release").to_string_lossy(),
+            "profileDir": profile.to_string_lossy() }),
         )?;
         Ok(profile)
     }
@@ -452,11 +456,9 @@ impl TestEnv {
     /// app's deep link to the returned file instead of opening it.
     pub fn set_browser_capturing(&self, user: &str, password: &str) -> Result<PathBuf> {
         let file = self.path("captured-link.txt");
-        let cfg = json!({ "user": user, "password": password, "action": "capture", "consent": "approve",
-            "captureFile": file.to_string_lossy() });
-        std::fs::write(
-            self.path("test-browser.json"),
-            serde_json::to_vec_pretty(&cfg)?,
+        self.write_browser_config(
+            json!({ "user": user, "password": password, "action": "capture",
+            "consent": "approve", "captureFile": file.to_string_lossy() }),
         )?;
         Ok(file)
     }

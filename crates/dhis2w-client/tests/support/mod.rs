@@ -302,16 +302,7 @@ impl TestBrowser {
 
     /// Waits for the driver and returns what it saw.
     pub async fn outcome(&self) -> BrowserOutcome {
-        let handle = self
-            .task
-            .lock()
-            .unwrap()
-            .take()
-            .expect("the browser was never opened");
-        handle
-            .await
-            .expect("driver panicked")
-            .expect("driver failed")
+        self.task_result().await.expect("driver failed")
     }
 }
 

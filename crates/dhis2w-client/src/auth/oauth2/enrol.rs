@@ -236,15 +236,7 @@ impl OAuth2Auth {
         browser: &dyn BrowserOpener,
         options: &SignInOptions,
     ) -> Result<DeviceRegistration> {
-        let emit = |stage, url: Option<&Url>| {
-            if let Some(p) = &options.progress {
-                p(SignInProgress {
-                    stage,
-                    authorize_url: url.map(|u| u.to_string()),
-                    redirect_uri: Some(capturer.redirect_uri()),
-                });
-            }
-        };
+        let emit = |stage, url: Option<&Url>| options.emit(capturer, stage, url);
         let cancel = &options.cancel;
         let meta = self.metadata().await?.clone();
         let Some(endpoint) = meta.registration_endpoint().map(str::to_owned) else {

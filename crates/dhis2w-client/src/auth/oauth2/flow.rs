@@ -59,15 +59,7 @@ impl OAuth2Auth {
         browser: &dyn BrowserOpener,
         options: SignInOptions,
     ) -> Result<SignedIn> {
-        let emit = |stage, url: Option<&Url>| {
-            if let Some(p) = &options.progress {
-                p(SignInProgress {
-                    stage,
-                    authorize_url: url.map(|u| u.to_string()),
-                    redirect_uri: Some(capturer.redirect_uri()),
-                });
-            }
-        };
+        let emit = |stage, url: Option<&Url>| options.emit(capturer, stage, url);
         let result = self.sign_in_inner(capturer, browser, &options, &emit).await;
         match &result {
             Ok(_) => emit(SignInStage::Done, None),

@@ -172,6 +172,25 @@ pub struct SignInOptions {
     pub pending: Option<PendingCallback>,
 }
 
+impl SignInOptions {
+    /// Sends `stage` to the progress callback, with `url` (the page the browser is asked to
+    /// open) and the capturer's redirect URI.
+    pub(super) fn emit(
+        &self,
+        capturer: &dyn RedirectCapturer,
+        stage: SignInStage,
+        url: Option<&Url>,
+    ) {
+        if let Some(p) = &self.progress {
+            p(SignInProgress {
+                stage,
+                authorize_url: url.map(|u| u.to_string()),
+                redirect_uri: Some(capturer.redirect_uri()),
+            });
+        }
+    }
+}
+
 /// What a deep-link sign-in keeps while it waits for the browser (in the keyring, never in a
 /// file): its `state`, PKCE verifier and redirect URI, for 5 minutes.
 #[derive(Clone, Serialize, Deserialize)]
