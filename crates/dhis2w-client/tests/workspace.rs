@@ -206,13 +206,13 @@ fn stored_token(ws_secrets: &SecretStore, id: &str) -> impl std::future::Future<
     }
 }
 
-/// On 2.44 (and 2.43.2) the app registers this computer once: enrolment in the browser, its
+/// On 2.44, 2.43.2 and 2.43.1 the app registers this computer once: enrolment in the browser, its
 /// own RSA key in the keyring, then the code flow with private_key_jwt; the sign-in then
 /// renews itself with signed assertions (rotated refresh tokens), across a restart, and
 /// "Forget this computer" removes the key and (for an admin) the registration on the server.
 #[tokio::test]
 async fn keep_me_signed_in_registers_this_computer_and_renews_without_the_browser() {
-    for profile in ["2.44", "2.43.2"] {
+    for profile in ["2.44", "2.43.2", "2.43"] {
         let si = StandIn::start(&[
             "--profile",
             profile,
