@@ -12,6 +12,7 @@ import type {
   AppRegistrationPlan,
   BrowseMeta,
   BrowseRequest,
+  DeepLinkOutcome,
   DownloadResult,
   ErrorKind,
   ExportFormat,
@@ -251,6 +252,9 @@ export const appDetailedLog = () => call<boolean>("app_detailed_log");
 export const appSetDetailedLog = (on: boolean) => call<boolean>("app_set_detailed_log", { on });
 /** The UI's language, for the sign-in pages the app shows in the browser. */
 export const appSetLanguage = (lang: string) => call<null>("app_set_language", { lang });
+/** What became of a sign-in link no running sign-in took (typically: it started the app), taken
+ * once; null when there is none. Later ones arrive as the `deep-link-result` event. */
+export const appDeepLinkResult = () => call<DeepLinkOutcome | null>("app_deep_link_result");
 
 /** Opens a link in the system browser (tauri-plugin-opener). */
 export async function openInBrowser(url: string): Promise<void> {
@@ -274,6 +278,9 @@ export const onBrowseAllProgress = (cb: (p: FetchAllProgress) => void): Promise<
   listen<FetchAllProgress>("browse-all-progress", (e) => cb(e.payload));
 export const onExportProgress = (cb: (p: ExportProgress) => void): Promise<UnlistenFn> =>
   listen<ExportProgress>("export-progress", (e) => cb(e.payload));
+/** A sign-in link no running sign-in took, while the window is open (see appDeepLinkResult). */
+export const onDeepLinkResult = (cb: (o: DeepLinkOutcome) => void): Promise<UnlistenFn> =>
+  listen<DeepLinkOutcome>("deep-link-result", (e) => cb(e.payload));
 export const onSessionChanged = (cb: (s: SessionStatus) => void): Promise<UnlistenFn> =>
   listen<SessionStatus>("session-changed", (e) => cb(e.payload));
 

@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type Dispatch, type ReactNode, type SetStateAction } from "react";
 import * as api from "./api";
 import { EMPTY_QUERY } from "./analytics/query";
-import type { AnalyticsQuery, AppError, Instance, InstancesState, SessionStatus } from "./bindings";
+import type { AnalyticsQuery, AppError, DeepLinkOutcome, Instance, InstancesState, SessionStatus } from "./bindings";
 
 export type Page = "instances" | "browse" | "analytics" | "saved" | "settings" | "about";
 /** `step` 3 opens the edit wizard at the credentials (e.g. after signing out of a Basic/PAT instance). */
@@ -45,6 +45,9 @@ type AppCtx = {
   setBuilder: Dispatch<SetStateAction<AnalyticsQuery>>;
   /** Loads a (saved) question into the builder and shows it. */
   openQuery: (q: AnalyticsQuery) => void;
+  /** What became of a sign-in link no running sign-in took (it started the app…), until dismissed. */
+  linkOutcome: DeepLinkOutcome | null;
+  dismissLinkOutcome: () => void;
 };
 
 const Ctx = createContext<AppCtx | null>(null);
@@ -62,6 +65,7 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
   const canRegisterAsked = useRef(new Set<string>());
   const [pendingOpen, setPendingOpen] = useState<string | null>(null);
   const [builder, setBuilder] = useState<AnalyticsQuery>(EMPTY_QUERY);
+  const [linkOutcome, setLinkOutcome] = useState<DeepLinkOutcome | null>(null);
 
   const setSession = useCallback((s: SessionStatus) => {
     setSessions((prev) => ({ ...prev, [s.instanceId]: s }));
@@ -124,19 +128,33 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
     [apply],
   );
 
+  const noteLinkOutcome = useCallback(
+    (o: DeepLinkOutcome | null) => {
+      if (!o || (!o.status && !o.error)) return;
+      if (o.status) setSession(o.status);
+      setLinkOutcome(o);
+    },
+    [setSession],
+  );
+
   useEffect(() => {
-    void refresh();
-    let unlisten: (() => void) | undefined;
-    let dead = false;
-    api
-      .onSessionChanged(setSession)
-      .then((u) => (dead ? u() : (unlisten = u)))
+    // A sign-in link that started the app was handled before this window listened: its outcome
+    // is kept for the window to take once, after the instances are loaded (to name them).
+    void refresh()
+      .then(() => api.appDeepLinkResult())
+      // Taken once: kept even if this effect was cleaned up meanwhile (a second call has nothing).
+      .then(noteLinkOutcome)
       .catch(() => undefined);
+    const unlisteners: (() => void)[] = [];
+    let dead = false;
+    const keep = (u: () => void) => (dead ? u() : unlisteners.push(u));
+    api.onSessionChanged(setSession).then(keep).catch(() => undefined);
+    api.onDeepLinkResult(noteLinkOutcome).then(keep).catch(() => undefined);
     return () => {
       dead = true;
-      unlisten?.();
+      for (const u of unlisteners) u();
     };
-  }, [refresh, setSession]);
+  }, [refresh, setSession, noteLinkOutcome]);
 
   // Instances added elsewhere (the dhis2w command line) appear when the window comes back.
   useEffect(() => {
@@ -205,6 +223,8 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
       setBuilder({ ...EMPTY_QUERY, ...q });
       setPage("analytics");
     },
+    linkOutcome,
+    dismissLinkOutcome: () => setLinkOutcome(null),
   };
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

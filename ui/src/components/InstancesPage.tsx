@@ -247,6 +247,41 @@ export function RecoveryNotice({ recovery }: { recovery: NonNullable<InstancesSt
   );
 }
 
+/** What became of a sign-in link no running sign-in took (typically: it started the app): the
+ * sign-in it finished, or why it could not (sign_in_required: the link has expired). */
+export function LinkOutcomeNotice() {
+  const { t, errorText } = useI18n();
+  const { linkOutcome, dismissLinkOutcome, state } = useApp();
+  if (!linkOutcome) return null;
+  const { status, error } = linkOutcome;
+  const dismiss = (
+    <Button small secondary onClick={dismissLinkOutcome} dataTest="link-outcome-dismiss">
+      {t("common.close")}
+    </Button>
+  );
+  if (error) {
+    const words = errorText(error);
+    // The core's message says what happened to this link; the kind gives the headline and next step.
+    const message = error.message.trim() || (error.kind === "sign_in_required" ? t("link.expired") : "");
+    return (
+      <div className="link-outcome" data-test="link-outcome" role="status">
+        <ErrorNotice error={error} title={message ? words.message : undefined} text={message || undefined} hideDetails />
+        {dismiss}
+      </div>
+    );
+  }
+  if (!status) return null;
+  const instance = state?.instances.find((i) => i.id === status.instanceId)?.name ?? status.instanceId;
+  const name = status.user?.displayName?.trim() || status.user?.username?.trim() || "";
+  return (
+    <div className="link-outcome" data-test="link-outcome" role="status">
+      <NoticeBox valid title={name ? t("link.signedIn", { instance, name }) : t("link.signedInNoName", { instance })}>
+        {dismiss}
+      </NoticeBox>
+    </div>
+  );
+}
+
 /** A performance mark after the next paint, once per page load (read by `make bench`). */
 export function markOnce(name: string) {
   if (performance.getEntriesByName(name).length > 0) return;
@@ -279,6 +314,7 @@ export function InstancesPage() {
           </Button>
         )}
       </div>
+      <LinkOutcomeNotice />
       {state?.storage.mode === "session_only" && (
         <NoticeBox warning dataTest="storage-banner">
           {t("instances.storageBanner")}

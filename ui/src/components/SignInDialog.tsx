@@ -154,6 +154,13 @@ export function SignInDialog() {
   }
 
   const name = instance?.name ?? instanceId;
+  // "Sign in as a different user": the browser first opens DHIS2's logout page, then the sign-in.
+  const differentUserNote =
+    signIn?.differentUser && !usesStoredSecret ? (
+      <p className="muted" data-test="different-user-note">
+        {t("signin.differentUserNote")}
+      </p>
+    ) : null;
   return (
     <Modal onClose={() => void cancel()} position="middle" dataTest="sign-in-dialog">
       <ModalTitle>{t("signin.title", { name })}</ModalTitle>
@@ -164,6 +171,7 @@ export function SignInDialog() {
               <CircularLoader small /> {usesStoredSecret ? t("signin.basicHelp") : t("signin.starting")}
             </div>
           )}
+          {phase.kind === "starting" && differentUserNote}
           {(phase.kind === "waiting" || phase.kind === "enrolling") && (
             <>
               {phase.kind === "enrolling" ? (
@@ -175,6 +183,7 @@ export function SignInDialog() {
                   <p className="big strong">{t("signin.waiting")}</p>
                   {/* Right after registering, the browser is signed in already: it usually passes through. */}
                   {registered ? <p className="state-ok">{t("signin.registered")}</p> : <p>{t("signin.waitingHelp")}</p>}
+                  {differentUserNote}
                 </>
               )}
               <p className="countdown" data-test="countdown">

@@ -223,6 +223,10 @@ export const en = {
   "signin.enrolAdminNote": "Please let dhis2w Desktop keep computers signed in. If DHIS2 shows “invalid_redirect_uri”: add {address} to the system setting deviceEnrollmentRedirectAllowlist (comma-separated). If it shows “forbidden_user”: add me to a user group listed in the system setting deviceEnrollmentAllowedUserGroups.",
   "signin.copyAdminMessage": "Copy message",
   "signin.registering": "Registering this computer with DHIS2…",
+  "signin.differentUserNote": "Your browser first signs you out of DHIS2, then asks who is signing in.",
+  "link.signedIn": "You are signed in to {instance} as {name}. The sign-in finished when the app started.",
+  "link.signedInNoName": "You are signed in to {instance}. The sign-in finished when the app started.",
+  "link.expired": "The sign-in link has expired. Sign in again.",
   "signin.registered": "This computer is registered with DHIS2. One last step in your browser usually finishes by itself; if DHIS2 asks you to sign in again, do so, then come back to this window.",
   "signin.withoutKeeping": "Sign in without keeping me signed in",
 

@@ -224,6 +224,10 @@ export const es: Dictionary = {
   "signin.enrolAdminNote": "Por favor, permita que dhis2w Desktop mantenga la sesión abierta en los equipos. Si DHIS2 muestra «invalid_redirect_uri»: añada {address} a la configuración del sistema deviceEnrollmentRedirectAllowlist (separada por comas). Si muestra «forbidden_user»: añádame a un grupo de usuarios de la configuración del sistema deviceEnrollmentAllowedUserGroups.",
   "signin.copyAdminMessage": "Copiar mensaje",
   "signin.registering": "Registrando este equipo en DHIS2…",
+  "signin.differentUserNote": "Su navegador primero cierra su sesión de DHIS2 y luego pregunta quién inicia sesión.",
+  "link.signedIn": "Ha iniciado sesión en {instance} como {name}. El inicio de sesión terminó al abrirse la aplicación.",
+  "link.signedInNoName": "Ha iniciado sesión en {instance}. El inicio de sesión terminó al abrirse la aplicación.",
+  "link.expired": "El enlace de inicio de sesión ha caducado. Inicie sesión de nuevo.",
   "signin.registered": "Este equipo está registrado en DHIS2. El último paso en su navegador normalmente termina solo; si DHIS2 le pide iniciar sesión de nuevo, hágalo y vuelva a esta ventana.",
   "signin.withoutKeeping": "Iniciar sesión sin mantenerla abierta",
 

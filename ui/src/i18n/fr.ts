@@ -224,6 +224,10 @@ export const fr: Dictionary = {
   "signin.enrolAdminNote": "Merci de permettre à dhis2w Desktop de garder les ordinateurs connectés. Si DHIS2 affiche « invalid_redirect_uri » : ajoutez {address} au paramètre système deviceEnrollmentRedirectAllowlist (séparé par des virgules). S’il affiche « forbidden_user » : ajoutez-moi à un groupe d’utilisateurs listé dans le paramètre système deviceEnrollmentAllowedUserGroups.",
   "signin.copyAdminMessage": "Copier le message",
   "signin.registering": "Enregistrement de cet ordinateur auprès de DHIS2…",
+  "signin.differentUserNote": "Votre navigateur vous déconnecte d'abord de DHIS2, puis demande qui se connecte.",
+  "link.signedIn": "Vous êtes connecté à {instance} en tant que {name}. La connexion s'est terminée au démarrage de l'application.",
+  "link.signedInNoName": "Vous êtes connecté à {instance}. La connexion s'est terminée au démarrage de l'application.",
+  "link.expired": "Le lien de connexion a expiré. Connectez-vous de nouveau.",
   "signin.registered": "Cet ordinateur est enregistré auprès de DHIS2. La dernière étape dans votre navigateur se termine généralement toute seule ; si DHIS2 vous demande de vous reconnecter, faites-le, puis revenez à cette fenêtre.",
   "signin.withoutKeeping": "Se connecter sans rester connecté",
 

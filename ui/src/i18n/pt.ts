@@ -224,6 +224,10 @@ export const pt: Dictionary = {
   "signin.enrolAdminNote": "Por favor, permita que o dhis2w Desktop mantenha a sessão iniciada nos computadores. Se o DHIS2 mostrar «invalid_redirect_uri»: adicione {address} à definição de sistema deviceEnrollmentRedirectAllowlist (separada por vírgulas). Se mostrar «forbidden_user»: adicione-me a um grupo de utilizadores indicado na definição de sistema deviceEnrollmentAllowedUserGroups.",
   "signin.copyAdminMessage": "Copiar mensagem",
   "signin.registering": "A registar este computador no DHIS2…",
+  "signin.differentUserNote": "O seu navegador primeiro termina a sua sessão no DHIS2 e depois pergunta quem está a entrar.",
+  "link.signedIn": "Entrou em {instance} como {name}. A entrada terminou quando a aplicação abriu.",
+  "link.signedInNoName": "Entrou em {instance}. A entrada terminou quando a aplicação abriu.",
+  "link.expired": "A ligação de entrada expirou. Entre novamente.",
   "signin.registered": "Este computador está registado no DHIS2. O último passo no seu navegador normalmente termina sozinho; se o DHIS2 pedir para entrar de novo, faça-o e depois volte a esta janela.",
   "signin.withoutKeeping": "Entrar sem manter a sessão iniciada",
 

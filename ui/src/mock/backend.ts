@@ -9,6 +9,7 @@ import type {
   AppRegistrationPlan,
   BrowseMeta,
   BrowseRequest,
+  DeepLinkOutcome,
   DownloadResult,
   ExportRequest,
   ExportResult,
@@ -634,6 +635,20 @@ async function registerApp(id: string, clientId: string, refreshDays: number): P
 
 const about: AboutInfo = { appVersion: "0.1.0 (mock)", tauriVersion: "2.x", webkitVersion: "WebKitGTK 2.44", os: "Linux x86_64" };
 
+/** app_deep_link_result: none, or with `?link=ok|expired` what became of a sign-in link that
+ * started the app (taken once). */
+let linkTaken = false;
+function takeLinkOutcome(): DeepLinkOutcome | null {
+  const link = params.get("link");
+  if (linkTaken || (link !== "ok" && link !== "expired")) return null;
+  linkTaken = true;
+  if (link === "expired")
+    return { status: null, error: { kind: "sign_in_required", message: "This sign-in link has expired. Sign in again." } };
+  const s = session("sl-hmis", { state: "signed_in", user: { username: "jtraore", displayName: "John Traore" }, expiresAt: now() + 3600, scopes: ["ALL"] });
+  sessions["sl-hmis"] = s;
+  return { status: s, error: null };
+}
+
 export async function mockHandler(cmd: string, a: Record<string, any> = {}): Promise<unknown> {
   switch (cmd) {
     case "instances_list":
@@ -784,6 +799,8 @@ export async function mockHandler(cmd: string, a: Record<string, any> = {}): Pro
       return `dhis2w Desktop ${about.appVersion} (mock)\nSystem: ${about.os}\nSecret storage: ${storageMode}\nInstances: ${instances.length}\nLast 1 log lines:\nINFO dhis2w log started (info)\n`;
     case "app_set_language":
       return null;
+    case "app_deep_link_result":
+      return takeLinkOutcome();
     case "app_detailed_log":
       return detailedLog;
     case "app_set_detailed_log":
