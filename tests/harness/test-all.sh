@@ -7,6 +7,9 @@ ROOT=$PWD
 LOGS=$ROOT/target/test-logs
 mkdir -p "$LOGS"
 export CARGO_TERM_COLOR=never
+# A CI run starts from a fresh clone: incremental compilation only costs there (its caches are
+# written and never read again), so it is off unless asked for.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}; fi
 
 # Isolated XDG dirs for everything below, removed on exit: tests never touch the user's files.
 SCRATCH=$(mktemp -d -t dhis2w-test.XXXXXX)

@@ -1704,6 +1704,12 @@ async fn s16_a_sign_in_link_that_starts_the_app_finishes_the_sign_in() -> Result
     .await?;
     app.wait_card_state("HMIS linked", &format!("Signed in as {display}"), LONG)
         .await?;
+    app.wait_text_in(
+        "[data-test=\"link-outcome\"]",
+        &format!("You are signed in to HMIS linked as {display}"),
+        LONG,
+    )
+    .await?;
     app.screenshot("signed-in-by-the-link").await?;
     let (status, _) = app.browse("/api/me").await?;
     ensure!(status == "200", "browse after the cold start: {status}");
@@ -1714,7 +1720,7 @@ async fn s16_a_sign_in_link_that_starts_the_app_finishes_the_sign_in() -> Result
     );
     app.close().await?;
 
-    // The same link once more: refused, the sign-in stays as it was.
+    // The same link once more: refused in plain words, the sign-in stays as it was.
     let app = App::launch(
         &env,
         LaunchOptions {
@@ -1723,6 +1729,9 @@ async fn s16_a_sign_in_link_that_starts_the_app_finishes_the_sign_in() -> Result
         },
     )
     .await?;
+    app.wait_text_in("[data-test=\"link-outcome\"]", "expired", LONG)
+        .await?;
+    app.screenshot("link-expired").await?;
     app.wait_card_state("HMIS linked", &format!("Signed in as {display}"), LONG)
         .await?;
     app.close().await?;
