@@ -57,8 +57,23 @@ pub enum Method<'a> {
 impl App {
     /// Sends keystrokes to whatever has the focus, as a keyboard user types.
     pub async fn keys(&self, keys: &str) -> Result<()> {
-        self.client.active_element().await?.send_keys(keys).await?;
-        Ok(())
+        // The focused element can be re-rendered between finding it and typing (a card gains a
+        // button when its administrator check answers): find it again, a few times.
+        let mut attempt = 0;
+        loop {
+            let sent = match self.client.active_element().await {
+                Ok(el) => el.send_keys(keys).await,
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < 5 && e.to_string().to_lowercase().contains("stale element") => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Presses `key` (Tab, an arrow…) until the focused element satisfies `pred`, a JavaScript
