@@ -173,58 +173,69 @@ function InstanceCard({ instance, onError }: { instance: Instance; onError: (e: 
         )}
       </div>
       {confirmRemove && (
-        <Modal small onClose={() => setConfirmRemove(false)} dataTest="remove-modal">
-          <ModalTitle>{t("instances.removeTitle", { name: instance.name })}</ModalTitle>
-          <ModalContent>{t("instances.removeBody")}</ModalContent>
-          <ModalActions>
-            <ButtonStrip end>
-              <Button secondary onClick={() => setConfirmRemove(false)} initialFocus>
-                {t("common.cancel")}
-              </Button>
-              <Button
-                destructive
-                onClick={() =>
-                  void run(async () => {
-                    setConfirmRemove(false);
-                    apply(await api.instancesRemove(instance.id));
-                  })
-                }
-              >
-                {t("instances.remove")}
-              </Button>
-            </ButtonStrip>
-          </ModalActions>
-        </Modal>
+        <ConfirmModal
+          dataTest="remove-modal"
+          title={t("instances.removeTitle", { name: instance.name })}
+          body={t("instances.removeBody")}
+          confirm={t("instances.remove")}
+          onCancel={() => setConfirmRemove(false)}
+          onConfirm={() =>
+            void run(async () => {
+              setConfirmRemove(false);
+              apply(await api.instancesRemove(instance.id));
+            })
+          }
+        />
       )}
       {confirmForget && (
-        <Modal small onClose={() => setConfirmForget(false)} dataTest="forget-modal">
-          <ModalTitle>{t("enrol.forgetTitle")}</ModalTitle>
-          <ModalContent>{t("enrol.forgetBody", { name: instance.name })}</ModalContent>
-          <ModalActions>
-            <ButtonStrip end>
-              <Button secondary onClick={() => setConfirmForget(false)} initialFocus>
-                {t("common.cancel")}
-              </Button>
-              <Button
-                destructive
-                onClick={() =>
-                  void run(async () => {
-                    setConfirmForget(false);
-                    const report = await api.sessionForgetDevice(instance.id);
-                    setSession(report.status);
-                    setSignedOutNote("");
-                    setForgotten({ removedOnServer: report.removedOnServer });
-                  })
-                }
-                dataTest="forget-confirm"
-              >
-                {t("enrol.forget")}
-              </Button>
-            </ButtonStrip>
-          </ModalActions>
-        </Modal>
+        <ConfirmModal
+          dataTest="forget-modal"
+          confirmDataTest="forget-confirm"
+          title={t("enrol.forgetTitle")}
+          body={t("enrol.forgetBody", { name: instance.name })}
+          confirm={t("enrol.forget")}
+          onCancel={() => setConfirmForget(false)}
+          onConfirm={() =>
+            void run(async () => {
+              setConfirmForget(false);
+              const report = await api.sessionForgetDevice(instance.id);
+              setSession(report.status);
+              setSignedOutNote("");
+              setForgotten({ removedOnServer: report.removedOnServer });
+            })
+          }
+        />
       )}
     </li>
+  );
+}
+
+/** "Are you sure?" before a destructive action; Cancel has the focus. */
+function ConfirmModal(props: {
+  dataTest: string;
+  confirmDataTest?: string;
+  title: string;
+  body: string;
+  confirm: string;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <Modal small onClose={props.onCancel} dataTest={props.dataTest}>
+      <ModalTitle>{props.title}</ModalTitle>
+      <ModalContent>{props.body}</ModalContent>
+      <ModalActions>
+        <ButtonStrip end>
+          <Button secondary onClick={props.onCancel} initialFocus>
+            {t("common.cancel")}
+          </Button>
+          <Button destructive onClick={props.onConfirm} dataTest={props.confirmDataTest}>
+            {props.confirm}
+          </Button>
+        </ButtonStrip>
+      </ModalActions>
+    </Modal>
   );
 }
 

@@ -113,11 +113,12 @@ impl Workspace {
         let Prepared {
             version, instance, ..
         } = self.prepare_registration(id, refresh_days).await?;
-        if !plan_client_id.starts_with("dhis2w-desktop-")
-            || !plan_client_id[15..]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric())
-        {
+        let planned = plan_client_id
+            .strip_prefix("dhis2w-desktop-")
+            .is_some_and(|tail| {
+                !tail.is_empty() && tail.chars().all(|c| c.is_ascii_alphanumeric())
+            });
+        if !planned {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
                 "That is not a client id this app planned. Look at the plan again.",

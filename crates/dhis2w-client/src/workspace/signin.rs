@@ -166,11 +166,7 @@ impl Workspace {
                 .remember_user(&inst.id, SessionUser::from_me(&signed.me));
             return Ok(Some(self.status(&inst.id).await?));
         }
-        Err(Error::new(
-            ErrorKind::SignInRequired,
-            "This sign-in link has expired, or it is not from a sign-in this app started (the \
-             app may have been closed while you signed in). Sign in again.",
-        ))
+        Err(crate::auth::oauth2::link_expired())
     }
 
     /// A redirect receiver for flow `seq`: a fresh loopback port, or a deep-link receiver the

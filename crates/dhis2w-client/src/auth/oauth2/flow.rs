@@ -7,7 +7,8 @@ use super::*;
 /// authorization codes live 5 minutes).
 const PENDING_LIFETIME_SECS: i64 = 300;
 
-fn link_expired() -> Error {
+/// "This sign-in link has expired…": a link of no kept flow, or of one that ran out.
+pub(crate) fn link_expired() -> Error {
     Error::new(
         ErrorKind::SignInRequired,
         "This sign-in link has expired, or it is not from a sign-in this app started (the app may \

@@ -20,6 +20,7 @@ pub use enrol::{DeviceKey, DeviceRegistration, ASSERTION_TYPE, DEVICE_SCOPE};
 
 pub use discovery::{discover, server_version, ServerMetadata};
 use discovery::{is_json, not_enabled};
+pub(crate) use flow::link_expired;
 use tokens::{Grant, TokenState};
 
 use super::AuthProvider;
