@@ -6,7 +6,7 @@ import react from "@vitejs/plugin-react";
 // so a plain-browser check shows any violation before it reaches the app.
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "font-src 'self'; connect-src 'self' ipc: http://ipc.localhost; worker-src 'self'; object-src 'none'; base-uri 'self'";
+  "font-src 'self'; connect-src 'self' ipc: http://ipc.localhost http://127.0.0.1:*; worker-src 'self'; object-src 'none'; base-uri 'self'";
 
 export default defineConfig({
   base: "./",

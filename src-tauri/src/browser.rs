@@ -80,40 +80,37 @@ pub fn is_local_url(url: &url::Url) -> bool {
 pub fn build_main_window<R: Runtime>(
     app: &AppHandle<R>,
     test_program: Option<PathBuf>,
+    page: &str,
 ) -> tauri::Result<()> {
     let opener = SystemBrowser::new(app.clone(), test_program.clone());
     let popup_opener = SystemBrowser::new(app.clone(), test_program);
-    WebviewWindowBuilder::new(
-        app,
-        crate::MAIN_WINDOW,
-        WebviewUrl::App("index.html".into()),
-    )
-    .title("dhis2w Desktop")
-    .inner_size(1280.0, 820.0)
-    .min_inner_size(800.0, 560.0)
-    .on_navigation(move |url| {
-        if is_local_url(url) {
-            return true;
-        }
-        if matches!(url.scheme(), "http" | "https") {
-            if let Err(e) = opener.open_url(url.as_str()) {
-                tracing::warn!(error = %e, "could not open a link in the system browser");
+    WebviewWindowBuilder::new(app, crate::MAIN_WINDOW, WebviewUrl::App(page.into()))
+        .title("dhis2w Desktop")
+        .inner_size(1280.0, 820.0)
+        .min_inner_size(800.0, 560.0)
+        .on_navigation(move |url| {
+            if is_local_url(url) {
+                return true;
             }
-        }
-        false
-    })
-    // `target="_blank"` links and window.open never get a webview of their own: web addresses
-    // go to the system browser, anything else is dropped.
-    .on_new_window(move |url, _features| {
-        if matches!(url.scheme(), "http" | "https") {
-            if let Err(e) = popup_opener.open_url(url.as_str()) {
-                tracing::warn!(error = %e, "could not open a link in the system browser");
+            if matches!(url.scheme(), "http" | "https") {
+                if let Err(e) = opener.open_url(url.as_str()) {
+                    tracing::warn!(error = %e, "could not open a link in the system browser");
+                }
             }
-        }
-        tauri::webview::NewWindowResponse::Deny
-    })
-    .build()
-    .map(drop)
+            false
+        })
+        // `target="_blank"` links and window.open never get a webview of their own: web addresses
+        // go to the system browser, anything else is dropped.
+        .on_new_window(move |url, _features| {
+            if matches!(url.scheme(), "http" | "https") {
+                if let Err(e) = popup_opener.open_url(url.as_str()) {
+                    tracing::warn!(error = %e, "could not open a link in the system browser");
+                }
+            }
+            tauri::webview::NewWindowResponse::Deny
+        })
+        .build()
+        .map(drop)
 }
 
 #[cfg(test)]

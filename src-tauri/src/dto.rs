@@ -219,6 +219,11 @@ pub struct BrowseMeta {
     pub size_bytes: u64,
     pub content_type: Option<String>,
     pub url: String,
+    /// Set for a large answer: the body is not in the payload but waits, once, at this
+    /// loopback address (read it with `fetch`, or `browse_take` where that fails).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub body_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -9,6 +9,7 @@ pub mod browser;
 pub mod commands;
 pub mod convert;
 pub mod dto;
+pub mod handoff_port;
 pub mod options;
 pub mod state;
 
@@ -56,6 +57,7 @@ where
             commands::session::session_refresh_now,
             commands::session::session_forget_device,
             commands::browse::browse_get,
+            commands::browse::browse_take,
             commands::browse::browse_cancel,
             commands::browse::browse_history,
             commands::browse::browse_pin,
@@ -182,9 +184,10 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init());
-    if let Err(e) =
-        with_commands_then(builder, options, desktop_setup).run(tauri::generate_context!())
-    {
+    let mut context = tauri::generate_context!();
+    let port = handoff_port::reserve();
+    handoff_port::narrow_csp(&mut context.config_mut().app.security.csp, port);
+    if let Err(e) = with_commands_then(builder, options, desktop_setup).run(context) {
         // No window could be made (no display, no WebKit): say so on stderr, never panic.
         eprintln!("dhis2w Desktop could not run: {e}");
         std::process::exit(1);
@@ -213,8 +216,13 @@ fn desktop_setup<R: Runtime>(app: &mut App<R>) -> SetupResult {
             state::deliver_deep_link(app.handle(), url.as_str());
         }
     }
-    let test_browser = app.state::<state::AppState>().options.test_browser.clone();
-    browser::build_main_window(app.handle(), test_browser)?;
+    let options = &app.state::<state::AppState>().options;
+    let page = if options.bench_floor {
+        "bench-floor.html"
+    } else {
+        "index.html"
+    };
+    browser::build_main_window(app.handle(), options.test_browser.clone(), page)?;
     Ok(())
 }
 

@@ -25,6 +25,10 @@ pub struct Options {
     /// TEST ONLY: `browse_save` writes here instead of asking with a dialog; an empty value
     /// means "the user cancelled". Env: `DHIS2W_TEST_SAVE_PATH`.
     pub test_save_path: Option<PathBuf>,
+    /// BENCHMARK ONLY: the main window shows a static page (`bench-floor.html`) instead of the
+    /// app, the floor of the webview's start-up and memory (docs/performance.md, P3).
+    /// Env: `DHIS2W_BENCH_FLOOR=1`.
+    pub bench_floor: bool,
 }
 
 fn env_path(name: &str) -> Option<PathBuf> {
@@ -44,6 +48,7 @@ impl Options {
             presets: ws.presets,
             test_browser: env_path("DHIS2W_TEST_BROWSER"),
             test_save_path: std::env::var_os("DHIS2W_TEST_SAVE_PATH").map(PathBuf::from),
+            bench_floor: std::env::var("DHIS2W_BENCH_FLOOR").as_deref() == Ok("1"),
         }
     }
 

@@ -18,6 +18,8 @@ pub struct AppState {
     /// The outcome of the last sign-in link no running sign-in took (e.g. the one that started
     /// the app), until the UI takes it (`app_deep_link_result`).
     link_outcome: std::sync::Mutex<Option<dto::DeepLinkOutcome>>,
+    /// The loopback server that hands large answers to the webview, started on first use.
+    handoff: tokio::sync::OnceCell<dhis2w_client::handoff::Handoff>,
 }
 
 impl std::ops::Deref for AppState {
@@ -45,6 +47,7 @@ impl AppState {
             options,
             workspace,
             link_outcome: std::sync::Mutex::new(None),
+            handoff: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -54,6 +57,19 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take()
+    }
+
+    /// The loopback server for large answers (started the first time one is handed over).
+    pub async fn handoff(&self) -> Result<&dhis2w_client::handoff::Handoff> {
+        self.handoff
+            .get_or_try_init(|| async {
+                // The port the page's CSP names (reserved in `run`); tests have none.
+                match crate::handoff_port::take() {
+                    Some(listener) => dhis2w_client::handoff::Handoff::from_std(listener),
+                    None => dhis2w_client::handoff::Handoff::start().await,
+                }
+            })
+            .await
     }
 
     /// The workspace.

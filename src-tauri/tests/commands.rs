@@ -938,8 +938,27 @@ fn browse_download_saves_an_answer_too_large_to_show() {
     };
     let e = t.raw("browse_get", req("big", Some(1))).unwrap_err();
     assert_eq!(e["kind"], "too_large", "{e}");
-    let (_, whole) = unframe(&t.raw("browse_get", req("whole", Some(10))).unwrap());
+    // Over 1 MB the body is not in the IPC answer: it waits once at a loopback address.
+    let (meta, inline) = unframe(&t.raw("browse_get", req("whole", Some(10))).unwrap());
+    assert!(inline.is_empty(), "{}", inline.len());
+    let url = meta["bodyUrl"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let (status, whole) = http_get(&url);
+    assert_eq!(status, 200);
     assert!(whole.len() > 1024 * 1024, "{}", whole.len());
+    assert_eq!(meta["sizeBytes"].as_u64().unwrap() as usize, whole.len());
+    serde_json::from_slice::<Value>(&whole).unwrap();
+    assert_eq!(http_get(&url).0, 404, "an answer is handed over once");
+    // The page's fallback when the loopback address cannot be reached: the same bytes by IPC.
+    let (meta, _) = unframe(&t.raw("browse_get", req("again", Some(10))).unwrap());
+    let taken = t
+        .raw("browse_take", json!({"bodyUrl": meta["bodyUrl"]}))
+        .unwrap();
+    assert_eq!(taken, whole);
+    let gone = t
+        .raw("browse_take", json!({"bodyUrl": meta["bodyUrl"]}))
+        .unwrap_err();
+    assert_eq!(gone["kind"], "not_found");
 
     let saved = t.ok("browse_download", req("dl", Some(1)));
     assert_eq!(saved["bytes"].as_u64().unwrap() as usize, whole.len());

@@ -411,7 +411,7 @@ impl RedirectCapturer for LoopbackCapturer {
     }
 }
 
-async fn read_request_head(stream: &mut TcpStream) -> std::io::Result<String> {
+pub(crate) async fn read_request_head(stream: &mut TcpStream) -> std::io::Result<String> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {

@@ -13,6 +13,7 @@ pub mod download;
 pub mod error;
 pub mod from_profile;
 pub mod fsio;
+pub mod handoff;
 pub mod history;
 pub mod leak_scan;
 pub mod log;

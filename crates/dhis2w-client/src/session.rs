@@ -167,8 +167,10 @@ impl CredentialSessions {
         match result {
             Err(e) => self.observe_error(id, e),
             Ok(raw) if raw.is_success() => {
+                // Only `/api/me` is read, and only then parsed: any other answer may be tens of
+                // megabytes (parsing a 60 MB list as `Me` took seconds per Get; issue 13).
                 let is_me = path.trim_end_matches('/').trim_start_matches('/') == "api/me";
-                match raw.json::<Me>().ok().filter(|_| is_me) {
+                match is_me.then(|| raw.json::<Me>().ok()).flatten() {
                     Some(me) if me.username().is_some() => {
                         self.remember_user(id, SessionUser::from_me(&me))
                     }

@@ -34,6 +34,47 @@ pub fn frame(meta: &BrowseMeta, body: impl Into<Vec<u8>>) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Answers from this size on travel to the webview over a one-time loopback address instead
+/// of the IPC (see [`dhis2w_client::handoff`]); smaller ones are quicker inline.
+pub const HANDOFF_FROM: usize = 1024 * 1024;
+
+/// The command's answer for `meta` and `body`: framed inline when small, else the body is
+/// offered at a loopback address named in `meta.body_url` and the frame carries no body.
+pub async fn answer(
+    state: &AppState,
+    mut meta: BrowseMeta,
+    body: impl Into<bytes::Bytes>,
+) -> Result<Response> {
+    let body: bytes::Bytes = body.into();
+    if body.len() < HANDOFF_FROM {
+        return Ok(Response::new(frame(&meta, body)?));
+    }
+    match state.handoff().await {
+        Ok(handoff) => {
+            meta.body_url = Some(handoff.offer(body));
+            Ok(Response::new(frame(&meta, Vec::new())?))
+        }
+        // No local port: the slower way still works.
+        Err(e) => {
+            tracing::warn!(error = %e, "large answer sent through the IPC");
+            Ok(Response::new(frame(&meta, body)?))
+        }
+    }
+}
+
+/// `browse_take`: a large answer's body by its `body_url`, through the IPC: the page's
+/// fallback when it cannot reach the loopback address.
+#[tauri::command]
+pub async fn browse_take(state: State<'_, AppState>, body_url: String) -> Result<Response> {
+    match state.handoff().await?.take(&body_url) {
+        Some(body) => Ok(Response::new(Vec::from(body))),
+        None => Err(Error::new(
+            ErrorKind::NotFound,
+            "That answer is no longer here. Send the request again.",
+        )),
+    }
+}
+
 /// `browse-progress` events for `request_id`, at most one per [`PROGRESS_INTERVAL`] (and the
 /// last one when the size is known), for the core's progress callbacks.
 fn progress_events<R: Runtime>(
@@ -116,8 +157,9 @@ pub async fn browse_get<R: Runtime>(
         size_bytes: raw.body.len() as u64,
         content_type: raw.content_type,
         url: redact_url(&raw.url),
+        body_url: None,
     };
-    Ok(Response::new(frame(&meta, raw.body)?))
+    answer(&state, meta, raw.body).await
 }
 
 /// `browse_download`: "Save to file" for an answer too large to show. Asks where (the native
@@ -374,6 +416,7 @@ mod tests {
             size_bytes: 2,
             content_type: Some("application/json".into()),
             url: "http://x/api/me".into(),
+            body_url: None,
         };
         let out = frame(&meta, b"{}".to_vec()).unwrap();
         let len = out.len();

@@ -74,8 +74,9 @@ pub async fn browse_get_all<R: Runtime>(
         size_bytes: body.len() as u64,
         content_type: Some("application/json".into()),
         url: super::browse::redact_url(&summary.first_url),
+        body_url: None,
     };
-    Ok(Response::new(super::browse::frame(&meta, body)?))
+    super::browse::answer(&state, meta, body).await
 }
 
 /// `export_table`: asks where to save (proposing `organisationUnits-sierra-leone-2026-11-30.xlsx`),

@@ -176,6 +176,7 @@ pub fn options_in(dir: &Path) -> Options {
         presets: None,
         test_browser: Some(repo_root().join("src-tauri/tests/fake-browser.sh")),
         test_save_path: None,
+        bench_floor: false,
     }
 }
 
@@ -291,6 +292,11 @@ impl Caller {
             InvokeResponseBody::Raw(bytes) => bytes,
             InvokeResponseBody::Json(s) => s.into_bytes(),
         });
+        // browse_take answers a body alone, without the frame.
+        if cmd == "browse_take" {
+            self.seen.lock().unwrap().push(format!("{cmd}: …"));
+            return r;
+        }
         // Only the meta is recorded: bodies are the server's data (org unit names may
         // contain any word), not something the app could leak.
         if let Ok(b) = &r {
@@ -376,6 +382,25 @@ pub fn basic_input(s: &StandIn) -> Value {
 }
 
 /// Splits a `browse_get` payload into meta and body.
+/// A plain HTTP/1.1 GET of a loopback address: the status and the body.
+pub fn http_get(url: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        conn,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, raw[split + 4..].to_vec())
+}
+
 pub fn unframe(bytes: &[u8]) -> (Value, Vec<u8>) {
     let len = bytes.len();
     let n = u32::from_be_bytes(bytes[len - 4..].try_into().unwrap()) as usize;

@@ -277,6 +277,21 @@ impl StandIn {
         Ok(r.json().await?)
     }
 
+    /// The body of `GET path` as `key`, read to the end; for large answers (its own time limit,
+    /// nothing parsed).
+    pub async fn get_bytes(&self, key: &str, path: &str, timeout: Duration) -> Result<usize> {
+        let (u, p, _) = self.user(key);
+        let r = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .basic_auth(u, Some(p))
+            .timeout(timeout)
+            .send()
+            .await?;
+        ensure!(r.status().is_success(), "GET {path}: {}", r.status());
+        Ok(r.bytes().await?.len())
+    }
+
     pub fn pat(&self, key: &str) -> String {
         self.fixtures["pats"][key]
             .as_str()
@@ -745,7 +760,7 @@ impl App {
         })
         .await;
         match r {
-            Err(e) => Err(e.context(self.failure_context().await)),
+            Err(e) => Err(self.fail(e).await),
             ok => ok,
         }
     }
@@ -767,7 +782,7 @@ impl App {
     pub async fn click(&self, sel: &str) -> Result<()> {
         let e = self.wait_el(sel, Duration::from_secs(15)).await?;
         if let Err(err) = e.click().await {
-            return Err(anyhow!("clicking {sel}: {err:?}").context(self.failure_context().await));
+            return Err(self.fail(anyhow!("clicking {sel}: {err:?}")).await);
         }
         Ok(())
     }
@@ -807,13 +822,11 @@ impl App {
         let b = match b {
             Ok(b) => b,
             Err(e) => {
-                return Err(e.context(self.failure_context().await));
+                return Err(self.fail(e).await);
             }
         };
         if let Err(err) = b.click().await {
-            return Err(
-                anyhow!("clicking \"{text}\": {err:?}").context(self.failure_context().await)
-            );
+            return Err(self.fail(anyhow!("clicking \"{text}\": {err:?}")).await);
         }
         Ok(())
     }
@@ -840,6 +853,12 @@ impl App {
             .await?
             .ok_or_else(|| anyhow!("label \"{label}\" has no for="))?;
         self.fill(&format!("[id=\"{id}\"]"), value).await
+    }
+
+    /// `e` followed by what the window shows. The cause comes first: CI keeps only the start of
+    /// a long failure message, and the window's text can fill it.
+    pub async fn fail(&self, e: anyhow::Error) -> anyhow::Error {
+        anyhow!("{e:#}\n{}", self.failure_context().await)
     }
 
     /// What the window shows, for error messages; also saves a "failure" screenshot.
@@ -896,7 +915,7 @@ impl App {
         })
         .await;
         match r {
-            Err(e) => Err(e.context(self.failure_context().await)),
+            Err(e) => Err(self.fail(e).await),
             ok => ok,
         }
     }
@@ -927,7 +946,7 @@ impl App {
         })
         .await;
         match r {
-            Err(e) => Err(e.context(self.failure_context().await)),
+            Err(e) => Err(self.fail(e).await),
             ok => ok,
         }
     }

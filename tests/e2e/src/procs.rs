@@ -85,17 +85,25 @@ pub fn tree_pss_kb(pid: u32) -> u64 {
         .sum()
 }
 
-/// The names and PSS (kB) of `pid` and every process below it, largest first.
-pub fn tree_breakdown(pid: u32) -> Vec<(String, u64)> {
-    let mut v: Vec<(String, u64)> = std::iter::once(pid)
+/// The pid, name and PSS (kB) of `pid` and every process below it, largest first.
+pub fn tree_members(pid: u32) -> Vec<(u32, String, u64)> {
+    let mut v: Vec<(u32, String, u64)> = std::iter::once(pid)
         .chain(descendants(pid))
         .filter_map(|p| {
             let name = stat_fields(p)?.first()?.clone();
-            Some((name, pss_kb(p)?))
+            Some((p, name, pss_kb(p)?))
         })
         .collect();
-    v.sort_by_key(|e| std::cmp::Reverse(e.1));
+    v.sort_by_key(|e| std::cmp::Reverse(e.2));
     v
+}
+
+/// The names and PSS (kB) of `pid` and every process below it, largest first.
+pub fn tree_breakdown(pid: u32) -> Vec<(String, u64)> {
+    tree_members(pid)
+        .into_iter()
+        .map(|(_, name, kb)| (name, kb))
+        .collect()
 }
 
 #[cfg(test)]

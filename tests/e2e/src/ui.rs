@@ -291,7 +291,7 @@ impl App {
         .await;
         let r = match r {
             Ok(r) => r,
-            Err(e) => return Err(e.context(self.failure_context().await)),
+            Err(e) => return Err(self.fail(e).await),
         };
         if let Some(e) = r.get("error").and_then(|e| e.as_str()) {
             return Ok(("error".into(), e.to_string()));

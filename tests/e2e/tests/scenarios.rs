@@ -49,9 +49,9 @@ async fn wait_header(app: &App, hex: &str) -> Result<()> {
     if let Err(e) = r {
         let got = app.header_colour().await.unwrap_or_default();
         app.go_to("Instances").await.ok();
-        return Err(e
-            .context(format!("header colour is {got}, want {want}"))
-            .context(app.failure_context().await));
+        return Err(app
+            .fail(e.context(format!("header colour is {got}, want {want}")))
+            .await);
     }
     Ok(())
 }
@@ -1291,6 +1291,10 @@ async fn s12_analytics_builder_export_save_run_on_and_compare() -> Result<()> {
     app.fill("input[data-test=\"question-name\"]", "ANC by district")
         .await?;
     app.click("[data-test=\"name-save\"]").await?;
+    // The dialog stays open until the core has written the file; a click on the navigation
+    // before then lands on the dialog's backdrop (this raced once in CI).
+    app.wait_text_in("[data-test=\"analytics-note\"]", "ANC by district", SHORT)
+        .await?;
     app.go_to("Saved").await?;
     app.wait_text_in("[data-test=\"saved-table\"]", "ANC by district", SHORT)
         .await?;
@@ -1417,6 +1421,13 @@ async fn s13_analytics_by_keyboard_only_and_missing_items_by_name() -> Result<()
         "{}Malaria in two districts{enter}",
         Key::Backspace.to_string().repeat(80)
     ))
+    .await?;
+    // As in s12: the dialog holds the focus until the file is written.
+    app.wait_text_in(
+        "[data-test=\"analytics-note\"]",
+        "Malaria in two districts",
+        SHORT,
+    )
     .await?;
     app.go_to_by_keyboard("Saved").await?;
     app.wait_text_in(

@@ -1,9 +1,9 @@
 // Client side of the parse worker, which also keeps the tables and sorts/filters them.
 import { parseBodySync, type Parsed } from "./parseCore";
-import { columnText, responseText, runQuery } from "../table/engine";
+import { columnText, responseBytes, runQuery } from "../table/engine";
 import type { SortState } from "../table/model";
 
-export { LARGE_BODY, parseBodySync, type Pager, type Parsed } from "./parseCore";
+export { LARGE_BODY, parseBodySync, TREE_PREVIEW_ITEMS, type Pager, type Parsed, type TreePreview } from "./parseCore";
 
 export type WorkerRequest =
   | { type: "parse"; id: number; buffer: ArrayBuffer; offset: number; length: number; contentType: string | null; fields: string | null }
@@ -73,9 +73,9 @@ export function tableColumnText(tableId: number, column: number): Promise<string
   return ask<string>(w, { type: "column", tableId, column });
 }
 
-/** The text of a large table response (Parsed.textDeferred). */
-export function tableResponseText(tableId: number): Promise<string> {
+/** The text of a large table response (Parsed.textDeferred), as UTF-8 moved from the worker. */
+export function tableResponseBytes(tableId: number): Promise<Uint8Array> {
   const w = getWorker();
-  if (!w) return Promise.resolve(responseText(tableId));
-  return ask<string>(w, { type: "text", tableId });
+  if (!w) return Promise.resolve(responseBytes(tableId));
+  return ask<Uint8Array>(w, { type: "text", tableId });
 }

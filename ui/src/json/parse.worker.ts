@@ -1,5 +1,5 @@
 import { parseBodySync } from "./parseCore";
-import { columnText, responseText, runQuery } from "../table/engine";
+import { columnText, responseBytes, runQuery } from "../table/engine";
 import { transferables } from "../table/pack";
 import type { WorkerRequest } from "./parse";
 
@@ -15,7 +15,8 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
     const copy = order.slice();
     post({ id: msg.id, result: copy }, [copy.buffer]);
   } else if (msg.type === "text") {
-    post({ id: msg.id, result: responseText(msg.tableId) });
+    const bytes = responseBytes(msg.tableId);
+    post({ id: msg.id, result: bytes }, [bytes.buffer]);
   } else if (msg.type === "column") {
     post({ id: msg.id, result: columnText(msg.tableId, msg.column) });
   }

@@ -20,11 +20,33 @@ export type Parsed = {
   /** Set when the body is a DHIS2 collection or an analytics grid (shown as a table by default). */
   table?: PackedTable;
   /**
+   * A large collection or grid's first items, for the tree view: a tree of hundreds of thousands
+   * of items would freeze the window and help nobody; the table and the text show them all.
+   */
+  preview?: TreePreview;
+  /**
    * A large table's text is not sent along (copying hundreds of MB would freeze the window):
-   * `text` is empty until asked for with responseText / tableResponseText.
+   * `text` is empty until asked for with tableResponseBytes, which fills `textBytes`.
    */
   textDeferred?: boolean;
+  /** A large table's pretty-printed text as UTF-8, once asked for (`text` stays empty). */
+  textBytes?: Uint8Array;
 };
+
+/** How many items the tree view of a large collection or grid shows. */
+export const TREE_PREVIEW_ITEMS = 1000;
+
+export type TreePreview = { json: unknown; shown: number; total: number };
+
+/** The response with its list (a collection's items, a grid's rows) cut to the first items. */
+export function treePreview(json: unknown, table: PackedTable): TreePreview | undefined {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
+  const key = table.kind === "grid" ? "rows" : table.plural;
+  const list = key ? (json as Record<string, unknown>)[key] : undefined;
+  if (!key || !Array.isArray(list)) return undefined;
+  const shown = Math.min(list.length, TREE_PREVIEW_ITEMS);
+  return { json: { ...(json as Record<string, unknown>), [key]: list.slice(0, shown) }, shown, total: list.length };
+}
 
 function readPager(value: unknown): Pager | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
@@ -52,7 +74,7 @@ export function parseBodySync(body: ArrayBuffer | Uint8Array, contentType: strin
     const pager = readPager(json);
     const data = buildTable(json, fields);
     const table = data ? registerTable(data, large ? buffer : undefined) : undefined;
-    if (large && table) return { isJson: true, text: "", textDeferred: true, pager, large, table };
+    if (large && table) return { isJson: true, text: "", textDeferred: true, pager, large, table, preview: treePreview(json, table) };
     if (large) return { isJson: true, text: JSON.stringify(json, null, 2), pager, large, table };
     return { isJson: true, json, text, pager, large, table };
   } catch {

@@ -80,17 +80,53 @@ function numericFlags(values: string[][]): boolean[] {
 
 function fromCollection(plural: string, items: Obj[], fields: string | null | undefined): TableData {
   const n = items.length;
+  // Column id → values, in order of first appearance. `byPrefix` finds a column from its parent
+  // path and key without building the dotted id again for every row: 400,000 rows otherwise
+  // spend most of their time concatenating and hashing the same few strings.
   const cols = new Map<string, string[]>();
-  const row = new Map<string, string>();
-  for (let r = 0; r < n; r++) {
-    row.clear();
-    flattenObject(items[r]!, row);
-    for (const [id, text] of row) {
-      let col = cols.get(id);
+  const byPrefix = new Map<string, Map<string, string[]>>();
+  const column = (prefix: string, key: string): string[] => {
+    let keys = byPrefix.get(prefix);
+    if (!keys) byPrefix.set(prefix, (keys = new Map()));
+    let col = keys.get(key);
+    if (!col) {
+      const id = prefix ? `${prefix}.${key}` : key;
+      col = cols.get(id);
       if (!col) cols.set(id, (col = new Array<string>(n).fill("")));
-      col[r] = text;
+      keys.set(key, col);
     }
-  }
+    return col;
+  };
+  const prefixes = new Map<string, Map<string, string>>();
+  const child = (prefix: string, key: string): string => {
+    if (!prefix) return key;
+    let keys = prefixes.get(prefix);
+    if (!keys) prefixes.set(prefix, (keys = new Map()));
+    let id = keys.get(key);
+    if (id === undefined) keys.set(key, (id = `${prefix}.${key}`));
+    return id;
+  };
+  const walk = (obj: Obj, r: number, prefix: string): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (v === null || typeof v !== "object") {
+        column(prefix, k)[r] = scalarText(v);
+      } else if (!Array.isArray(v)) {
+        if (Object.keys(v).length === 0) column(prefix, k)[r] = "";
+        else walk(v as Obj, r, child(prefix, k));
+      } else {
+        // Arrays are rarer: the general flattening, then its columns.
+        const out = new Map<string, string>();
+        flattenObject({ [k]: v }, out);
+        for (const [id, text] of out) {
+          const full = prefix ? `${prefix}.${id}` : id;
+          let col = cols.get(full);
+          if (!col) cols.set(full, (col = new Array<string>(n).fill("")));
+          col[r] = text;
+        }
+      }
+    }
+  };
+  for (let r = 0; r < n; r++) walk(items[r]!, r, "");
   const ids = orderColumns([...cols.keys()], fields);
   const values = ids.map((id) => cols.get(id)!);
   const numeric = numericFlags(values);

@@ -21,8 +21,11 @@ export type TableData = {
   rowCount: number;
 };
 
-/** A column's strings packed into one UTF-16 buffer, so it crosses from a worker without copying. */
-export type PackedColumn = { chars: Uint16Array; offsets: Uint32Array };
+/**
+ * A column's strings packed into one UTF-8 buffer, so it crosses from a worker without copying;
+ * value i is bytes[offsets[i], offsets[i + 1]).
+ */
+export type PackedColumn = { bytes: Uint8Array; offsets: Uint32Array };
 
 export type PackedTable = {
   id: number;

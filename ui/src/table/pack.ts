@@ -1,20 +1,56 @@
-// Packs a table's string columns into transferable buffers and reads single cells back.
+// Packs a table's string columns into transferable buffers (UTF-8) and reads single cells back.
 import type { PackedColumn, PackedTable, TableData } from "./model";
 
+const encoder = new TextEncoder();
+// Every cell is decoded on its own: keep a leading U+FEFF as the value had it.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * UTF-8 in one buffer, with each value's byte offsets. The encoder does the copying natively
+ * (one `join` and one `encodeInto`); a column of plain ASCII needs no per-character work at all.
+ */
 export function packColumn(values: string[]): PackedColumn {
   const offsets = new Uint32Array(values.length + 1);
-  let total = 0;
+  let chars = 0;
   for (let i = 0; i < values.length; i++) {
-    total += values[i]!.length;
-    offsets[i + 1] = total;
+    chars += values[i]!.length;
+    offsets[i + 1] = chars;
   }
-  const chars = new Uint16Array(total);
+  const joined = values.join("");
+  let bytes = new Uint8Array(chars);
+  let { read, written } = encoder.encodeInto(joined, bytes);
+  if (read === chars && written === chars) return { bytes, offsets };
+  // Some characters take more than one byte: turn the character offsets into byte offsets,
+  // then encode into a buffer of exactly that size.
   let at = 0;
-  for (const s of values) {
-    for (let j = 0; j < s.length; j++) chars[at + j] = s.charCodeAt(j);
-    at += s.length;
+  let byte = 0;
+  for (let i = 1; i <= values.length; i++) {
+    const end = offsets[i]!;
+    for (; at < end; at++) {
+      const c = joined.charCodeAt(at);
+      if (c < 0x80) byte += 1;
+      else if (c < 0x800) byte += 2;
+      else if (c >= 0xd800 && c <= 0xdbff && at + 1 < end && (joined.charCodeAt(at + 1) & 0xfc00) === 0xdc00) {
+        // A surrogate pair: one four-byte character.
+        byte += 4;
+        at++;
+      } else byte += 3; // Anything else, a lone surrogate too (written as U+FFFD).
+    }
+    offsets[i] = byte;
   }
-  return { chars, offsets };
+  bytes = new Uint8Array(byte);
+  ({ read, written } = encoder.encodeInto(joined, bytes));
+  if (read === chars && written === byte) return { bytes, offsets };
+  // Only lone surrogates at the seam of two values get here: encode value by value.
+  const parts = values.map((v) => encoder.encode(v));
+  const exact = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let pos = 0;
+  parts.forEach((p, i) => {
+    exact.set(p, pos);
+    pos += p.byteLength;
+    offsets[i + 1] = pos;
+  });
+  return { bytes: exact, offsets };
 }
 
 export function packTable(id: number, t: TableData): PackedTable {
@@ -23,20 +59,12 @@ export function packTable(id: number, t: TableData): PackedTable {
 
 /** The buffers to transfer (not copy) with postMessage. */
 export function transferables(t: PackedTable): ArrayBuffer[] {
-  return t.packed.flatMap((c) => [c.chars.buffer as ArrayBuffer, c.offsets.buffer as ArrayBuffer]);
+  return t.packed.flatMap((c) => [c.bytes.buffer as ArrayBuffer, c.offsets.buffer as ArrayBuffer]);
 }
-
-const CHUNK = 8192;
 
 /** One cell's text (row is an index into the original, unsorted rows). */
 export function cellText(t: PackedTable, column: number, row: number): string {
   const c = t.packed[column];
   if (!c || row < 0 || row >= t.rowCount) return "";
-  const start = c.offsets[row]!;
-  const end = c.offsets[row + 1]!;
-  if (end - start <= CHUNK) return String.fromCharCode.apply(null, c.chars.subarray(start, end) as unknown as number[]);
-  let s = "";
-  for (let i = start; i < end; i += CHUNK)
-    s += String.fromCharCode.apply(null, c.chars.subarray(i, Math.min(end, i + CHUNK)) as unknown as number[]);
-  return s;
+  return decoder.decode(c.bytes.subarray(c.offsets[row]!, c.offsets[row + 1]!));
 }

@@ -46,6 +46,54 @@ describe("browse_get payload", () => {
   });
 });
 
+describe("large answers waiting at a loopback address (meta.bodyUrl)", () => {
+  const big = { ...meta, sizeBytes: 5, bodyUrl: "http://127.0.0.1:9/answer/tok" };
+  const req = { requestId: "r2", instanceId: "a", path: "/api/organisationUnits", query: [] as [string, string][] };
+
+  it("reads the body with fetch from that address, not through the IPC", async () => {
+    const cmds: string[] = [];
+    mockIPC((cmd) => {
+      cmds.push(cmd);
+      return api.encodeBrowseResponse(big, "");
+    });
+    const fetched: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async (url: string) => {
+      fetched.push(url);
+      return new Response(new TextEncoder().encode("[1,2]"), { status: 200 });
+    }) as typeof fetch;
+    try {
+      const res = await api.browseGet(req);
+      expect(new TextDecoder().decode(res.body)).toBe("[1,2]");
+      expect(res.meta.sizeBytes).toBe(5);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(fetched).toEqual([big.bodyUrl]);
+    expect(cmds).toEqual(["browse_get"]);
+  });
+
+  it("falls back to browse_take when the address cannot be reached", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return cmd === "browse_get_all" ? api.encodeBrowseResponse(big, "") : new TextEncoder().encode("[3]").buffer;
+    });
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async () => {
+      throw new TypeError("Load failed");
+    }) as typeof fetch;
+    try {
+      const res = await api.browseGetAll(req);
+      expect(new TextDecoder().decode(res.body)).toBe("[3]");
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(calls.map((c) => c[0])).toEqual(["browse_get_all", "browse_take"]);
+    expect(calls[1][1]).toEqual({ bodyUrl: big.bodyUrl });
+  });
+});
+
 describe("command wrappers", () => {
   it("pass the contract's argument names", async () => {
     const calls: [string, unknown][] = [];

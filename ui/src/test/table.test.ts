@@ -93,6 +93,30 @@ describe("flattening and columns", () => {
     expect(cellText(p, 0, 2)).toBe(long);
     expect(cellText(p, 5, 0)).toBe("");
   });
+  it("packs as UTF-8: plain ASCII takes one byte a character, any other text reads back as the encoder wrote it", () => {
+    const ascii = packTable(1, buildTable({ xs: [{ a: "Bo" }, { a: "Kenema" }] })!);
+    expect(ascii.packed[0]!.bytes.byteLength).toBe(8);
+    expect(Array.from(ascii.packed[0]!.offsets)).toEqual([0, 2, 8]);
+    const odd = ["é", "a😀b", "日本", "", "\ud800", "\udc00x", "\ud83d", "\ude00", "end", "\ufefflead", "\ufeff"];
+    const p = packTable(2, buildTable({ xs: odd.map((a) => ({ a })) })!);
+    const utf8 = (s: string) => new TextDecoder("utf-8", { ignoreBOM: true }).decode(new TextEncoder().encode(s));
+    expect(odd.map((_, r) => cellText(p, 0, r))).toEqual(odd.map(utf8));
+    expect(cellText(p, 0, 1)).toBe("a😀b");
+    // A leading U+FEFF is part of the value, not a byte-order mark to drop.
+    expect(cellText(p, 0, 9)).toBe("\ufefflead");
+    const plain = packTable(3, buildTable({ xs: [{ a: "\ufeffx" }, { a: "y" }] })!);
+    expect(cellText(plain, 0, 0)).toBe("\ufeffx");
+  });
+  it("flattens nested objects and arrays the same way for every row", () => {
+    const t = buildTable({
+      things: [
+        { a: [{ x: 1, y: { z: 2 } }, { x: 3 }], b: { c: { d: 1 }, e: {} }, f: [1, "x", null], g: null },
+        { b: { c: { d: 2 } }, h: true, a: [] },
+      ],
+    })!;
+    expect(t.columns.map((c) => c.id)).toEqual(["a[].x", "a[].y.z", "b.c.d", "b.e", "f", "g", "h", "a"]);
+    expect(t.values).toEqual([["1, 3", ""], ["2", ""], ["1", "2"], ["", ""], ["1, x, ", ""], ["", ""], ["", "true"], ["", ""]]);
+  });
   it("parseBodySync attaches a table only to collections and grids", () => {
     expect(parseBodySync(enc({ dataElements: [{ id: "a" }] }), "application/json", "id").table?.rowCount).toBe(1);
     expect(parseBodySync(enc({ id: "a" }), "application/json").table).toBeUndefined();

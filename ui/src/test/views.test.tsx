@@ -76,6 +76,39 @@ describe("table view", () => {
     expect(screen.getByTestId("json-view")).toHaveAttribute("data-mode", "tree");
   });
 
+  it("shows a large list's first 1,000 items in the tree, and says so", async () => {
+    const user = userEvent.setup();
+    // Over LARGE_BODY (5 MB): 40,000 org units.
+    const units = Array.from({ length: 40000 }, (_, i) => ({ id: `ou${String(i).padStart(9, "0")}`, name: `Facility ${i} ${"x".repeat(100)}` }));
+    const body = { pager: { page: 1, pageCount: 1, total: 40000, pageSize: 40000 }, organisationUnits: units };
+    let saved = "";
+    renderApp((cmd, args) => {
+      if (cmd === "browse_save") {
+        saved = args.contents as string;
+        return "/tmp/organisationUnits.json";
+      }
+      return cmd === "browse_get" ? frame(body) : undefined;
+    });
+    await openBrowse(user, "/api/organisationUnits");
+    await grid();
+    await user.click(screen.getByRole("button", { name: "Tree" }));
+    const view = await screen.findByTestId("json-view");
+    expect(view).toHaveAttribute("data-mode", "tree");
+    const shown = JSON.parse(view.textContent ?? "null") as typeof body;
+    expect(shown.organisationUnits).toHaveLength(1000);
+    expect(shown.organisationUnits[999]!.id).toBe("ou000000999");
+    expect(shown.pager.total).toBe(40000);
+    expect(screen.getByTestId("tree-preview")).toHaveTextContent("The tree shows the first 1,000 of 40,000 items");
+    // The text view is the whole answer, its lines in sight drawn from its UTF-8 bytes.
+    await user.click(screen.getByRole("button", { name: "Text" }));
+    await waitFor(() => expect(screen.queryByTestId("tree-preview")).not.toBeInTheDocument());
+    expect(await screen.findByTestId("large-text")).toHaveTextContent('"id": "ou000000000"');
+    // Saving writes all of it, as text.
+    await user.click(screen.getByRole("button", { name: "Save response" }));
+    await waitFor(() => expect(saved).not.toBe(""));
+    expect((JSON.parse(saved) as typeof body).organisationUnits).toHaveLength(40000);
+  }, 30000);
+
   it("shows an analytics grid with header names and metaData names instead of UIDs", async () => {
     const user = userEvent.setup();
     renderApp((cmd) => (cmd === "browse_get" ? frame(ANALYTICS) : undefined));

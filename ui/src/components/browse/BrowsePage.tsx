@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import * as api from "../../api";
 import type { AppError, BrowseRequest, HistoryEntry, Instance, ResourcePath } from "../../bindings";
 import { useI18n } from "../../i18n";
-import { parseBody, tableResponseText } from "../../json/parse";
+import { parseBody, tableResponseBytes } from "../../json/parse";
 import { getViewLimitMb } from "../../settings/viewLimit";
 import { useApp } from "../../state";
 import { useEvent } from "../../useEvent";
@@ -29,7 +29,7 @@ function Browser({ instance }: { instance: Instance }) {
   const [actionError, setActionError] = useState<AppError | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const current = useRef<string | null>(null);
-  const textLoads = useRef(new Map<number, Promise<string>>());
+  const textLoads = useRef(new Map<number, Promise<Uint8Array>>());
 
   const download = useDownload();
   const getAll = useGetAll((r) => {
@@ -79,6 +79,8 @@ function Browser({ instance }: { instance: Instance }) {
     };
     current.current = req.requestId;
     performance.clearMarks("dhis2w-response-shown");
+    performance.clearMarks("dhis2w-answer-ready");
+    performance.clearMarks("dhis2w-handoff-fallback");
     performance.mark("dhis2w-get");
     setPhase({ kind: "loading", requestId: req.requestId, bytes: 0, total: null });
     setActionError(null);
@@ -139,16 +141,22 @@ function Browser({ instance }: { instance: Instance }) {
     }
   }
 
-  /** The response's text; a large table's text is fetched from the worker the first time. */
-  async function needText(): Promise<string> {
+  /** A large table's text as UTF-8, fetched from the worker the first time; null for others. */
+  async function needTextBytes(): Promise<Uint8Array | null> {
     const r = result;
     const table = r?.parsed.table;
-    if (!r || !table || !r.parsed.textDeferred) return r?.parsed.text ?? "";
+    if (!r || !table || !r.parsed.textDeferred) return r?.parsed.textBytes ?? null;
     let load = textLoads.current.get(table.id);
-    if (!load) textLoads.current.set(table.id, (load = tableResponseText(table.id)));
-    const text = await load;
-    setResult((cur) => (cur?.parsed.table?.id === table.id ? { ...cur, parsed: { ...cur.parsed, text, textDeferred: false } } : cur));
-    return text;
+    if (!load) textLoads.current.set(table.id, (load = tableResponseBytes(table.id)));
+    const textBytes = await load;
+    setResult((cur) => (cur?.parsed.table?.id === table.id ? { ...cur, parsed: { ...cur.parsed, textBytes, textDeferred: false } } : cur));
+    return textBytes;
+  }
+
+  /** The response's text as a string (to save it). */
+  async function needText(): Promise<string> {
+    const bytes = await needTextBytes();
+    return bytes ? new TextDecoder().decode(bytes) : (result?.parsed.text ?? "");
   }
 
   const loading = phase.kind === "loading" || phase.kind === "parsing";
@@ -210,6 +218,7 @@ function Browser({ instance }: { instance: Instance }) {
             onOpenUid={(uid) => void openUid(uid)}
             onError={setActionError}
             needText={needText}
+            needTextBytes={needTextBytes}
           />
         )}
       </div>

@@ -32,9 +32,11 @@ type Props = {
   onError: (e: AppError | null) => void;
   /** The full text (a large table's text comes from the worker on first need). */
   needText: () => Promise<string>;
+  /** A large table's text as UTF-8, from the worker on first need (the text view shows it). */
+  needTextBytes: () => Promise<Uint8Array | null>;
 };
 
-export function ResponseView({ result, mode, setMode, loading, onPage, getAll, onOpenUid, onError, needText }: Props) {
+export function ResponseView({ result, mode, setMode, loading, onPage, getAll, onOpenUid, onError, needText, needTextBytes }: Props) {
   const { t, lang } = useI18n();
   const dark = useDarkMode();
   const viewer = useRef<JsonViewHandle>(null);
@@ -43,7 +45,11 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
   const { parsed } = result;
   const table = parsed.table ?? null;
   const pager = parsed.pager;
-  const content = useMemo<Content>(() => (parsed.json !== undefined ? { json: parsed.json } : { text: parsed.text }), [parsed]);
+  // A large list's tree (and the editor's own table mode) shows its first items only
+  // (parsed.preview); our table and the text show all.
+  const preview = parsed.preview ?? null;
+  const full = useMemo<Content>(() => (parsed.json !== undefined ? { json: parsed.json } : { text: parsed.text }), [parsed]);
+  const previewContent = useMemo<Content | null>(() => (preview ? { json: preview.json } : null), [preview]);
   const viewModes: { value: Mode; label: string }[] = table
     ? [
         { value: "grid", label: t("response.modeTable") },
@@ -59,11 +65,14 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
   const pagerText = pager
     ? t("pager.summary", { page: formatCount(pager.page, lang), pageCount: formatCount(pager.pageCount, lang), total: formatCount(pager.total, lang) })
     : "";
-  const waitingText = mode !== "grid" && parsed.textDeferred === true;
+  const treePreview = (mode === "tree" || mode === "table") && previewContent !== null;
+  const content = treePreview && previewContent ? previewContent : full;
+  const waitingText = mode !== "grid" && !treePreview && parsed.textDeferred === true;
   // Too long for the JSON editor's text view: our own view, one part at a time.
-  const largeText = mode === "text" && !waitingText && parsed.json === undefined && parsed.text.length > LARGE_TEXT;
+  const largeText =
+    mode === "text" && !waitingText && parsed.json === undefined && (parsed.textBytes !== undefined || parsed.text.length > LARGE_TEXT);
   useEffect(() => {
-    if (waitingText) void needText().catch(() => undefined);
+    if (waitingText) void needTextBytes().catch(() => undefined);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [waitingText]);
   const finished = (r: ExportResult | null | "cancelled") => {
@@ -128,6 +137,11 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
         </p>
       )}
       <GetAllProgress state={getAll.state} onCancel={getAll.cancel} />
+      {treePreview && preview && preview.shown < preview.total && (
+        <p className="small m0" role="note" data-test="tree-preview">
+          {t("response.treePreview", { shown: formatCount(preview.shown, lang), total: formatCount(preview.total, lang) })}
+        </p>
+      )}
       {mode === "grid" && table ? (
         <Suspense fallback={<p className="muted">{t("table.loading")}</p>}>
           <TableView key={table.id} table={table} label={t("table.label")} onOpenUid={onOpenUid} />
@@ -137,7 +151,7 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
           {t("response.opening")}
         </p>
       ) : largeText ? (
-        <LargeTextView key={result.request.requestId} text={parsed.text} size={result.meta.sizeBytes} label={t("response.label")} />
+        <LargeTextView key={result.request.requestId} text={parsed.textBytes ?? parsed.text} size={result.meta.sizeBytes} label={t("response.label")} />
       ) : (
         <JsonView ref={viewer} content={content} mode={mode === "grid" ? "tree" : mode} onModeChange={setMode} label={t("response.label")} dark={dark} />
       )}

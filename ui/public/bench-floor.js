@@ -1,0 +1,2 @@
+// The same "ready" mark the app sets once its instance list is painted.
+requestAnimationFrame(() => setTimeout(() => performance.mark("dhis2w-ready"), 0));
