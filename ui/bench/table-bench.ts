@@ -4,6 +4,8 @@
 // Prints Markdown table rows (figure | median | min | max | runs | notes).
 // Usage: npm run bench [-- rows]   (bench:smoke runs 2,000 rows once)
 import { buildTable } from "../src/table/build";
+import { scanCollection } from "../src/table/scan";
+import { prettyJson } from "../src/text/pretty";
 import { filterRows, queryRows, rowHaystacks } from "../src/table/query";
 
 const rows = Number(process.argv[2] ?? 400_000);
@@ -34,6 +36,12 @@ let table = buildTable(JSON.parse(body))!;
 time(`build the table from ${fmt(rows)} rows of JSON (parse + flatten)`, () => {
   table = buildTable(JSON.parse(body))!;
 }, `${(body.length / 1048576).toFixed(1)} MB of JSON`);
+const bytes = new TextEncoder().encode(body);
+time(`build the same table from the body's bytes, a slice at a time (the app, bodies over 5 MB)`, () => {
+  table = scanCollection(bytes, null, 1000)!.data;
+}, "never the whole text or every item as an object at once");
+const prettyMb = (prettyJson(bytes)!.length / 1048576).toFixed(1);
+time(`lay out the same body's text from its bytes (the text view)`, () => void prettyJson(bytes), `${prettyMb} MB of text`);
 const name = table.columns.findIndex((c) => c.id === "displayName");
 const level = table.columns.findIndex((c) => c.id === "level");
 time(`sort ${fmt(rows)} rows by name`, () => void queryRows(table, { column: name, desc: false }, ""));

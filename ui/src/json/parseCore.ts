@@ -2,6 +2,7 @@
 // 50 MB response does not freeze the window; falls back to the main thread where workers are missing.
 import { buildTable } from "../table/build";
 import { registerTable } from "../table/engine";
+import { scanCollection } from "../table/scan";
 import type { PackedTable } from "../table/model";
 
 /** Bodies larger than this open as (pretty-printed) text rather than a tree. */
@@ -62,11 +63,30 @@ function readPager(value: unknown): Pager | null {
   };
 }
 
-/** `fields` is the request's `fields=` value: it orders the table's columns. */
+/** The same test as for small bodies, on the first bytes only (a large body is not decoded whole). */
+function looksLikeJson(buffer: Uint8Array, contentType: string | null): boolean {
+  return (contentType ?? "").includes("json") || /^\s*[[{]/.test(new TextDecoder().decode(buffer.subarray(0, 64)));
+}
+
+/**
+ * `fields` is the request's `fields=` value: it orders the table's columns. A large collection is
+ * read a slice at a time (scan.ts); anything else is parsed whole.
+ */
 export function parseBodySync(body: ArrayBuffer | Uint8Array, contentType: string | null, fields?: string | null): Parsed {
   const buffer = body instanceof Uint8Array ? body : new Uint8Array(body);
-  const text = new TextDecoder().decode(buffer);
   const large = buffer.byteLength > LARGE_BODY;
+  if (large && looksLikeJson(buffer, contentType)) {
+    const scanned = scanCollection(buffer, fields, TREE_PREVIEW_ITEMS);
+    if (scanned) {
+      const table = registerTable(scanned.data, buffer);
+      const pager = readPager({ pager: scanned.pager });
+      const json: Record<string, unknown> = {};
+      for (const key of scanned.keys) json[key] = key === "pager" ? scanned.pager : scanned.first;
+      const preview = { json, shown: scanned.first.length, total: scanned.data.rowCount };
+      return { isJson: true, text: "", textDeferred: true, pager, large, table, preview };
+    }
+  }
+  const text = new TextDecoder().decode(buffer);
   const looksJson = (contentType ?? "").includes("json") || /^\s*[[{]/.test(text.slice(0, 64));
   if (!looksJson) return { isJson: false, text, pager: null, large };
   try {

@@ -2,8 +2,8 @@
 import { orderColumns } from "./fields";
 import { isNumberText, type Column, type TableData } from "./model";
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export type Shape =
   | { kind: "collection"; plural: string; items: Obj[] }
@@ -78,60 +78,92 @@ function numericFlags(values: string[][]): boolean[] {
   });
 }
 
-function fromCollection(plural: string, items: Obj[], fields: string | null | undefined): TableData {
-  const n = items.length;
+/** Makes `col` at least `r` long, with "" for the rows that had no value. */
+function fillTo(col: string[], r: number): void {
+  while (col.length < r) col.push("");
+}
+
+/**
+ * Builds a collection's columns one item at a time, so a large list can be read a slice at a
+ * time (see scan.ts) and never needs every item as an object at once.
+ */
+export class CollectionBuilder {
   // Column id → values, in order of first appearance. `byPrefix` finds a column from its parent
   // path and key without building the dotted id again for every row: 400,000 rows otherwise
   // spend most of their time concatenating and hashing the same few strings.
-  const cols = new Map<string, string[]>();
-  const byPrefix = new Map<string, Map<string, string[]>>();
-  const column = (prefix: string, key: string): string[] => {
-    let keys = byPrefix.get(prefix);
-    if (!keys) byPrefix.set(prefix, (keys = new Map()));
+  private readonly cols = new Map<string, string[]>();
+  private readonly byPrefix = new Map<string, Map<string, string[]>>();
+  private readonly prefixes = new Map<string, Map<string, string>>();
+  rowCount = 0;
+
+  private column(prefix: string, key: string): string[] {
+    let keys = this.byPrefix.get(prefix);
+    if (!keys) this.byPrefix.set(prefix, (keys = new Map()));
     let col = keys.get(key);
     if (!col) {
       const id = prefix ? `${prefix}.${key}` : key;
-      col = cols.get(id);
-      if (!col) cols.set(id, (col = new Array<string>(n).fill("")));
+      col = this.cols.get(id);
+      if (!col) this.cols.set(id, (col = []));
       keys.set(key, col);
     }
     return col;
-  };
-  const prefixes = new Map<string, Map<string, string>>();
-  const child = (prefix: string, key: string): string => {
+  }
+
+  private child(prefix: string, key: string): string {
     if (!prefix) return key;
-    let keys = prefixes.get(prefix);
-    if (!keys) prefixes.set(prefix, (keys = new Map()));
+    let keys = this.prefixes.get(prefix);
+    if (!keys) this.prefixes.set(prefix, (keys = new Map()));
     let id = keys.get(key);
     if (id === undefined) keys.set(key, (id = `${prefix}.${key}`));
     return id;
-  };
-  const walk = (obj: Obj, r: number, prefix: string): void => {
+  }
+
+  private set(col: string[], r: number, text: string): void {
+    fillTo(col, r);
+    col[r] = text;
+  }
+
+  private walk(obj: Obj, r: number, prefix: string): void {
     for (const [k, v] of Object.entries(obj)) {
       if (v === null || typeof v !== "object") {
-        column(prefix, k)[r] = scalarText(v);
+        this.set(this.column(prefix, k), r, scalarText(v));
       } else if (!Array.isArray(v)) {
-        if (Object.keys(v).length === 0) column(prefix, k)[r] = "";
-        else walk(v as Obj, r, child(prefix, k));
+        if (Object.keys(v).length === 0) this.set(this.column(prefix, k), r, "");
+        else this.walk(v as Obj, r, this.child(prefix, k));
       } else {
         // Arrays are rarer: the general flattening, then its columns.
         const out = new Map<string, string>();
         flattenObject({ [k]: v }, out);
         for (const [id, text] of out) {
           const full = prefix ? `${prefix}.${id}` : id;
-          let col = cols.get(full);
-          if (!col) cols.set(full, (col = new Array<string>(n).fill("")));
-          col[r] = text;
+          let col = this.cols.get(full);
+          if (!col) this.cols.set(full, (col = []));
+          this.set(col, r, text);
         }
       }
     }
-  };
-  for (let r = 0; r < n; r++) walk(items[r]!, r, "");
-  const ids = orderColumns([...cols.keys()], fields);
-  const values = ids.map((id) => cols.get(id)!);
-  const numeric = numericFlags(values);
-  const columns: Column[] = ids.map((id, i) => ({ id, label: id, numeric: numeric[i]! }));
-  return { kind: "collection", plural, columns, values, rowCount: n };
+  }
+
+  add(item: Obj): void {
+    this.walk(item, this.rowCount, "");
+    this.rowCount++;
+  }
+
+  finish(plural: string, fields: string | null | undefined): TableData {
+    const n = this.rowCount;
+    for (const col of this.cols.values()) fillTo(col, n);
+    const ids = orderColumns([...this.cols.keys()], fields);
+    const values = ids.map((id) => this.cols.get(id)!);
+    const numeric = numericFlags(values);
+    const columns: Column[] = ids.map((id, i) => ({ id, label: id, numeric: numeric[i]! }));
+    return { kind: "collection", plural, columns, values, rowCount: n };
+  }
+}
+
+function fromCollection(plural: string, items: Obj[], fields: string | null | undefined): TableData {
+  const b = new CollectionBuilder();
+  for (const item of items) b.add(item);
+  return b.finish(plural, fields);
 }
 
 function fromGrid(headers: Obj[], rows: unknown[][], items: Record<string, { name?: unknown }>): TableData {

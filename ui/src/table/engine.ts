@@ -1,6 +1,7 @@
 // Keeps the latest tables where sorting/filtering happens (the parse worker, or the main thread
 // where workers are missing) and answers queries on them by id.
 import { packTable } from "./pack";
+import { prettyJson } from "../text/pretty";
 import type { PackedTable, SortState, TableData } from "./model";
 import { queryRows, rowHaystacks } from "./query";
 
@@ -41,20 +42,19 @@ export function columnText(id: number, column: number): string {
   return out.join("\n");
 }
 
-/** The same text as UTF-8, to be transferred to the window without a copy (a string of a
- * hundred megabytes is copied on the receiving side, blocking the window for most of a second). */
+/**
+ * The pretty-printed text of a large response whose text was not sent with its table, as UTF-8 to
+ * be transferred to the window without a copy (a string of a hundred megabytes is copied on the
+ * receiving side, blocking the window for most of a second). Laid out from the bytes: parsing the
+ * whole list again would hold every item as an object at once.
+ */
 export function responseBytes(id: number): Uint8Array {
-  return new TextEncoder().encode(responseText(id));
+  const src = tables.get(id)?.source;
+  if (!src) return new Uint8Array(0);
+  return prettyJson(src) ?? src.slice();
 }
 
-/** The pretty-printed text of a large response whose text was not sent with its table. */
+/** The same text as a string. */
 export function responseText(id: number): string {
-  const src = tables.get(id)?.source;
-  if (!src) return "";
-  const text = new TextDecoder().decode(src);
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
+  return new TextDecoder().decode(responseBytes(id));
 }
