@@ -109,6 +109,7 @@ pub async fn browse_get<R: Runtime>(
     state: State<'_, AppState>,
     request: BrowseRequest,
 ) -> Result<Response> {
+    let began = Instant::now();
     let inst = state.instance(&request.instance_id).await?;
     let session = state.session(&inst.id).await?;
     let cancel = state.begin_request(&request.request_id);
@@ -159,7 +160,16 @@ pub async fn browse_get<R: Runtime>(
         url: redact_url(&raw.url),
         body_url: None,
     };
-    answer(&state, meta, raw.body).await
+    let size = raw.body.len();
+    let answered = answer(&state, meta, raw.body).await;
+    // Where a slow Get spends its time, for the detailed log (the request itself is `elapsed`).
+    tracing::debug!(
+        bytes = size,
+        request_ms = raw.elapsed.as_millis() as u64,
+        command_ms = began.elapsed().as_millis() as u64,
+        "browse_get answered"
+    );
+    answered
 }
 
 /// `browse_download`: "Save to file" for an answer too large to show. Asks where (the native
