@@ -1,6 +1,6 @@
 // Client side of the parse worker, which also keeps the tables and sorts/filters them.
 import { parseBodySync, type Parsed } from "./parseCore";
-import { columnText, responseBytes, runQuery } from "../table/engine";
+import { columnText, releaseTable as releaseHere, responseBytes, runQuery } from "../table/engine";
 import type { SortState } from "../table/model";
 
 export { LARGE_BODY, parseBodySync, TREE_PREVIEW_ITEMS, type Pager, type Parsed, type TreePreview } from "./parseCore";
@@ -9,7 +9,8 @@ export type WorkerRequest =
   | { type: "parse"; id: number; buffer: ArrayBuffer; offset: number; length: number; contentType: string | null; fields: string | null }
   | { type: "query"; id: number; tableId: number; sort: SortState; filter: string }
   | { type: "column"; id: number; tableId: number; column: number }
-  | { type: "text"; id: number; tableId: number };
+  | { type: "text"; id: number; tableId: number }
+  | { type: "release"; id: number; tableId: number };
 
 let worker: Worker | null = null;
 let seq = 0;
@@ -78,4 +79,14 @@ export function tableResponseBytes(tableId: number): Promise<Uint8Array> {
   const w = getWorker();
   if (!w) return Promise.resolve(responseBytes(tableId));
   return ask<Uint8Array>(w, { type: "text", tableId });
+}
+
+/**
+ * Lets the worker forget a table no view shows any more. Without it a large answer's table and
+ * body stayed until three newer tables had come (a 60 MB list Got three times held about 2 GB).
+ */
+export function releaseTable(tableId: number): void {
+  const w = getWorker();
+  if (!w) releaseHere(tableId);
+  else void ask<null>(w, { type: "release", tableId }).catch(() => undefined);
 }

@@ -1,5 +1,5 @@
 import { parseBodySync } from "./parseCore";
-import { columnText, responseBytes, runQuery } from "../table/engine";
+import { columnText, releaseTable, responseBytes, runQuery } from "../table/engine";
 import { transferables } from "../table/pack";
 import type { WorkerRequest } from "./parse";
 
@@ -19,5 +19,8 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
     post({ id: msg.id, result: bytes }, [bytes.buffer]);
   } else if (msg.type === "column") {
     post({ id: msg.id, result: columnText(msg.tableId, msg.column) });
+  } else if (msg.type === "release") {
+    releaseTable(msg.tableId);
+    post({ id: msg.id, result: null });
   }
 };

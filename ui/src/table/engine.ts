@@ -22,6 +22,11 @@ export function registerTable(data: TableData, source?: Uint8Array): PackedTable
   return packTable(id, data);
 }
 
+/** Forgets a table no view shows any more (its strings and its body are most of a large answer's memory). */
+export function releaseTable(id: number): void {
+  tables.delete(id);
+}
+
 export function runQuery(id: number, sort: SortState, filter: string): Uint32Array {
   const e = tables.get(id);
   if (!e) return new Uint32Array(0);

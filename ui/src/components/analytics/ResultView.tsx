@@ -8,6 +8,7 @@ import { useI18n } from "../../i18n";
 import type { PackedTable } from "../../table/model";
 import { chartFit } from "../../analytics/chart";
 import { ChartView } from "./ChartView";
+import { useTableLifetime } from "../table/useTableLifetime";
 import { RunError } from "./RunError";
 
 const TableView = lazy(() => import("../table/TableView"));
@@ -36,6 +37,7 @@ type Props = { result: AnalyticsRunResult; query: AnalyticsQuery; label: string 
 export function ResultView({ result, query, label }: Props) {
   const { t, lang } = useI18n();
   const table = useGridTable(result);
+  useTableLifetime(table && table !== "failed" ? table.id : undefined);
   const [note, setNote] = useState("");
   const [error, setError] = useState<AppError | null>(null);
   const [exporting, setExporting] = useState<ExportFormat | null>(null);

@@ -15,6 +15,7 @@ import { preloadTableView, ResponseView, type Mode } from "./ResponseView";
 import { SaveToFile, useDownload } from "./SaveToFile";
 import type { Phase, Result } from "./types";
 import { useGetAll } from "./useGetAll";
+import { useTableLifetime } from "../table/useTableLifetime";
 
 function Browser({ instance }: { instance: Instance }) {
   const { t } = useI18n();
@@ -29,7 +30,14 @@ function Browser({ instance }: { instance: Instance }) {
   const [actionError, setActionError] = useState<AppError | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const current = useRef<string | null>(null);
-  const textLoads = useRef(new Map<number, Promise<Uint8Array>>());
+  // The shown table's text, asked of the worker once (only the shown one: a large list's text is
+  // a hundred MB or more).
+  const textLoad = useRef<{ tableId: number; load: Promise<Uint8Array> } | null>(null);
+  const shownTable = result?.parsed.table?.id;
+  useTableLifetime(shownTable);
+  useEffect(() => {
+    if (textLoad.current && textLoad.current.tableId !== shownTable) textLoad.current = null;
+  }, [shownTable]);
 
   const download = useDownload();
   const getAll = useGetAll((r) => {
@@ -146,9 +154,8 @@ function Browser({ instance }: { instance: Instance }) {
     const r = result;
     const table = r?.parsed.table;
     if (!r || !table || !r.parsed.textDeferred) return r?.parsed.textBytes ?? null;
-    let load = textLoads.current.get(table.id);
-    if (!load) textLoads.current.set(table.id, (load = tableResponseBytes(table.id)));
-    const textBytes = await load;
+    if (textLoad.current?.tableId !== table.id) textLoad.current = { tableId: table.id, load: tableResponseBytes(table.id) };
+    const textBytes = await textLoad.current.load;
     setResult((cur) => (cur?.parsed.table?.id === table.id ? { ...cur, parsed: { ...cur.parsed, textBytes, textDeferred: false } } : cur));
     return textBytes;
   }
