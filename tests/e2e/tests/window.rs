@@ -393,12 +393,12 @@ async fn big_answer(
         .unwrap_or(0.0);
     let block_phase = [
         (get, "before Get"),
-        (ready.unwrap_or(get), "waiting for the app's answer"),
-        (received, "reading the body from its loopback address"),
-        (parsed, "parsing in the worker"),
+        (ready.unwrap_or(get), "while waiting for the app's answer"),
+        (received, "while reading the body from its loopback address"),
+        (parsed, "while parsing in the worker"),
         (
             shown,
-            "receiving the worker's table and painting the first view",
+            "while receiving the worker's table and painting the first view",
         ),
         (f64::INFINITY, "after the first view"),
     ]
@@ -407,7 +407,7 @@ async fn big_answer(
     .map_or("", |(_, what)| *what);
     let block_at = if block_end > 0.0 {
         format!(
-            "; it ended while {block_phase}, {:.2} s after Get",
+            "; it ended {block_phase}, {:.2} s after Get",
             (block_end - get) / 1000.0
         )
     } else {
