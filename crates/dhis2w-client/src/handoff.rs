@@ -11,7 +11,6 @@
 //! preflight are answered; the server listens on 127.0.0.1 only.
 
 use crate::error::{Error, ErrorKind, Result};
-use base64::Engine as _;
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -136,7 +135,7 @@ impl Handoff {
     /// Keeps `body` for one read and returns its address. An answer nobody reads (the window was
     /// reloaded or closed meanwhile) is dropped after [`OFFER_LIFETIME`].
     pub fn offer(&self, body: Bytes) -> String {
-        let token = new_token();
+        let token = crate::auth::oauth2::random_b64(32);
         self.offers.live().insert(
             token.clone(),
             Offer {
@@ -173,11 +172,6 @@ fn no_port(e: std::io::Error) -> Error {
         "Could not open a local port to pass a large answer to the window.",
     )
     .with_source(e)
-}
-
-fn new_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The method and path of a request head.

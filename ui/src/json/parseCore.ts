@@ -63,7 +63,7 @@ function readPager(value: unknown): Pager | null {
   };
 }
 
-/** The same test as for small bodies, on the first bytes only (a large body is not decoded whole). */
+/** Whether a body is JSON: its content type, or its first bytes (a large body is not decoded whole). */
 function looksLikeJson(buffer: Uint8Array, contentType: string | null): boolean {
   return (contentType ?? "").includes("json") || /^\s*[[{]/.test(new TextDecoder().decode(buffer.subarray(0, 64)));
 }
@@ -75,7 +75,8 @@ function looksLikeJson(buffer: Uint8Array, contentType: string | null): boolean 
 export function parseBodySync(body: ArrayBuffer | Uint8Array, contentType: string | null, fields?: string | null): Parsed {
   const buffer = body instanceof Uint8Array ? body : new Uint8Array(body);
   const large = buffer.byteLength > LARGE_BODY;
-  if (large && looksLikeJson(buffer, contentType)) {
+  const looksJson = looksLikeJson(buffer, contentType);
+  if (large && looksJson) {
     const scanned = scanCollection(buffer, fields, TREE_PREVIEW_ITEMS);
     if (scanned) {
       const table = registerTable(scanned.data, buffer);
@@ -87,7 +88,6 @@ export function parseBodySync(body: ArrayBuffer | Uint8Array, contentType: strin
     }
   }
   const text = new TextDecoder().decode(buffer);
-  const looksJson = (contentType ?? "").includes("json") || /^\s*[[{]/.test(text.slice(0, 64));
   if (!looksJson) return { isJson: false, text, pager: null, large };
   try {
     const json: unknown = JSON.parse(text);

@@ -75,7 +75,8 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
-fn random_b64(bytes: usize) -> String {
+/// `bytes` random bytes, base64url: tokens, states and verifiers no one can guess.
+pub(crate) fn random_b64(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     // ThreadRng is a CSPRNG (ChaCha, seeded and reseeded from the OS).
     rand::rng().fill_bytes(&mut buf);
