@@ -2,11 +2,12 @@
 //! app is the handler of `org.dhis2w.desktop:` links. Run it after bundling:
 //!
 //! ```sh
-//! (cd src-tauri && npx tauri build --debug --bundles deb)
+//! (cd src-tauri && npx tauri build --bundles deb)
 //! cargo test -p dhis2w-desktop --test deb_package
 //! ```
 //!
-//! It fails when no `.deb` is found under `target/debug/bundle/deb/` (or `DHIS2W_DEB=path`).
+//! It checks the newest `.deb` under `target/release/bundle/deb/` or `target/debug/bundle/deb/`
+//! (or `DHIS2W_DEB=path`), and fails when there is none.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -19,20 +20,27 @@ fn find_deb() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let dir = target.join("debug/bundle/deb");
-    let mut debs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "no bundle folder {} ({e}): run `npx tauri build --debug --bundles deb` in src-tauri first",
-                dir.display()
-            )
-        })
+    // `make test` packages the release build (the one its end-to-end suite launches); a
+    // developer may have bundled the debug one.
+    let dirs = [
+        target.join("release/bundle/deb"),
+        target.join("debug/bundle/deb"),
+    ];
+    let mut debs: Vec<PathBuf> = dirs
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "deb"))
         .collect();
     debs.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
-    debs.pop()
-        .unwrap_or_else(|| panic!("no .deb in {}", dir.display()))
+    debs.pop().unwrap_or_else(|| {
+        panic!(
+            "no .deb in {} or {}: run `npx tauri build --bundles deb` in src-tauri first",
+            dirs[0].display(),
+            dirs[1].display()
+        )
+    })
 }
 
 #[test]
