@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: builds what it needs in release mode, runs the benchmarks on this machine and
 # writes docs/performance.md from this run. `bench.sh --smoke` runs each benchmark once at a
-# tiny size (debug build, no timing judged): what `make test` runs, so benchmarks never rot.
+# tiny size (release build, as all of `make test`, no timing judged): what `make test` runs, so benchmarks never rot.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # Starts a stand-in with the given flags; prints its URL. Stopped on exit.
@@ -23,17 +23,16 @@ start_standin() {
 # The client benchmarks keep OAuth2 tokens in a real Secret Service (a private one).
 in_keyring() { dbus-run-session -- tests/harness/keyring-session.sh "$@" 2> >(grep -v '^dbus-daemon' >&2); }
 if [ "${1:-}" = --smoke ]; then
-  cargo run -q -p dhis2w-client --example export_bench -- --rows 2000 --runs 1
-  DHIS2W_BENCH_URL=$(start_standin) cargo run -q -p dhis2w-client --example search_bench -- --runs 1
-  cargo build -q -p dhis2w-client --example client_bench
-  in_keyring target/debug/examples/client_bench --requests 16 --runs 1
+  cargo run -q --release -p dhis2w-client --example export_bench -- --rows 2000 --runs 1
+  DHIS2W_BENCH_URL=$(start_standin) cargo run -q --release -p dhis2w-client --example search_bench -- --runs 1
+  cargo build -q --release -p dhis2w-client --example client_bench
+  in_keyring target/release/examples/client_bench --requests 16 --runs 1
   npm run --silent bench:smoke --prefix ui
   exit 0
 fi
 out=docs/performance.md
 tmp=$(mktemp)
-# Cold-build minutes are reported too: they are why `make test` runs its end-to-end suite on the
-# debug build (see "Builds" in the report).
+# Cold-build minutes are reported too (see "Builds" in the report).
 build_start=$SECONDS
 cargo build -q --release -p dhis2w-client --example export_bench
 core_build_s=$((SECONDS - build_start))
@@ -97,7 +96,7 @@ deb_row=$(awk -v d="$deb_bytes" -v g="$gzip_bytes" -v a="$app_bytes" -v c="$cli_
   echo "  that floor is itself above the goal, no change to the app's own code can meet the goal on this"
   echo "  machine; the ratio is what the app adds. The memory row names each process's share: WebKit's web"
   echo "  process (the page), our own process (Rust, GTK and WebKitGTK's UI-process libraries) and WebKit's"
-  echo "  network process. Tried: the release build (stripped, thin LTO) instead of the debug one; loading"
+  echo "  network process. Tried: the release build (stripped) instead of the debug one; loading"
   echo "  the JSON editor, the grid and the charts only when used (the first screen's script went from 1.6 MB"
   echo "  to 0.44 MB). The start-up row splits the time into phases (medians), for the app and for the"
   echo "  static page: from the process start to the page's navigation start (the app's own set-up with"
@@ -147,10 +146,10 @@ deb_row=$(awk -v d="$deb_bytes" -v g="$gzip_bytes" -v a="$app_bytes" -v c="$cli_
   echo
   echo "Release builds in this run, from a fresh clone: the core's dependencies, the core and its first"
   echo "benchmark $((core_build_s / 60)) min $((core_build_s % 60)) s; later, after the dhis2w command line's release build, the app and"
-  echo "its .deb $((app_build_s / 60)) min $((app_build_s % 60)) s (the core's dependencies already built). \`make test\` builds everything in"
-  echo "debug; its cold runs took 19 to 28 minutes of the 30-minute limit on machines like this one, so adding these"
-  echo "release builds would take it past the limit, and its end-to-end suite runs the packaged debug build."
-  echo "The 50 MB window scenario (P3, P4 above) runs on the release build here, as \`make demo\` does."
+  echo "its .deb $((app_build_s / 60)) min $((app_build_s % 60)) s (the core's dependencies already built). \`make test\` builds and"
+  echo "runs every suite in release mode, one build of the dependencies for all of them, so that its end-to-end suite"
+  echo "launches the packaged release build users get, within its 30 minutes cold (RUNTIME_NOTE). The 50 MB window"
+  echo "scenario (P3, P4 above) runs on the same release build here, as \`make demo\` does."
   echo
   echo "## Tables and exports (issue: analyst views)"
   echo
