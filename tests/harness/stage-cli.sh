@@ -1,20 +1,18 @@
 #!/usr/bin/env bash
 # Builds the dhis2w command line and stages what the .deb installs next to the app:
 # the binary, its man pages and shell completions, under target/cli-bundle/ (tauri.conf.json
-# maps them into the package). Usage: stage-cli.sh [debug|release|tested-release]
-# (tested-release: the release binary `cargo test --release -p dhis2w-cli` built, as `make test` packages it)
+# maps them into the package). Usage: stage-cli.sh [debug|release]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 profile=${1:-debug}
 if [ "$profile" = release ]; then
   cargo build -p dhis2w-cli --release
 else
-  # The binary as the CLI's tests build it (debug, or release for tested-release) (their dev-dependencies add features to tokio and
+  # The debug binary as the CLI's tests build it (their dev-dependencies add features to tokio and
   # reqwest): after `make test`'s cli suite this compiles nothing, where a plain `cargo build`
   # would build the CLI's whole dependency chain again with the narrower features.
   # Cargo names the binary it built (or found fresh); never copy a stale one.
-  flags=(); [ "$profile" = tested-release ] && flags=(--release)
-  bin=$(cargo test "${flags[@]}" -p dhis2w-cli --no-run --message-format=json-render-diagnostics |
+  bin=$(cargo test -p dhis2w-cli --no-run --message-format=json-render-diagnostics |
     node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
       for (const line of s.split("\n")) {
         if (!line.startsWith("{")) continue;

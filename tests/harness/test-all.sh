@@ -7,9 +7,6 @@ ROOT=$PWD
 LOGS=$ROOT/target/test-logs
 mkdir -p "$LOGS"
 export CARGO_TERM_COLOR=never
-# Every Rust suite builds and runs in release mode: the end-to-end suite must launch the release
-# build users get, and one build of the dependencies in one profile serves every suite (a debug
-# build of the same crates beside it took the run past 30 minutes on 2 cores).
 # A CI run starts from a fresh clone: incremental compilation only costs there (its caches are
 # written and never read again), so it is off unless asked for.
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}; fi
@@ -82,43 +79,45 @@ suite ui vitest npm test --prefix ui
 # The core: auth, HTTP client, profiles, and the keyring against a real gnome-keyring on a
 # private D-Bus session (the harness unlocks it; DHIS2W_REQUIRE_KEYRING makes a missing one fail).
 suite core cargo dbus-run-session -- tests/harness/keyring-session.sh \
-  env DHIS2W_REQUIRE_KEYRING=1 DHIS2W_FUZZ_CASES=200 cargo test --release -p dhis2w-client --no-fail-fast
+  env DHIS2W_REQUIRE_KEYRING=1 DHIS2W_FUZZ_CASES=200 cargo test -p dhis2w-client --no-fail-fast
 
 # The core's property tests on their own, with output, so the log shows each target's case count.
 # Property tests of every parser of untrusted input, 10,000 cases each (counts printed).
-suite fuzz cargo cargo test --release -p dhis2w-client --test fuzz -- --nocapture
+suite fuzz cargo cargo test -p dhis2w-client --test fuzz -- --nocapture
 
 # The dhis2w command line against the stand-in, with its secrets in the same kind of real keyring.
 suite cli cargo dbus-run-session -- tests/harness/keyring-session.sh \
-  cargo test --release -p dhis2w-cli --no-fail-fast
+  cargo test -p dhis2w-cli --no-fail-fast
 
 # Tauri mock-runtime command tests, bindings drift and ACL: no display, no bus (session-only secrets).
-suite app cargo env -u DISPLAY -u DBUS_SESSION_BUS_ADDRESS cargo test --release -p dhis2w-desktop --no-fail-fast
+suite app cargo env -u DISPLAY -u DBUS_SESSION_BUS_ADDRESS cargo test -p dhis2w-desktop --no-fail-fast
 
 # The same command tests once more with secrets in a real (throw-away) keyring.
 suite app-keyring cargo dbus-run-session -- tests/harness/keyring-session.sh \
-  cargo test --release -p dhis2w-desktop --test commands
+  cargo test -p dhis2w-desktop --test commands
 
 # The release build of the app, as users get it, then its .deb: the package test checks the
 # package's desktop entry passes the URL (%u) and the scheme. Its app binary is the one the
 # end-to-end and screenshot suites launch (copied aside, so that nothing later can replace it).
-# The command line inside is the release build the cli suite tested (with its tests' features).
+# The suites above test in debug builds (a release build of every test took the run past 30
+# minutes); this is the one release build, about eight minutes cold on 2 cores. The command line
+# inside the package is the debug one the cli suite built (`make bench` packages the release one).
 PACKAGED=$ROOT/target/packaged/dhis2w-desktop
 suite release-build none bash -c 'cd src-tauri && npx tauri build --no-bundle'
-suite deb-build none bash -c 'tests/harness/stage-cli.sh tested-release && (cd src-tauri && npx tauri bundle --bundles deb) \
+suite deb-build none bash -c 'tests/harness/stage-cli.sh debug && (cd src-tauri && npx tauri bundle --bundles deb) \
   && mkdir -p target/packaged && cp target/release/dhis2w-desktop target/packaged/'
-suite deb cargo cargo test --release -p dhis2w-desktop --test deb_package
+suite deb cargo cargo test -p dhis2w-desktop --test deb_package
 export DHIS2W_E2E_APP=$PACKAGED APP=$PACKAGED
 
 # End to end: the real app (the release build) under WebKitWebDriver, Xvfb, a private bus and an unlocked keyring.
 suite e2e cargo dbus-run-session -- tests/harness/keyring-session.sh \
   xvfb-run -a -s "-screen 0 1280x800x24" \
-  env DHIS2W_NO_REGISTER=1 cargo test --release -p dhis2w-e2e --no-fail-fast -- --test-threads=1
+  env DHIS2W_NO_REGISTER=1 cargo test -p dhis2w-e2e --no-fail-fast -- --test-threads=1
 
 # Screenshots of the five screens with real stand-in data (target/screenshots/).
 suite screenshots none tests/screenshots/run.sh
 
-# Each benchmark once at a tiny size (release, nothing timed is judged): they must run and print.
+# Each benchmark once at a tiny size (debug, nothing timed is judged): they must run and print.
 suite bench-smoke none tests/harness/bench.sh --smoke
 
 # The lint started at the beginning: wait for it and report it like the other suites.
