@@ -20,8 +20,7 @@ fn find_deb() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    // `make test` packages the release build (the one its end-to-end suite launches); a
-    // developer may have bundled the debug one.
+    // `make test` bundles the debug build; `make bench` and a release bundle the release one.
     let dirs = [
         target.join("release/bundle/deb"),
         target.join("debug/bundle/deb"),
