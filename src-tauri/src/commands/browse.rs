@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use tauri::ipc::Response;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
-/// How often `browse-progress` is emitted at most while a body downloads.
-const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+/// How often `browse-progress` is emitted at most while a body downloads. Each event repaints
+/// the window; at ten a second, software rendering (no graphics card) took most of a core,
+/// which on a two-core computer slowed the download itself. Four a second still reads as moving.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Frames a response for the UI: the body unchanged, then `n` bytes of JSON [`BrowseMeta`],
 /// then `n` as 4 bytes big-endian. The meta goes last so the body's buffer is reused as it is

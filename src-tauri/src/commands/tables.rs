@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use tauri::ipc::Response;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
-/// How often `export-progress` is emitted at most.
-const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+/// How often `export-progress` is emitted at most (each repaints the window; see browse.rs).
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 
 /// `browse_get_all`: every page of a paged collection, merged into one collection, framed as
 /// by `browse_get`. Streams `browse-all-progress`; `browse_cancel` stops it.

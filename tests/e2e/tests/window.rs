@@ -243,6 +243,18 @@ async fn window_start_up_and_a_big_answer() -> Result<()> {
         if full {
             tokio::time::sleep(Duration::from_secs(10)).await;
             r.settled_mb = procs::tree_pss_kb(pid) as f64 / 1024.0;
+            r.settled_parts = procs::tree_breakdown(pid)
+                .iter()
+                .filter(|(_, kb)| *kb >= 10 * 1024)
+                .map(|(name, kb)| format!("{name} {}", kb / 1024))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            eprintln!(
+                "run {}: settled {:.0} MB = {}",
+                run + 1,
+                r.settled_mb,
+                r.settled_parts
+            );
         }
         p4.push(r);
     }
@@ -255,11 +267,12 @@ async fn window_start_up_and_a_big_answer() -> Result<()> {
                 .join(", ")
         };
         rows.push(format!(
-            "| P4 | the same list, {p4_runs} runs in a row in one window | every run passes | {p4_runs} of {p4_runs} passed | – | – | each run: Get, a click handled while loading, the table, the Tree and Text views, the last line, Find. Get → first view: {} s; memory before each Get: {} MB, its peak: {} MB, 10 s after the run (the answer on screen, the page idle): {} MB |",
+            "| P4 | the same list, {p4_runs} runs in a row in one window | every run passes | {p4_runs} of {p4_runs} passed | – | – | each run: Get, a click handled while loading, the table, the Tree and Text views, the last line, Find. Get → first view: {} s; memory before each Get: {} MB, its peak: {} MB, 10 s after the run (the answer on screen, the page idle): {} MB; by process after the last run: {} |",
             list(|r| r.get_to_view_s, 2),
             list(|r| r.base_mb, 0),
             list(|r| r.peak_mb, 0),
-            list(|r| r.settled_mb, 0)
+            list(|r| r.settled_mb, 0),
+            p4.last().map(|r| r.settled_parts.as_str()).unwrap_or("–")
         ));
     }
     app.close().await?;
@@ -281,6 +294,8 @@ struct BigAnswer {
     peak_mb: f64,
     base_mb: f64,
     settled_mb: f64,
+    /// The processes holding `settled_mb` ("name MB", largest first).
+    settled_parts: String,
 }
 
 /// Gets the big list in the Browse screen and checks and times what the user meets: the first
@@ -630,5 +645,6 @@ async fn big_answer(
         peak_mb,
         base_mb: base_kb as f64 / 1024.0,
         settled_mb: 0.0,
+        settled_parts: String::new(),
     })
 }

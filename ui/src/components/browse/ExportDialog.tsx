@@ -1,6 +1,7 @@
 import { useRef, useState } from "react";
-import { Button, ButtonStrip, LinearLoader, Modal, ModalActions, ModalContent, ModalTitle } from "@dhis2/ui";
+import { Button, ButtonStrip, Modal, ModalActions, ModalContent, ModalTitle } from "@dhis2/ui";
 import * as api from "../../api";
+import { ProgressBar } from "../ProgressBar";
 import type { AppError, ExportFormat, ExportResult } from "../../bindings";
 import { formatCount } from "../../format";
 import { useI18n } from "../../i18n";
@@ -93,7 +94,7 @@ export function ExportDialog({ result, onClose, onFinished }: Props) {
         {running && (
           <div role="status" aria-live="polite" data-test="export-progress">
             <p className="m0">{progress}</p>
-            <LinearLoader amount={running.total ? Math.min(100, (running.rows / running.total) * 100) : 0} aria-label={progress} />
+            <ProgressBar amount={running.total ? (running.rows / running.total) * 100 : 0} label={progress} />
           </div>
         )}
         {error && <ErrorNotice error={error} />}

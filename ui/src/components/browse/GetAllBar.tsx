@@ -1,4 +1,5 @@
-import { Button, LinearLoader } from "@dhis2/ui";
+import { Button } from "@dhis2/ui";
+import { ProgressBar } from "../ProgressBar";
 import { formatCount } from "../../format";
 import { useI18n } from "../../i18n";
 import type { GetAllState } from "./useGetAll";
@@ -29,7 +30,7 @@ export function GetAllProgress({ state, onCancel }: { state: GetAllState; onCanc
           {t("all.cancel")}
         </Button>
       </div>
-      <LinearLoader amount={Math.min(100, amount)} aria-label={text} />
+      <ProgressBar amount={amount} label={text} />
     </div>
   );
 }

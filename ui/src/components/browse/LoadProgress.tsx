@@ -1,7 +1,7 @@
-import { LinearLoader } from "@dhis2/ui";
 import { formatBytes } from "../../format";
 import { useI18n } from "../../i18n";
 import type { Phase } from "./types";
+import { ProgressBar } from "../ProgressBar";
 
 /** "Receiving… 1.2 MB of 3.4 MB", then "Opening the response…". */
 export function LoadProgress({ phase }: { phase: Phase }) {
@@ -20,10 +20,7 @@ export function LoadProgress({ phase }: { phase: Phase }) {
           ? t("response.receivingOf", { bytes: formatBytes(phase.bytes), total: formatBytes(phase.total) })
           : t("response.receiving", { bytes: formatBytes(phase.bytes) })}
       </p>
-      <LinearLoader
-        amount={phase.total ? Math.min(100, (phase.bytes / phase.total) * 100) : 0}
-        aria-label={t("response.receiving", { bytes: formatBytes(phase.bytes) })}
-      />
+      <ProgressBar amount={phase.total ? (phase.bytes / phase.total) * 100 : 0} label={t("response.receiving", { bytes: formatBytes(phase.bytes) })} />
     </div>
   );
 }

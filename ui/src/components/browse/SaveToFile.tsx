@@ -1,4 +1,5 @@
-import { Button, LinearLoader } from "@dhis2/ui";
+import { Button } from "@dhis2/ui";
+import { ProgressBar } from "../ProgressBar";
 import { useRef, useState } from "react";
 import * as api from "../../api";
 import type { AppError, BrowseRequest, DownloadResult } from "../../bindings";
@@ -80,10 +81,7 @@ export function SaveToFile({ offer, download }: { offer: BrowseRequest | null; d
                 ? t("download.progressOf", { bytes: formatBytes(s.bytes), total: formatBytes(s.total) })
                 : t("download.progress", { bytes: formatBytes(s.bytes) })}
           </p>
-          <LinearLoader
-            amount={s.total ? Math.min(100, (s.bytes / s.total) * 100) : 0}
-            aria-label={t("download.progress", { bytes: formatBytes(s.bytes) })}
-          />
+          <ProgressBar amount={s.total ? (s.bytes / s.total) * 100 : 0} label={t("download.progress", { bytes: formatBytes(s.bytes) })} />
           <div className="row">
             <Button small secondary dataTest="download-cancel" onClick={download.cancel}>
               {t("common.cancel")}
