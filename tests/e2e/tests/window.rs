@@ -235,7 +235,7 @@ async fn window_start_up_and_a_big_answer() -> Result<()> {
     let mut p4 = Vec::new();
     let pid = app.app_pid().context("the app's process")?;
     for run in 0..p4_runs {
-        let mut r = big_answer(&app, &env, &standin, full, run == 0)
+        let mut r = big_answer(&app, &env, &standin, full, run == 0, run + 1 == p4_runs)
             .await
             .with_context(|| format!("the big list, run {} of {p4_runs}", run + 1))?;
         // What the window holds once the answer is shown and the page has been idle 10 s
@@ -300,13 +300,15 @@ struct BigAnswer {
 
 /// Gets the big list in the Browse screen and checks and times what the user meets: the first
 /// view, a click while it loads, the Tree and Text views, the text's last line and Find. `first`:
-/// the first run (goes to Browse, takes the screenshots).
+/// the first run (goes to Browse, takes the screenshots); `last`: the last run (a screenshot
+/// while the answer downloads, when there was a run before).
 async fn big_answer(
     app: &App,
     env: &TestEnv,
     standin: &StandIn,
     full: bool,
     first: bool,
+    last: bool,
 ) -> Result<BigAnswer> {
     let mut rows = Vec::new();
     // The busy click below opens the query options: start each run with them closed.
@@ -370,6 +372,16 @@ async fn big_answer(
     let busy_click = async {
         app.wait_el("[data-test=\"browse-cancel\"]", SHORT).await?;
         app.click("details.query-editor > summary").await?;
+        // What the analyst sees while it downloads; not in the first run, which is profiled.
+        if last
+            && !first
+            && app
+                .wait_el("[data-test=\"browse-progress\"]", SHORT)
+                .await
+                .is_ok()
+        {
+            app.screenshot("big-list-loading").await?;
+        }
         js(
             app,
             "return { open: document.querySelector('details.query-editor').open, \

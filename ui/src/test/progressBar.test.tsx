@@ -20,6 +20,11 @@ describe("the progress bar", () => {
     expect((screen.getByRole("progressbar").firstElementChild as HTMLElement).style.transform).toBe("scaleX(0)");
   });
 
+  it("is left out when the size is not known beforehand (the text says how much has arrived)", () => {
+    const { container } = render(<ProgressBar amount={null} label="Receiving… 10.7 MB" />);
+    expect(container.innerHTML).toBe("");
+  });
+
   it("never animates between two reports: no transition in its style sheet", () => {
     const css = readFileSync(`${process.cwd()}/src/styles.css`, "utf8");
     const rules = css.slice(css.indexOf(".progress-bar"));

@@ -94,7 +94,7 @@ export function ExportDialog({ result, onClose, onFinished }: Props) {
         {running && (
           <div role="status" aria-live="polite" data-test="export-progress">
             <p className="m0">{progress}</p>
-            <ProgressBar amount={running.total ? (running.rows / running.total) * 100 : 0} label={progress} />
+            <ProgressBar amount={running.total ? (running.rows / running.total) * 100 : null} label={progress} />
           </div>
         )}
         {error && <ErrorNotice error={error} />}

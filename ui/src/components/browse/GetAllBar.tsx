@@ -21,7 +21,7 @@ export function GetAllProgress({ state, onCancel }: { state: GetAllState; onCanc
     : p.pageCount !== null && p.total !== null
       ? t("all.progress", { page: n(p.page), pageCount: n(p.pageCount), items: n(p.items), total: n(p.total) })
       : t("all.progressNoTotal", { page: n(p.page), items: n(p.items) });
-  const amount = p?.total ? (p.items / p.total) * 100 : p?.pageCount ? (p.page / p.pageCount) * 100 : 0;
+  const amount = p?.total ? (p.items / p.total) * 100 : p?.pageCount ? (p.page / p.pageCount) * 100 : null;
   return (
     <div className="get-all card-inset" role="status" aria-live="polite" data-test="all-progress">
       <div className="row">

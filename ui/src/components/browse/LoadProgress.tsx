@@ -20,7 +20,7 @@ export function LoadProgress({ phase }: { phase: Phase }) {
           ? t("response.receivingOf", { bytes: formatBytes(phase.bytes), total: formatBytes(phase.total) })
           : t("response.receiving", { bytes: formatBytes(phase.bytes) })}
       </p>
-      <ProgressBar amount={phase.total ? (phase.bytes / phase.total) * 100 : 0} label={t("response.receiving", { bytes: formatBytes(phase.bytes) })} />
+      <ProgressBar amount={phase.total ? (phase.bytes / phase.total) * 100 : null} label={t("response.receiving", { bytes: formatBytes(phase.bytes) })} />
     </div>
   );
 }

@@ -81,7 +81,7 @@ export function SaveToFile({ offer, download }: { offer: BrowseRequest | null; d
                 ? t("download.progressOf", { bytes: formatBytes(s.bytes), total: formatBytes(s.total) })
                 : t("download.progress", { bytes: formatBytes(s.bytes) })}
           </p>
-          <ProgressBar amount={s.total ? (s.bytes / s.total) * 100 : 0} label={t("download.progress", { bytes: formatBytes(s.bytes) })} />
+          <ProgressBar amount={s.total ? (s.bytes / s.total) * 100 : null} label={t("download.progress", { bytes: formatBytes(s.bytes) })} />
           <div className="row">
             <Button small secondary dataTest="download-cancel" onClick={download.cancel}>
               {t("common.cancel")}
