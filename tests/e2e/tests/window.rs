@@ -36,6 +36,15 @@ const JANK: &str = "
   }
   window.__jank.max = 0; window.__jank.last = performance.now();";
 
+/// "name N MB, …" for a process tree's breakdown (procs::tree_breakdown).
+fn by_process(parts: &[(String, u64)]) -> String {
+    parts
+        .iter()
+        .map(|(n, kb)| format!("{n} {} MB", kb / 1024))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Stops the memory sampler when the test ends early on an error.
 struct StopOnDrop(Arc<AtomicBool>);
 
@@ -204,13 +213,7 @@ async fn window_start_up_and_a_big_answer() -> Result<()> {
     let (fm, _, _) = stats(idle(&floor_runs));
     let (m, min, max) = stats(idle(&app_runs));
     let parts = |r: &[StartUp]| -> String {
-        r.last()
-            .map(|m| m.breakdown.as_slice())
-            .unwrap_or_default()
-            .iter()
-            .map(|(n, kb)| format!("{n} {} MB", kb / 1024))
-            .collect::<Vec<_>>()
-            .join(", ")
+        by_process(r.last().map(|m| m.breakdown.as_slice()).unwrap_or_default())
     };
     rows.push(format!(
         "| P3 | idle memory of the whole process tree (PSS), {} s after start-up | ≤ 200 MB | {m:.0} MB (min {min:.0}, max {max:.0}) | the static page: {fm:.0} MB | {:.1}× | the app: {}; the static page: {} |",
@@ -243,18 +246,7 @@ async fn window_start_up_and_a_big_answer() -> Result<()> {
         if full {
             tokio::time::sleep(Duration::from_secs(10)).await;
             r.settled_mb = procs::tree_pss_kb(pid) as f64 / 1024.0;
-            r.settled_parts = procs::tree_breakdown(pid)
-                .iter()
-                .filter(|(_, kb)| *kb >= 10 * 1024)
-                .map(|(name, kb)| format!("{name} {}", kb / 1024))
-                .collect::<Vec<_>>()
-                .join(" + ");
-            eprintln!(
-                "run {}: settled {:.0} MB = {}",
-                run + 1,
-                r.settled_mb,
-                r.settled_parts
-            );
+            r.settled_breakdown = procs::tree_breakdown(pid);
         }
         p4.push(r);
     }
@@ -272,7 +264,7 @@ async fn window_start_up_and_a_big_answer() -> Result<()> {
             list(|r| r.base_mb, 0),
             list(|r| r.peak_mb, 0),
             list(|r| r.settled_mb, 0),
-            p4.last().map(|r| r.settled_parts.as_str()).unwrap_or("–")
+            by_process(p4.last().map(|r| r.settled_breakdown.as_slice()).unwrap_or_default())
         ));
     }
     app.close().await?;
@@ -294,8 +286,8 @@ struct BigAnswer {
     peak_mb: f64,
     base_mb: f64,
     settled_mb: f64,
-    /// The processes holding `settled_mb` ("name MB", largest first).
-    settled_parts: String,
+    /// The processes holding `settled_mb`: name and kB, largest first.
+    settled_breakdown: Vec<(String, u64)>,
 }
 
 /// Gets the big list in the Browse screen and checks and times what the user meets: the first
@@ -657,6 +649,6 @@ async fn big_answer(
         peak_mb,
         base_mb: base_kb as f64 / 1024.0,
         settled_mb: 0.0,
-        settled_parts: String::new(),
+        settled_breakdown: Vec::new(),
     })
 }
