@@ -6,15 +6,10 @@ use async_trait::async_trait;
 use dhis2w_client::history::{render_curl, CurlAuth};
 use dhis2w_client::{AuthProvider, ClientOptions, Dhis2Client, Error, ErrorKind, Result};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 use tauri::ipc::Response;
 use tauri::{AppHandle, Emitter, Runtime, State};
-
-/// How often `browse-progress` is emitted at most while a body downloads. Each event repaints
-/// the window; at ten a second, software rendering (no graphics card) took most of a core,
-/// which on a two-core computer slowed the download itself. Four a second still reads as moving.
-const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Frames a response for the UI: the body unchanged, then `n` bytes of JSON [`BrowseMeta`],
 /// then `n` as 4 bytes big-endian. The meta goes last so the body's buffer is reused as it is
@@ -77,19 +72,17 @@ pub async fn browse_take(state: State<'_, AppState>, body_url: String) -> Result
     }
 }
 
-/// `browse-progress` events for `request_id`, at most one per [`PROGRESS_INTERVAL`] (and the
-/// last one when the size is known), for the core's progress callbacks.
+/// `browse-progress` events for `request_id`, throttled (the last one always, when the size is
+/// known), for the core's progress callbacks.
 fn progress_events<R: Runtime>(
     app: &AppHandle<R>,
     request_id: &str,
 ) -> impl Fn(u64, Option<u64>) + Send + Sync + 'static {
-    let last = Mutex::new(Instant::now() - PROGRESS_INTERVAL);
+    let throttle = super::ProgressThrottle::new();
     let app = app.clone();
     let request_id = request_id.to_owned();
     move |bytes, total| {
-        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
-        if total.is_some_and(|t| bytes >= t) || last.elapsed() >= PROGRESS_INTERVAL {
-            *last = Instant::now();
+        if throttle.ready(total.is_some_and(|t| bytes >= t)) {
             let _ = app.emit(
                 events::BROWSE_PROGRESS,
                 BrowseProgress {

@@ -10,13 +10,9 @@ use dhis2w_client::table::export::suggested_file_name;
 use dhis2w_client::table::fetch_all::{MergedJson, Page, PageProgress};
 use dhis2w_client::workspace::{ExportSpec, ExportStage};
 use dhis2w_client::Result;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tauri::ipc::Response;
 use tauri::{AppHandle, Emitter, Runtime, State};
-
-/// How often `export-progress` is emitted at most (each repaints the window; see browse.rs).
-const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 
 /// `browse_get_all`: every page of a paged collection, merged into one collection, framed as
 /// by `browse_get`. Streams `browse-all-progress`; `browse_cancel` stops it.
@@ -94,14 +90,12 @@ pub async fn export_table<R: Runtime>(
         return Ok(None);
     };
     let cancel = state.begin_request(&request.request_id);
-    let last = Mutex::new(Instant::now() - PROGRESS_INTERVAL);
+    let throttle = super::ProgressThrottle::new();
     let request_id = request.request_id.clone();
     let progress_app = app.clone();
     let progress = move |stage: ExportStage, rows: u64, total: Option<u64>| {
-        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
         let done = stage == ExportStage::Writing && total == Some(rows);
-        if done || last.elapsed() >= PROGRESS_INTERVAL {
-            *last = Instant::now();
+        if throttle.ready(done) {
             let _ = progress_app.emit(
                 events::EXPORT_PROGRESS,
                 ExportProgress {
