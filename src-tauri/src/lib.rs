@@ -8,7 +8,6 @@
 pub mod browser;
 pub mod commands;
 pub mod convert;
-pub mod drawing;
 pub mod dto;
 pub mod handoff_port;
 pub mod options;
@@ -164,8 +163,6 @@ pub fn init<R: Runtime>(app: &tauri::AppHandle<R>, options: Options) -> dhis2w_c
 
 /// Starts the desktop app.
 pub fn run() {
-    // First, before any thread: it may set an environment variable for WebKit.
-    drawing::choose();
     let options = Options::from_env();
     // The log file in the data folder (redacted lines; "Copy diagnostics" shows the last ones).
     // Without a data folder the app still runs, unlogged.
