@@ -11,6 +11,7 @@ pub mod convert;
 pub mod dto;
 pub mod handoff_port;
 pub mod options;
+mod relaunch;
 pub mod state;
 
 pub use options::{Options, SecretMode};
@@ -163,6 +164,7 @@ pub fn init<R: Runtime>(app: &tauri::AppHandle<R>, options: Options) -> dhis2w_c
 
 /// Starts the desktop app.
 pub fn run() {
+    let tries = relaunch::take_tries();
     let options = Options::from_env();
     // The log file in the data folder (redacted lines; "Copy diagnostics" shows the last ones).
     // Without a data folder the app still runs, unlogged.
@@ -188,6 +190,11 @@ pub fn run() {
     let port = handoff_port::reserve();
     handoff_port::narrow_csp(&mut context.config_mut().app.security.csp, port);
     if let Err(e) = with_commands_then(builder, options, desktop_setup).run(context) {
+        if relaunch::is_handover_failure(&e) {
+            if let Some(why) = relaunch::start_again(tries) {
+                eprintln!("dhis2w Desktop could not start again: {why}");
+            }
+        }
         // No window could be made (no display, no WebKit): say so on stderr, never panic.
         eprintln!("dhis2w Desktop could not run: {e}");
         std::process::exit(1);

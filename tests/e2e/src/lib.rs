@@ -595,6 +595,9 @@ struct DriverProcess {
 impl Drop for DriverProcess {
     fn drop(&mut self) {
         let pid = self.child.id() as i32;
+        // The app and its helpers, to wait for below: a next launch that finds this one still
+        // quitting would hand its arguments over instead of opening a window.
+        let below = procs::descendants(self.child.id());
         unsafe {
             libc::kill(-pid, libc::SIGTERM);
         }
@@ -609,6 +612,10 @@ impl Drop for DriverProcess {
             libc::kill(-pid, libc::SIGKILL);
         }
         let _ = self.child.wait();
+        let end = Instant::now() + Duration::from_secs(5);
+        while below.iter().any(|p| !procs::ended(*p)) && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

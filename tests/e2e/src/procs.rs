@@ -45,6 +45,11 @@ pub fn descendants(root: u32) -> Vec<u32> {
     out
 }
 
+/// Whether `pid` has ended: gone, or a zombie (which holds no socket or bus name any more).
+pub fn ended(pid: u32) -> bool {
+    stat_fields(pid).is_none_or(|f| f.get(1).is_some_and(|state| state == "Z"))
+}
+
 /// The process named `name` below `root`.
 pub fn find_below(root: u32, name: &str) -> Option<u32> {
     descendants(root)

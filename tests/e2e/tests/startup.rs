@@ -95,3 +95,96 @@ async fn a_folder_in_place_of_the_profiles_file_shows_a_window_not_a_panic() -> 
     env.passed();
     Ok(())
 }
+
+/// The D-Bus name and object of the single-instance hand-over (the app's identifier).
+const INSTANCE_NAME: &str = "org.dhis2w.desktop.SingleInstance";
+const INSTANCE_PATH: &str = "/org/dhis2w/desktop/SingleInstance";
+
+/// A previous instance caught while quitting: it still holds the name, but the hand-over of the
+/// new launch's arguments fails (the real one had just left the bus).
+struct QuittingInstance {
+    called: std::sync::mpsc::Sender<Vec<String>>,
+}
+
+#[zbus::interface(name = "org.SingleInstance.DBus")]
+impl QuittingInstance {
+    fn execute_callback(&self, argv: Vec<String>, _cwd: String) -> zbus::fdo::Result<()> {
+        let _ = self.called.send(argv);
+        Err(zbus::fdo::Error::ServiceUnknown(format!(
+            "The name {INSTANCE_NAME} was not provided by any .service files"
+        )))
+    }
+}
+
+/// Regression (CI run of 1112635, scenario s16): a launch made while the previous instance
+/// was quitting printed "could not run: failed to forward arguments to the running instance"
+/// and exited; the app now starts again and takes over.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_launch_while_the_previous_instance_quits_starts_the_app() -> Result<()> {
+    check_environment()?;
+    let env = TestEnv::new("startup-handover")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let quitting = zbus::blocking::connection::Builder::session()?
+        .name(INSTANCE_NAME)?
+        .serve_at(INSTANCE_PATH, QuittingInstance { called: tx })?
+        .build()
+        .context("own the single-instance name (is a dhis2w-desktop running?)")?;
+
+    let stderr = std::fs::File::create(env.path("app.stderr"))?;
+    let mut app = Command::new(app_binary())
+        .arg("org.dhis2w.desktop:/oauth2/callback?code=x&state=y")
+        .envs(env.app_env(false))
+        .env("DHIS2W_SECRETS", "session_only")
+        .env("LANG", "C.UTF-8")
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .context("start the app")?;
+    let pid = app.id();
+    let err_text = || std::fs::read_to_string(env.path("app.stderr")).unwrap_or_default();
+
+    let outcome = async {
+        let argv = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(30)))
+            .await?
+            .context("the launch did not try to hand its arguments over")?;
+        ensure!(
+            argv.iter().any(|a| a.starts_with("org.dhis2w.desktop:/")),
+            "the link was handed over: {argv:?}"
+        );
+        // The previous instance is gone now.
+        drop(quitting);
+
+        let bus = zbus::blocking::Connection::session()?;
+        let owner_pid = poll("the app owning the name", Duration::from_secs(30), || {
+            let bus = bus.clone();
+            async move {
+                let dbus = zbus::blocking::fdo::DBusProxy::new(&bus)?;
+                let Ok(owner) = dbus.get_name_owner(INSTANCE_NAME.try_into()?) else {
+                    return Ok(None);
+                };
+                Ok(Some(dbus.get_connection_unix_process_id(
+                    owner.into_inner().into(),
+                )?))
+            }
+        })
+        .await?;
+        ensure!(
+            owner_pid == pid,
+            "the new launch (pid {pid}) owns the name, not {owner_pid}"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        ensure!(app.try_wait()?.is_none(), "the app keeps running");
+        Ok(())
+    }
+    .await;
+    let _ = app.kill();
+    let _ = app.wait();
+    outcome.map_err(|e| e.context(format!("stderr: {}", err_text())))?;
+    ensure!(
+        !err_text().contains("could not run"),
+        "no start-up failure: {}",
+        err_text()
+    );
+    env.passed();
+    Ok(())
+}
