@@ -27,6 +27,7 @@ use tokio::process::{Child, Command};
 pub mod leaks;
 pub mod procs;
 pub mod ui;
+pub mod watchdog;
 
 /// The service name the app stores its secrets under (Secret Service attribute `service`).
 pub const KEYRING_SERVICE: &str = "org.dhis2w.desktop";
@@ -380,6 +381,8 @@ pub struct TestEnv {
     dir: Option<tempfile::TempDir>,
     pub root: PathBuf,
     shots: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Stops the scenario's app if the scenario outlives its limit (see [`watchdog`]).
+    _watchdog: watchdog::Watchdog,
 }
 
 impl TestEnv {
@@ -420,6 +423,7 @@ impl TestEnv {
             dir: Some(dir),
             root,
             shots: Default::default(),
+            _watchdog: watchdog::Watchdog::start(name, watchdog::limit()),
         })
     }
 
@@ -612,6 +616,7 @@ impl Drop for DriverProcess {
             libc::kill(-pid, libc::SIGKILL);
         }
         let _ = self.child.wait();
+        watchdog::driver_stopped(pid);
         let end = Instant::now() + Duration::from_secs(5);
         while below.iter().any(|p| !procs::ended(*p)) && Instant::now() < end {
             std::thread::sleep(Duration::from_millis(20));
@@ -686,6 +691,7 @@ impl App {
         let driver = DriverProcess {
             child: cmd.spawn().context("starting tauri-driver")?,
         };
+        watchdog::driver_started(driver.child.id() as i32);
         wait_port(port, Duration::from_secs(10))
             .await
             .context("tauri-driver")?;
