@@ -19,16 +19,19 @@ const MAX_TRIES: u32 = 4;
 pub fn take_tries() -> u32 {
     let n = std::env::var(TRIES_VAR)
         .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(0)
+        .min(MAX_TRIES);
     // Safe here: called first thing in `run`, before any other thread exists.
     std::env::remove_var(TRIES_VAR);
     n
 }
 
-/// Whether `error` is the single-instance plugin failing its set-up (the hand-over above).
+/// Whether `error` is the single-instance plugin failing the hand-over above (not, say, a bus
+/// it could not join, which another launch would not change).
 pub fn is_handover_failure(error: &tauri::Error) -> bool {
-    matches!(error, tauri::Error::PluginInitialization(plugin, _) if plugin == "single-instance")
+    matches!(error, tauri::Error::PluginInitialization(plugin, message)
+        if plugin == "single-instance" && message.starts_with("failed to forward arguments"))
 }
 
 /// How long to wait before launch number `tries + 1`: the quitting instance needs a moment.
@@ -36,21 +39,25 @@ pub fn delay(tries: u32) -> Duration {
     Duration::from_millis(250 * u64::from(tries + 1))
 }
 
+/// The number the next launch gets after launch `tries`, if one more is allowed.
+fn next_try(tries: u32) -> Option<u32> {
+    let next = tries.checked_add(1)?;
+    (next < MAX_TRIES).then_some(next)
+}
+
 /// Replaces this process with a new launch of the same program and arguments, unless `tries`
 /// launches were already made. Returns only when it did not (the caller then reports the error).
 pub fn start_again(tries: u32) -> Option<String> {
-    if tries + 1 >= MAX_TRIES {
-        return None;
-    }
+    let next = next_try(tries)?;
     std::thread::sleep(delay(tries));
     tracing::info!(
-        launch = tries + 2,
+        launch = next + 1,
         "the previous instance was quitting; starting again"
     );
-    exec_self(tries + 1)
+    exec_self(next)
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn exec_self(next: u32) -> Option<String> {
     use std::os::unix::process::CommandExt;
     let mut args = std::env::args_os();
@@ -65,7 +72,7 @@ fn exec_self(next: u32) -> Option<String> {
     Some(err.to_string())
 }
 
-#[cfg(not(unix))]
+#[cfg(not(target_os = "linux"))]
 fn exec_self(_next: u32) -> Option<String> {
     // Only the Linux plugin hands over through a name that can vanish midway.
     None
@@ -79,9 +86,17 @@ mod tests {
     fn only_the_single_instance_set_up_counts_as_a_failed_hand_over() {
         let handover = tauri::Error::PluginInitialization(
             "single-instance".into(),
-            "failed to forward arguments to the running instance".into(),
+            "failed to forward arguments to the running instance: ServiceUnknown".into(),
         );
         assert!(is_handover_failure(&handover));
+        let no_bus = tauri::Error::PluginInitialization(
+            "single-instance".into(),
+            "I/O error: connection refused".into(),
+        );
+        assert!(
+            !is_handover_failure(&no_bus),
+            "another launch would not help"
+        );
         let other = tauri::Error::PluginInitialization("deep-link".into(), "x".into());
         assert!(!is_handover_failure(&other));
     }
@@ -89,6 +104,9 @@ mod tests {
     #[test]
     fn later_launches_wait_longer_and_stop_after_four() {
         assert!(delay(1) > delay(0));
-        assert_eq!(start_again(MAX_TRIES - 1), None, "no fifth launch");
+        assert_eq!(next_try(0), Some(1));
+        assert_eq!(next_try(2), Some(3), "the fourth launch");
+        assert_eq!(next_try(3), None, "no fifth launch");
+        assert_eq!(next_try(u32::MAX), None, "a nonsense count never overflows");
     }
 }

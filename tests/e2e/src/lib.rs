@@ -691,7 +691,7 @@ impl App {
         let driver = DriverProcess {
             child: cmd.spawn().context("starting tauri-driver")?,
         };
-        watchdog::driver_started(driver.child.id() as i32);
+        watchdog::driver_started(&env.name, driver.child.id() as i32);
         wait_port(port, Duration::from_secs(10))
             .await
             .context("tauri-driver")?;

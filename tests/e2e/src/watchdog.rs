@@ -8,15 +8,39 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Process groups of the `tauri-driver`s running now (each with its WebKitWebDriver and app).
-static DRIVER_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+/// Process groups of the `tauri-driver`s running now (each with its WebKitWebDriver and app),
+/// with the scenario that started each: a watchdog stops its own scenario's only.
+static DRIVER_GROUPS: Mutex<Vec<(String, i32)>> = Mutex::new(Vec::new());
 
-pub(crate) fn driver_started(group: i32) {
-    DRIVER_GROUPS.lock().unwrap().push(group);
+pub(crate) fn driver_started(scenario: &str, group: i32) {
+    DRIVER_GROUPS
+        .lock()
+        .unwrap()
+        .push((scenario.to_owned(), group));
 }
 
 pub(crate) fn driver_stopped(group: i32) {
-    DRIVER_GROUPS.lock().unwrap().retain(|g| *g != group);
+    DRIVER_GROUPS.lock().unwrap().retain(|(_, g)| *g != group);
+}
+
+/// Kills `scenario`'s driver groups; how many there were. Checked under the registry's lock,
+/// so a scenario that has just finished is left alone.
+fn stop_groups(scenario: &str, finished: &AtomicBool) -> Option<usize> {
+    let groups = DRIVER_GROUPS.lock().unwrap();
+    if finished.load(Ordering::SeqCst) {
+        return None;
+    }
+    let own: Vec<i32> = groups
+        .iter()
+        .filter(|(s, _)| s == scenario)
+        .map(|(_, g)| *g)
+        .collect();
+    for g in &own {
+        unsafe {
+            libc::kill(-g, libc::SIGKILL);
+        }
+    }
+    Some(own.len())
 }
 
 /// The limit: `DHIS2W_E2E_SCENARIO_LIMIT_S` seconds, 10 minutes by default (the slowest
@@ -47,21 +71,17 @@ impl Watchdog {
                 }
                 std::thread::sleep(Duration::from_millis(200));
             }
-            let groups = DRIVER_GROUPS.lock().unwrap().clone();
+            let Some(stopped) = stop_groups(&scenario, &seen) else {
+                return;
+            };
             eprintln!(
-                "e2e[{scenario}]: not finished after {limit:?}: stopping its app \
-                 ({} driver group(s)) so that the waiting command fails",
-                groups.len()
+                "e2e[{scenario}]: not finished after {limit:?}: stopped its app \
+                 ({stopped} driver group(s)) so that the waiting command fails"
             );
-            for g in groups {
-                unsafe {
-                    libc::kill(-g, libc::SIGKILL);
-                }
-            }
             // If nothing was waiting on an app, end the test binary: the suite goes on with
             // the next one instead of waiting for CI's limit.
             std::thread::sleep(Duration::from_secs(60));
-            if !seen.load(Ordering::SeqCst) {
+            if stop_groups(&scenario, &seen).is_some() {
                 eprintln!("e2e[{scenario}]: still not finished a minute later: ending the tests");
                 std::process::exit(101);
             }
@@ -94,7 +114,7 @@ mod tests {
     #[test]
     fn only_a_scenario_over_its_limit_has_its_driver_group_stopped() {
         let mut in_time = stuck_group();
-        driver_started(in_time.id() as i32);
+        driver_started("watchdog-in-time", in_time.id() as i32);
         drop(Watchdog::start(
             "watchdog-in-time",
             Duration::from_millis(300),
@@ -107,7 +127,10 @@ mod tests {
         assert!(alive, "a finished scenario's watchdog stops nothing");
 
         let mut late = stuck_group();
-        driver_started(late.id() as i32);
+        driver_started("watchdog-late", late.id() as i32);
+        // Another scenario's driver, running meanwhile, is not this watchdog's to stop.
+        let mut other = stuck_group();
+        driver_started("another-scenario", other.id() as i32);
         let guard = Watchdog::start("watchdog-late", Duration::from_millis(300));
         let end = Instant::now() + Duration::from_secs(10);
         let status = loop {
@@ -122,7 +145,12 @@ mod tests {
         drop(guard);
         driver_stopped(late.id() as i32);
         let _ = late.kill();
+        let other_alive = other.try_wait().unwrap().is_none();
+        driver_stopped(other.id() as i32);
+        let _ = other.kill();
+        let _ = other.wait();
         let status = status.expect("the stuck scenario's process was stopped");
         assert!(!status.success(), "killed, not finished: {status:?}");
+        assert!(other_alive, "another scenario's driver is left alone");
     }
 }

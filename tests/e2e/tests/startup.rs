@@ -174,6 +174,11 @@ async fn a_launch_while_the_previous_instance_quits_starts_the_app() -> Result<(
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
         ensure!(app.try_wait()?.is_none(), "the app keeps running");
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))?;
+        ensure!(
+            String::from_utf8_lossy(&cmdline).contains("org.dhis2w.desktop:/oauth2/callback"),
+            "the running launch still holds the link"
+        );
         Ok(())
     }
     .await;
