@@ -20,21 +20,27 @@ fn window_titled(title: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_folder_in_place_of_the_profiles_file_shows_a_window_not_a_panic() -> Result<()> {
-    check_environment()?;
-    let env = TestEnv::new("startup-folder")?;
-    let folder = env.path("config").join("profiles.toml");
-    std::fs::create_dir_all(folder.join("kept"))?;
+/// The app started straight (no WebDriver) in the scenario's folders, its stderr in `app.stderr`.
+fn start_app(env: &TestEnv, args: &[&str]) -> Result<std::process::Child> {
     let stderr = std::fs::File::create(env.path("app.stderr"))?;
-    let mut app = Command::new(app_binary())
+    Command::new(app_binary())
+        .args(args)
         .envs(env.app_env(false))
         .env("DHIS2W_SECRETS", "session_only")
         .env("LANG", "C.UTF-8")
         .stdout(Stdio::null())
         .stderr(stderr)
         .spawn()
-        .context("start the app")?;
+        .context("start the app")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_in_place_of_the_profiles_file_shows_a_window_not_a_panic() -> Result<()> {
+    check_environment()?;
+    let env = TestEnv::new("startup-folder")?;
+    let folder = env.path("config").join("profiles.toml");
+    std::fs::create_dir_all(folder.join("kept"))?;
+    let mut app = start_app(&env, &[])?;
 
     let title = "dhis2w Desktop cannot start";
     let found = poll(
@@ -130,16 +136,10 @@ async fn a_launch_while_the_previous_instance_quits_starts_the_app() -> Result<(
         .build()
         .context("own the single-instance name (is a dhis2w-desktop running?)")?;
 
-    let stderr = std::fs::File::create(env.path("app.stderr"))?;
-    let mut app = Command::new(app_binary())
-        .arg("org.dhis2w.desktop:/oauth2/callback?code=x&state=y")
-        .envs(env.app_env(false))
-        .env("DHIS2W_SECRETS", "session_only")
-        .env("LANG", "C.UTF-8")
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .context("start the app")?;
+    let mut app = start_app(
+        &env,
+        &["org.dhis2w.desktop:/oauth2/callback?code=x&state=y"],
+    )?;
     let pid = app.id();
     let err_text = || std::fs::read_to_string(env.path("app.stderr")).unwrap_or_default();
 
