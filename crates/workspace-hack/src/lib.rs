@@ -1,0 +1,1 @@
+// Why this crate exists: see tests/harness/workspace-hack.py.
