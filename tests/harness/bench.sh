@@ -74,8 +74,8 @@ DHIS2W_E2E_APP="$PWD/target/release/dhis2w-desktop" \
   cargo test -p dhis2w-e2e --no-fail-fast -- --test-threads=1 > "$e2e_log" 2>&1 || e2e_rc=$?
 e2e_s=$((SECONDS - e2e_start))
 rm -rf "$e2e_home"
-e2e_passed=$(grep -E '^test result:' "$e2e_log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}' || true)
-e2e_failed=$(grep -E '^test result:' "$e2e_log" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}' || true)
+. tests/harness/counts.sh
+read -r e2e_passed e2e_failed < <(count cargo "$e2e_log")
 if [ "$e2e_rc" -ne 0 ] && [ "$e2e_failed" -eq 0 ]; then e2e_failed=1; fi
 e2e_failures=$(grep -E '^test .* \.\.\. FAILED$' "$e2e_log" | sed -E 's/^test (.*) \.\.\. FAILED$/\1/' | paste -sd, - | sed 's/,/, /g' || true)
 deb=$(ls -t target/release/bundle/deb/*.deb | head -1)

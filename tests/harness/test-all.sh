@@ -20,24 +20,8 @@ mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
 names=(); results=(); passed=(); failed=()
 total_pass=0; total_fail=0
 
-count() { # $1 = kind, $2 = log  -> "pass fail"
-  local p=0 f=0 plain
-  # Runners colour their output even when piped (e.g. with CI=true); count on plain text.
-  plain=$(mktemp); sed 's/\x1b\[[0-9;]*m//g' "$2" > "$plain"; set -- "$1" "$plain"
-  case $1 in
-    node)
-      p=$(grep -E '^# pass [0-9]+' "$2" | awk '{s+=$3} END {print s+0}')
-      f=$(grep -E '^# fail [0-9]+' "$2" | awk '{s+=$3} END {print s+0}') ;;
-    vitest)
-      p=$(grep -E 'Tests +[0-9]+' "$2" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-      f=$(grep -E 'Tests +[0-9]+' "$2" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}') ;;
-    cargo)
-      p=$(grep -E '^test result:' "$2" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-      f=$(grep -E '^test result:' "$2" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}') ;;
-  esac
-  rm -f "$plain"
-  echo "$p $f"
-}
+# count KIND LOG -> "pass fail" (tests/harness/counts.sh, shared with the bench).
+. tests/harness/counts.sh
 
 suite() { # $1 = name, $2 = counter kind, rest = command
   local name=$1 kind=$2; shift 2
