@@ -55,7 +55,7 @@ window_out=$(mktemp)
 # The full window run takes minutes more than any scenario: an hour before its watchdog fires.
 DHIS2W_E2E_SCENARIO_LIMIT_S=3600 \
 DHIS2W_BENCH_FULL=1 DHIS2W_E2E_APP="$PWD/target/release/dhis2w-desktop" DHIS2W_BENCH_OUT="$window_out" \
-  in_keyring xvfb-run -a -s "-screen 0 1280x800x24" env DHIS2W_NO_REGISTER=1 \
+  in_keyring tests/harness/xvfb.sh env DHIS2W_NO_REGISTER=1 \
   cargo test -q -p dhis2w-e2e --test window -- --test-threads=1 >/dev/null
 window_rows=$(cat "$window_out")
 # The whole end-to-end suite on the same release binary, the one users install. `make test` runs it
@@ -70,7 +70,7 @@ e2e_start=$SECONDS
 e2e_rc=0
 XDG_CONFIG_HOME=$e2e_home/config XDG_DATA_HOME=$e2e_home/data XDG_CACHE_HOME=$e2e_home/cache \
 DHIS2W_E2E_APP="$PWD/target/release/dhis2w-desktop" \
-  in_keyring xvfb-run -a -s "-screen 0 1280x800x24" env DHIS2W_NO_REGISTER=1 CARGO_TERM_COLOR=never \
+  in_keyring tests/harness/xvfb.sh env DHIS2W_NO_REGISTER=1 CARGO_TERM_COLOR=never \
   cargo test -p dhis2w-e2e --no-fail-fast -- --test-threads=1 > "$e2e_log" 2>&1 || e2e_rc=$?
 e2e_s=$((SECONDS - e2e_start))
 rm -rf "$e2e_home"

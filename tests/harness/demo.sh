@@ -29,5 +29,5 @@ else
   echo "demo: no display found; running under Xvfb with a private keyring (take screenshots with: DISPLAY=:\$N import -window root shot.png)"
   export XDG_DATA_HOME=$DEMO/xdg-data XDG_CONFIG_HOME=$DEMO/xdg-config XDG_CACHE_HOME=$DEMO/xdg-cache
   dbus-run-session -- tests/harness/keyring-session.sh \
-    xvfb-run -a -s "-screen 0 1280x800x24" "$APP"
+    "$ROOT/tests/harness/xvfb.sh" "$APP"
 fi

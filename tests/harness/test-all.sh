@@ -92,7 +92,7 @@ export DHIS2W_E2E_APP=$PACKAGED APP=$PACKAGED
 
 # End to end: the real app under WebKitWebDriver, Xvfb, a private bus and an unlocked keyring.
 suite e2e cargo dbus-run-session -- tests/harness/keyring-session.sh \
-  xvfb-run -a -s "-screen 0 1280x800x24" \
+  tests/harness/xvfb.sh \
   env DHIS2W_NO_REGISTER=1 cargo test -p dhis2w-e2e --no-fail-fast -- --test-threads=1
 
 # Screenshots of the five screens with real stand-in data (target/screenshots/).

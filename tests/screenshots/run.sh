@@ -28,7 +28,7 @@ if [ "${1:-}" != "--inner" ]; then
   [ -n "$STANDIN_URL" ] || { echo "the stand-in did not start" >&2; cat "$RUN/standin.log" >&2; exit 1; }
   node "$ROOT/tests/harness/presets.mjs" "$STANDIN_URL" > "$RUN/presets.json"
   export STANDIN_URL
-  dbus-run-session -- xvfb-run -a -s "-screen 0 1280x860x24" "$0" --inner
+  dbus-run-session -- "$ROOT/tests/harness/xvfb.sh" --size 1280x860 "$0" --inner
   # The presets hold the demo's password, token and client secret: remove them now that the app
   # has read them, and check none was written anywhere else in the run's folder.
   node "$ROOT/tests/harness/secrets-left.mjs" "$RUN/presets.json" "$RUN"

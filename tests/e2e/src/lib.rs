@@ -9,8 +9,8 @@
 //!   with the scenario's environment, and a fantoccini session on it.
 //!
 //! The suite expects to run inside `dbus-run-session` + `tests/harness/keyring-session.sh` +
-//! `xvfb-run` (see tests/e2e/README.md), serially (`--test-threads=1`), because single-instance
-//! owns one D-Bus name per session bus.
+//! `tests/harness/xvfb.sh` (see tests/e2e/README.md), serially (`--test-threads=1`), because
+//! single-instance owns one D-Bus name per session bus.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -67,7 +67,7 @@ pub fn screenshot_dir() -> PathBuf {
 pub fn check_environment() -> Result<()> {
     let mut missing = vec![];
     if std::env::var_os("DISPLAY").is_none() {
-        missing.push("DISPLAY (run under xvfb-run)");
+        missing.push("DISPLAY (run under tests/harness/xvfb.sh)");
     }
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
         missing.push("DBUS_SESSION_BUS_ADDRESS (run under dbus-run-session)");
@@ -87,7 +87,7 @@ pub fn check_environment() -> Result<()> {
     if !missing.is_empty() {
         bail!(
             "the E2E suite cannot run here; missing: {}.\nRun it as: dbus-run-session -- tests/harness/keyring-session.sh \
-             xvfb-run -a -s \"-screen 0 1280x800x24\" env DHIS2W_NO_REGISTER=1 cargo test -p dhis2w-e2e -- --test-threads=1",
+             tests/harness/xvfb.sh env DHIS2W_NO_REGISTER=1 cargo test -p dhis2w-e2e -- --test-threads=1",
             missing.join("; ")
         );
     }

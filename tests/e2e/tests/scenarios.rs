@@ -2,7 +2,7 @@
 //! (tauri-driver + WebKitWebDriver), against the DHIS2 stand-in, with headless Chromium as the
 //! system browser (tests/e2e/browser/test-browser.mjs). Run them serially:
 //!
-//! dbus-run-session -- tests/harness/keyring-session.sh xvfb-run -a -s "-screen 0 1280x800x24" \
+//! dbus-run-session -- tests/harness/keyring-session.sh tests/harness/xvfb.sh \
 //!   env DHIS2W_NO_REGISTER=1 cargo test -p dhis2w-e2e -- --test-threads=1
 
 use std::time::Duration;

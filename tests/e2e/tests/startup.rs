@@ -1,6 +1,7 @@
 //! Start-up failures show a window with the problem and the next step, never a panic
 //! (issue 14): the profiles file replaced by a folder. The real binary under Xvfb; the error
-//! window is found by its title with xdotool and closed with the keyboard.
+//! window is found by its title with xdotool and closed with the keyboard. Also what every
+//! launch relies on: the display survives the last window closing (Xvfb's -noreset).
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -191,5 +192,43 @@ async fn a_launch_while_the_previous_instance_quits_starts_the_app() -> Result<(
         err_text()
     );
     env.passed();
+    Ok(())
+}
+
+/// Regression (official CI of 654c844, scenario s16): the app closed and started again at once
+/// panicked with "Failed to initialize GTK". Xvfb reset itself when the last window closed and
+/// dropped the new connection; tests/harness/xvfb.sh now starts it with `-noreset`. A reset also
+/// clears the root window's properties, which makes it visible without a race: a mark set by a
+/// client that then disconnects must still be there.
+#[test]
+fn the_display_keeps_its_state_when_the_last_window_closes() -> Result<()> {
+    check_environment()?;
+    let mark = format!("kept-{}", std::process::id());
+    let set = Command::new("xprop")
+        .args([
+            "-root",
+            "-f",
+            "_DHIS2W_E2E_MARK",
+            "8s",
+            "-set",
+            "_DHIS2W_E2E_MARK",
+            &mark,
+        ])
+        .status()
+        .context("xprop (x11-utils)")?;
+    ensure!(set.success(), "xprop could not set the mark: {set}");
+    // The reset, when there is one, follows the disconnect at once.
+    std::thread::sleep(Duration::from_millis(500));
+    let read = Command::new("xprop")
+        .args(["-root", "_DHIS2W_E2E_MARK"])
+        .output()
+        .context("xprop (x11-utils)")?;
+    let shown = String::from_utf8_lossy(&read.stdout);
+    ensure!(
+        shown.contains(&mark),
+        "the X server reset when its last client left ({}); run the suite under \
+         tests/harness/xvfb.sh, which starts Xvfb with -noreset",
+        shown.trim()
+    );
     Ok(())
 }
