@@ -149,19 +149,24 @@ pub fn scan_run(target: &Path) -> Scan {
     // metadata of the sources only, thousands of files that cannot hold a runtime secret.
     let lint = target.join("lint");
     files.retain(|f| !f.starts_with(&lint));
-    let finders: Vec<_> = needles
-        .iter()
-        .map(|(n, _)| memchr::memmem::Finder::new(n.as_bytes()).into_owned())
-        .collect();
+    // One pass over each file for every secret at once: searching for each secret in turn read
+    // every byte once per secret (hundreds of tokens by the end of the run), 46 s in a debug
+    // build on 2 cores, most of the suite's last minute.
+    let searcher = aho_corasick::AhoCorasick::new(needles.iter().map(|(n, _)| n.as_bytes()))
+        .expect("the secrets make a valid search");
     let mut found = Vec::new();
     let mut bytes = 0;
     for f in &files {
         let Ok(data) = std::fs::read(f) else { continue };
         bytes += data.len() as u64;
-        for (i, finder) in finders.iter().enumerate() {
-            if finder.find(&data).is_some() {
-                found.push(format!("{}: {}", f.display(), needles[i].1));
-            }
+        let mut hits: Vec<usize> = searcher
+            .find_overlapping_iter(&data[..])
+            .map(|m| m.pattern().as_usize())
+            .collect();
+        hits.sort_unstable();
+        hits.dedup();
+        for i in hits {
+            found.push(format!("{}: {}", f.display(), needles[i].1));
         }
     }
     let scan = Scan {
@@ -213,13 +218,25 @@ mod tests {
         .unwrap();
         keep(kept);
         let target = tempfile::tempdir().unwrap();
-        std::fs::write(target.path().join("export.csv"), "x,s3cret-s3cret\n").unwrap();
+        // Two secrets in one file: both are named.
+        std::fs::write(
+            target.path().join("export.csv"),
+            "x,s3cret-s3cret,d2p_abcdefghijklmnop\n",
+        )
+        .unwrap();
         let scan = scan_run(target.path());
         assert_eq!(scan.scenario_folders, 1);
-        assert_eq!(scan.found.len(), 3, "{:?}", scan.found);
+        assert_eq!(scan.found.len(), 4, "{:?}", scan.found);
         assert!(scan.found.iter().any(|f| f.contains("app.log")));
         assert!(scan.found.iter().any(|f| f.contains("xdg-config.toml")));
-        assert!(scan.found.iter().any(|f| f.contains("export.csv")));
+        assert!(scan
+            .found
+            .iter()
+            .any(|f| f.contains("export.csv") && f.contains("client secret")));
+        assert!(scan
+            .found
+            .iter()
+            .any(|f| f.contains("export.csv") && f.contains("personal access token")));
         assert!(!scan.found.iter().any(|f| f.contains("test-browser.json")));
         assert!(
             !scan.found.iter().any(|f| f.contains("dis")),

@@ -1836,13 +1836,15 @@ async fn zz_no_secret_in_any_file_after_the_run() -> Result<()> {
     let s = StandIn::start(&[], &env.root).await?;
     drop(s);
     env.passed();
+    let started = std::time::Instant::now();
     let scan = dhis2w_e2e::leaks::scan_run(&target);
     println!(
-        "leak scan: {} scenario folders, {} files ({} MB), {} secrets and tokens looked for",
+        "leak scan: {} scenario folders, {} files ({} MB), {} secrets and tokens looked for, in {:.1} s",
         scan.scenario_folders,
         scan.files,
         scan.bytes / 1_000_000,
-        scan.secrets
+        scan.secrets,
+        started.elapsed().as_secs_f64()
     );
     ensure!(scan.secrets >= 3, "the stand-ins reported no secrets");
     ensure!(
