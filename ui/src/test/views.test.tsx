@@ -100,9 +100,15 @@ describe("table view", () => {
     expect(shown.pager.total).toBe(40000);
     expect(screen.getByTestId("tree-preview")).toHaveTextContent("The tree shows the first 1,000 of 40,000 items");
     // The text view is the whole answer, its lines in sight drawn from its UTF-8 bytes.
+    // Regression: the text view and the answer's header shared one React key (the request's id),
+    // and React warned that siblings with the same key may be duplicated or dropped.
+    const errors = vi.spyOn(console, "error");
     await user.click(screen.getByRole("button", { name: "Text" }));
     await waitFor(() => expect(screen.queryByTestId("tree-preview")).not.toBeInTheDocument());
     expect(await screen.findByTestId("large-text")).toHaveTextContent('"id": "ou000000000"');
+    const sameKey = errors.mock.calls.filter((args) => String(args[0]).includes("two children with the same key"));
+    errors.mockRestore();
+    expect(sameKey).toEqual([]);
     // Saving writes all of it, as text.
     await user.click(screen.getByRole("button", { name: "Save response" }));
     await waitFor(() => expect(saved).not.toBe(""));

@@ -151,7 +151,8 @@ export function ResponseView({ result, mode, setMode, loading, onPage, getAll, o
           {t("response.opening")}
         </p>
       ) : largeText ? (
-        <LargeTextView key={result.request.requestId} text={parsed.textBytes ?? parsed.text} size={result.meta.sizeBytes} label={t("response.label")} />
+        // A key of its own: the header (a sibling) is keyed by the request's id too.
+        <LargeTextView key={`text-${result.request.requestId}`} text={parsed.textBytes ?? parsed.text} size={result.meta.sizeBytes} label={t("response.label")} />
       ) : (
         <JsonView ref={viewer} content={content} mode={mode === "grid" ? "tree" : mode} onModeChange={setMode} label={t("response.label")} dark={dark} />
       )}
