@@ -56,8 +56,19 @@ Object.defineProperty(navigator, "clipboard", {
   configurable: true,
 });
 
+// React only warns when siblings share a key, and then may duplicate or drop them: any test
+// that renders such a list fails (the response view's header and text view once did).
+const sameKeyWarnings: string[] = [];
+const consoleError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  if (String(args[0]).includes("two children with the same key")) sameKeyWarnings.push(String(args[1] ?? args[0]));
+  consoleError(...args);
+};
+
 afterEach(() => {
   cleanup();
   clearMocks();
   localStorage.clear();
+  const found = sameKeyWarnings.splice(0);
+  if (found.length > 0) throw new Error(`React saw siblings with the same key: ${found.join(", ")}`);
 });
